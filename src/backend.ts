@@ -1,0 +1,128 @@
+/**
+ * Choosing and setting up the TensorFlow.js backend.
+ *
+ * This is the only file that loads tfjs-node or the wasm package; everything else imports
+ * `@tensorflow/tfjs` and runs on whichever backend is active.
+ *  - `tensorflow`: `@tensorflow/tfjs-node`, native libtensorflow. The fast path, but its install
+ *    downloads libtensorflow, so it is an optional dependency and often missing.
+ *  - `wasm`: `@tensorflow/tfjs-backend-wasm`, portable and always installed.
+ *  - `cpu`: tfjs's pure-JavaScript kernels, the slowest, the reference for tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** A backend this project can run on; `auto` picks the fastest one that loads. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** The environment variable that overrides the `auto` choice. */
+export const BACKEND_ENV_VAR = 'RNN_BACKEND';
+
+export interface BackendOptions {
+  /** Which backend to use; `auto` (the default) honours `RNN_BACKEND`, then tries tensorflow, wasm, cpu. */
+  readonly backend?: BackendChoice;
+  /** Environment to read `RNN_BACKEND` from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What `setupBackend` chose, and a sentence saying why. */
+export interface BackendInfo {
+  readonly name: BackendName;
+  readonly reason: string;
+}
+
+/** Narrowing guard for flag and env values. */
+export function isBackendChoice(value: string): value is BackendChoice {
+  return (BACKEND_CHOICES as readonly string[]).includes(value);
+}
+
+let loaded: { wasm?: true; tensorflow?: true } = {};
+
+function loadTensorflow(): void {
+  if (loaded.tensorflow) return;
+  // Registers the 'tensorflow' backend; throws if the package or its native binding is missing.
+  require('@tensorflow/tfjs-node');
+  loaded = { ...loaded, tensorflow: true };
+}
+
+function loadWasm(): void {
+  if (loaded.wasm) return;
+  require('@tensorflow/tfjs-backend-wasm');
+  loaded = { ...loaded, wasm: true };
+}
+
+/** Why tfjs-node did not load, in words a user can act on. */
+function tensorflowProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Cannot find module '@tensorflow\/tfjs-node'/.test(message)) {
+    return 'tfjs-node not installed: run `npm install` with network access for the native backend';
+  }
+  return `tfjs-node failed to load (${message.split('\n')[0]})`;
+}
+
+/** tfjs-backend-cpu greets Node users with a long "install tfjs-node" banner on first use; the one-line reason replaces it. */
+function silenceCpuBanner(): void {
+  const cpu: unknown = tf.findBackend('cpu');
+  if (typeof cpu === 'object' && cpu !== null && 'firstUse' in cpu) {
+    (cpu as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'tensorflow') loadTensorflow();
+  if (name === 'wasm') loadWasm();
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend "${name}" failed to initialise`);
+  await tf.ready();
+  if (name === 'cpu') silenceCpuBanner();
+}
+
+/**
+ * Sets the tfjs backend and returns which one is active and why.
+ * Calling it again with the same choice is cheap (notebooks re-run their set-up cell).
+ */
+export async function setupBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  const env = options.env ?? process.env;
+  let choice: BackendChoice = options.backend ?? 'auto';
+  let source = 'requested';
+  const fromEnv = env[BACKEND_ENV_VAR];
+  if (choice === 'auto' && fromEnv !== undefined && fromEnv !== '') {
+    if (!isBackendChoice(fromEnv)) {
+      throw new Error(`${BACKEND_ENV_VAR}="${fromEnv}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
+    }
+    choice = fromEnv;
+    source = `set by ${BACKEND_ENV_VAR}`;
+  }
+
+  if (choice !== 'auto') {
+    try {
+      await activate(choice);
+    } catch (err) {
+      const why = choice === 'tensorflow' ? tensorflowProblem(err) : err instanceof Error ? err.message : String(err);
+      throw new Error(`backend "${choice}" (${source}) is not available: ${why}`);
+    }
+    return { name: choice, reason: source };
+  }
+
+  let tensorflowWhy: string;
+  try {
+    await activate('tensorflow');
+    return { name: 'tensorflow', reason: 'tfjs-node (native libtensorflow) is installed' };
+  } catch (err) {
+    tensorflowWhy = tensorflowProblem(err);
+  }
+  try {
+    await activate('wasm');
+    return { name: 'wasm', reason: tensorflowWhy };
+  } catch (err) {
+    const wasmWhy = err instanceof Error ? err.message : String(err);
+    await activate('cpu');
+    return { name: 'cpu', reason: `${tensorflowWhy}; wasm failed too (${wasmWhy})` };
+  }
+}
+
+/** One line for logs and notebooks, e.g. `backend: wasm (tfjs-node not installed: ...)`. */
+export function describeBackend(info: BackendInfo): string {
+  return `backend: ${info.name} (${info.reason})`;
+}
