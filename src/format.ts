@@ -1,0 +1,50 @@
+/**
+ * Number formatting that matches the seed's Python output to the digit: `"{:.6f}".format(x)`
+ * rounds the exact binary value half to even, while JavaScript's `toFixed` rounds ties up
+ * (125/128 = 0.9765625 prints as 0.976562 in Python and 0.976563 with toFixed).
+ */
+
+/** `x` with `digits` decimals, rounded like Python's `'{:.Nf}'.format(x)`. */
+export function formatFixed(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
+  if (!Number.isInteger(digits) || digits < 0 || digits > 20) throw new Error(`formatFixed: digits must be an integer in 0..20, got ${digits}`);
+  // toFixed(100) spells out the double's exact decimal value (exact for 2^-48 <= |x| < 1e21, the
+  // range of losses and accuracies), so the tie test below sees the true digits.
+  const exact = Math.abs(x).toFixed(100);
+  const [intPart = '0', frac = ''] = exact.split('.');
+  const kept = frac.slice(0, digits);
+  const rest = frac.slice(digits);
+  let digitsStr = intPart + kept;
+  const first = rest.charAt(0);
+  const tail = rest.slice(1);
+  const last = Number(digitsStr.charAt(digitsStr.length - 1));
+  const roundUp = first > '5' || (first === '5' && (/[1-9]/.test(tail) || last % 2 === 1));
+  if (roundUp) digitsStr = incrementDecimalString(digitsStr);
+  const intLen = digitsStr.length - digits;
+  const body = digits > 0 ? `${digitsStr.slice(0, intLen)}.${digitsStr.slice(intLen)}` : digitsStr;
+  const negative = x < 0 || Object.is(x, -0);
+  return negative ? `-${body}` : body;
+}
+
+function incrementDecimalString(s: string): string {
+  const chars = s.split('');
+  for (let k = chars.length - 1; k >= 0; k--) {
+    if (chars[k] === '9') {
+      chars[k] = '0';
+    } else {
+      chars[k] = String(Number(chars[k]) + 1);
+      return chars.join('');
+    }
+  }
+  return `1${chars.join('')}`;
+}
+
+/** The seed's display line: `Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219`. */
+export function formatIterLine(examplesSeen: number, loss: number, accuracy: number): string {
+  return `Iter ${examplesSeen}, Minibatch Loss= ${formatFixed(loss, 6)}, Training Accuracy= ${formatFixed(accuracy, 5)}`;
+}
+
+/** The seed's last line: `Testing Accuracy: 0.976562` (numpy float32 printed with 6 decimals). */
+export function formatTestingLine(accuracy: number): string {
+  return `Testing Accuracy: ${formatFixed(accuracy, 6)}`;
+}

@@ -1,0 +1,8 @@
+/** The helper module behind the notebooks: named re-exports only. */
+export * from './backend';
+export * from './data';
+export * from './format';
+export * from './models';
+export * from './notebook';
+export * from './random';
+export * from './train';

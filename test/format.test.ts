@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatFixed, formatIterLine, formatTestingLine } from '../src/format';
+
+// Expected strings are what CPython prints for '{:.Nf}'.format(x) (round half to even on the exact binary value).
+test('formatFixed rounds like Python, including exact binary ties', () => {
+  const cases: [number, number, string][] = [
+    [125 / 128, 6, '0.976562'], // the seed's recorded Testing Accuracy
+    [123 / 128, 6, '0.960938'], // the other recorded run
+    [63 / 128, 5, '0.49219'], // 0.4921875: not a tie at 5 decimals
+    [0.5, 0, '0'],
+    [1.5, 0, '2'],
+    [2.5, 0, '2'],
+    [0.125, 2, '0.12'],
+    [0.375, 2, '0.38'],
+    [1.538532, 6, '1.538532'],
+    [0.1, 20, '0.10000000000000000555'],
+    [9.9999995, 6, '9.999999'], // below the tie in binary
+    [9.9999996, 6, '10.000000'], // the carry runs into the integer part,
+    [-0.25, 1, '-0.2'],
+    [0, 3, '0.000'],
+    [1, 5, '1.00000'],
+  ];
+  for (const [x, digits, expected] of cases) {
+    assert.equal(formatFixed(x, digits), expected, `formatFixed(${x}, ${digits})`);
+  }
+});
+
+test('formatFixed agrees with toFixed wherever there is no tie', () => {
+  let state = 12345;
+  for (let k = 0; k < 2000; k++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    const x = (state / 2147483648) * 10;
+    const d = k % 7;
+    const scaled = x * 10 ** d;
+    if (Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) continue;
+    assert.equal(formatFixed(x, d), x.toFixed(d), `x=${x} digits=${d}`);
+  }
+});
+
+test('formatFixed rejects a bad digit count', () => {
+  assert.throws(() => formatFixed(1, -1), /digits must be an integer/);
+});
+
+test('the seed log lines have its exact shape', () => {
+  assert.equal(formatIterLine(1280, 1.538532, 63 / 128), 'Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219');
+  assert.equal(formatTestingLine(125 / 128), 'Testing Accuracy: 0.976562');
+});
