@@ -1,0 +1,90 @@
+/**
+ * Executes every notebooks/*.ipynb through the real tslab kernel under Jupyter (nbclient), in the
+ * smoke mode RNN_SMOKE=1 that shrinks the long loops. Each notebook runs twice in one kernel (a
+ * learner re-running everything): both passes must leave the same number of tensors behind.
+ * A notebook fails on any stderr text (tslab's way of reporting compile and runtime errors) and
+ * on any expectation it declares in a code cell's metadata, `"rnn_expect": ["regex", ...]`,
+ * that the cell's output does not match. Every notebook must declare at least one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const notebooksDir = path.join(root, 'notebooks');
+const jupyterPath = path.join(root, '.jupyter', 'share', 'jupyter');
+const PROBE = "import * as tf from '@tensorflow/tfjs'; console.log(`numTensors=${tf.memory().numTensors}`);";
+
+/** The first Python that has nbclient: Debian's packages install it for /usr/bin/python3, conda for its own. */
+function findPython(): string | undefined {
+  for (const candidate of [process.env.RNN_PYTHON, 'python3', '/usr/bin/python3', 'python']) {
+    if (!candidate) continue;
+    const r = spawnSync(candidate, ['-c', 'import nbclient, nbformat'], { stdio: 'ignore' });
+    if (r.status === 0) return candidate;
+  }
+  return undefined;
+}
+
+interface CellReport {
+  readonly index: number;
+  readonly source: string;
+  readonly metadata: { readonly rnn_expect?: readonly string[] };
+  readonly outputs: readonly string[];
+  readonly stderr: readonly string[];
+}
+interface Report {
+  readonly cells: readonly CellReport[];
+  readonly probes: readonly string[];
+}
+
+const python = findPython();
+const notebooks = readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb')).sort();
+
+test('there are notebooks to run', () => {
+  assert.ok(notebooks.length > 0, `no notebooks in ${notebooksDir}`);
+});
+
+for (const name of notebooks) {
+  test(`notebook ${name} runs top to bottom twice through tslab`, { timeout: 30 * 60_000 }, (t) => {
+    if (!python) {
+      if (process.env.CI) assert.fail('no Python with nbclient found (CI must install python3-nbclient)');
+      t.skip('no Python with nbclient: install the Jupyter packages (README "Set up") to run the notebook tests');
+      return;
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'rnn-nb-'));
+    try {
+      const reportPath = path.join(dir, 'report.json');
+      const run = spawnSync(python, [path.join(__dirname, 'notebook_runner.py'), path.join(notebooksDir, name), reportPath, '--passes', '2', '--probe', PROBE], {
+        env: { ...process.env, JUPYTER_PATH: jupyterPath, RNN_SMOKE: '1', RNN_CACHE_DIR: path.join(dir, 'cache') },
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      assert.equal(run.status, 0, `nbclient failed on ${name}:\n${run.stderr.slice(-3000)}`);
+      const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+
+      const errors = report.cells.filter((c) => c.stderr.join('').trim() !== '');
+      assert.deepEqual(
+        errors.map((c) => `cell ${c.index}: ${c.stderr.join('').trim().slice(0, 1500)}`),
+        [],
+        `${name} wrote to stderr`,
+      );
+
+      const expectations = report.cells.flatMap((c) => (c.metadata.rnn_expect ?? []).map((re) => ({ cell: c, re })));
+      assert.ok(expectations.length > 0, `${name} declares no "rnn_expect" outputs`);
+      for (const { cell, re } of expectations) {
+        const text = cell.outputs.join('');
+        assert.match(text, new RegExp(re, 'm'), `${name} cell ${cell.index} output does not match /${re}/; it was:\n${text.slice(0, 1500)}`);
+      }
+
+      assert.equal(report.probes.length, 2);
+      const counts = report.probes.map((p) => Number(/numTensors=(\d+)/.exec(p)?.[1] ?? NaN));
+      assert.ok(counts.every(Number.isFinite), `tensor probe failed: ${report.probes.join(' | ')}`);
+      assert.equal(counts[1], counts[0], `${name}: re-running the notebook in the same kernel left ${counts[1]} tensors after ${counts[0]}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
