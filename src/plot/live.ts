@@ -1,0 +1,156 @@
+/**
+ * Live views for training in a notebook: loss/accuracy curves and a progress bar, each one output
+ * rewritten in place. They plug into the training loop's callbacks (`onDisplay`, `onProgress`);
+ * redraws are throttled so a long run does not flood the kernel and the page with messages.
+ * Throttling drops intermediate states only: `close()` / `done()` always draws the last one.
+ */
+import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './figures';
+import { createChartOutput, createOutput, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
+
+/** Options for `createLiveChart`: those of `trainingCurvesFigure` plus when and where to draw. */
+export interface LiveChartOptions extends TrainingCurvesOptions {
+  /** Draw at most once per this many milliseconds. */
+  readonly throttleMs?: number;
+  /** How the chart is shown (height, plotly config). */
+  readonly show?: ShowOptions;
+  /** Where to draw; default a new chart output in the current cell. */
+  readonly output?: ChartOutput;
+  /** Clock in milliseconds; tests pass a fake one. */
+  readonly now?: () => number;
+}
+
+export const LIVE_CHART_DEFAULTS = { throttleMs: 500 } as const;
+
+/** A loss/accuracy chart that redraws in place while training runs. */
+export interface LiveChart {
+  /** Shows these histories (read when drawn, so arrays that keep growing are fine). */
+  update(trainHistory: readonly TrainCurvePoint[], validationHistory?: readonly ValidationCurvePoint[]): void;
+  /** Draws the last update if throttling held it back; later updates are errors. */
+  close(): void;
+}
+
+/** Live training curves (x = examples seen) in one output, redrawn at most every `throttleMs`. */
+export function createLiveChart(options: LiveChartOptions = {}): LiveChart {
+  const o = { ...LIVE_CHART_DEFAULTS, ...options };
+  const output = o.output ?? createChartOutput(o.show);
+  const now = o.now ?? Date.now;
+  let lastDraw = -Infinity;
+  let pending: { train: readonly TrainCurvePoint[]; validation: readonly ValidationCurvePoint[] } | undefined;
+  let closed = false;
+  const draw = (): void => {
+    if (pending === undefined) return;
+    output.draw(trainingCurvesFigure(pending.train, pending.validation, o));
+    pending = undefined;
+    lastDraw = now();
+  };
+  return {
+    update(trainHistory, validationHistory = []): void {
+      if (closed) throw new Error('createLiveChart: update() after close()');
+      pending = { train: trainHistory, validation: validationHistory };
+      if (now() - lastDraw >= o.throttleMs) draw();
+    },
+    close(): void {
+      if (closed) return;
+      draw();
+      closed = true;
+    },
+  };
+}
+
+/** `ms` as m:ss, or h:mm:ss from an hour on. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Where a run stands, for `progressLine`. */
+export interface ProgressState {
+  readonly examplesSeen: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+  /** True once training has ended (shows the total time instead of an ETA). */
+  readonly finished?: boolean;
+}
+
+/** `12,800 / 60,000 examples (21%) · 0:42 elapsed · ETA 2:31`; the ETA assumes the rate so far holds. */
+export function progressLine(state: ProgressState, label = 'examples'): string {
+  const { examplesSeen, total, elapsedMs } = state;
+  const percent = total > 0 ? Math.floor((100 * Math.min(examplesSeen, total)) / total) : 100;
+  const counts = `${examplesSeen.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} ${label} (${percent}%)`;
+  if (state.finished === true) return `${counts} · finished in ${formatDuration(elapsedMs)}`;
+  const eta = examplesSeen > 0 ? formatDuration((elapsedMs * Math.max(0, total - examplesSeen)) / examplesSeen) : '?';
+  return `${counts} · ${formatDuration(elapsedMs)} elapsed · ETA ${eta}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The progress output: an HTML `<progress>` bar with the line beside it, and a text bar for text front-ends. */
+export function progressBundle(state: ProgressState, label = 'examples'): { 'text/html': string; 'text/plain': string } {
+  const line = progressLine(state, label);
+  const value = Math.min(state.examplesSeen, state.total);
+  const width = 30;
+  const filled = state.total > 0 ? Math.round((width * value) / state.total) : width;
+  return {
+    'text/html':
+      `<div class="rnn-progress" style="display:flex;align-items:center;gap:10px;font-family:monospace;font-size:13px">` +
+      `<progress value="${value}" max="${state.total}" style="width:260px"></progress><span>${escapeHtml(line)}</span></div>`,
+    'text/plain': `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}`,
+  };
+}
+
+/** Options for `createProgressBar`. */
+export interface ProgressBarOptions {
+  /** Examples the run will see (`onProgress`'s `total`). */
+  readonly total: number;
+  /** What is counted. */
+  readonly label?: string;
+  /** Redraw at most once per this many milliseconds. */
+  readonly throttleMs?: number;
+  /** Where to draw; default a new output in the current cell. */
+  readonly output?: NotebookOutput;
+  /** Clock in milliseconds; tests pass a fake one. */
+  readonly now?: () => number;
+}
+
+export const PROGRESS_BAR_DEFAULTS = { label: 'examples', throttleMs: 500 } as const;
+
+/** A progress bar that redraws in place. */
+export interface ProgressBar {
+  update(examplesSeen: number): void;
+  /** Draws the final state (total time); later updates are errors. */
+  done(): void;
+}
+
+/** A progress bar (examples seen / total, elapsed, ETA) in one output; the clock starts when it is created. */
+export function createProgressBar(options: ProgressBarOptions): ProgressBar {
+  const o = { ...PROGRESS_BAR_DEFAULTS, ...options };
+  if (!(Number.isFinite(o.total) && o.total >= 0)) throw new Error(`createProgressBar: total must be a finite number >= 0, got ${o.total}`);
+  const output = o.output ?? createOutput();
+  const now = o.now ?? Date.now;
+  const started = now();
+  let lastDraw = -Infinity;
+  let seen = 0;
+  let finished = false;
+  const draw = (): void => {
+    const t = now();
+    output.update(progressBundle({ examplesSeen: seen, total: o.total, elapsedMs: t - started, finished }, o.label));
+    lastDraw = t;
+  };
+  return {
+    update(examplesSeen: number): void {
+      if (finished) throw new Error('createProgressBar: update() after done()');
+      seen = examplesSeen;
+      if (now() - lastDraw >= o.throttleMs || examplesSeen >= o.total) draw();
+    },
+    done(): void {
+      if (finished) return;
+      finished = true;
+      draw();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Figure, TrainCurvePoint } from '../../src/plot/figures';
+import { createLiveChart, createProgressBar, formatDuration, progressBundle, progressLine } from '../../src/plot/live';
+import type { MimeBundle } from '../../src/plot/render';
+
+/** A clock the test moves by hand. */
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 1_000;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+function record(i: number): TrainCurvePoint {
+  return { examplesSeen: (i + 1) * 128, loss: 1 / (i + 1), accuracy: i / 100 };
+}
+
+describe('createLiveChart', () => {
+  test('draws the first update at once, then at most once per throttleMs, and the last one on close', () => {
+    const clock = fakeClock();
+    const drawn: Figure[] = [];
+    const live = createLiveChart({ throttleMs: 500, now: clock.now, output: { draw: (f) => drawn.push(f) } });
+    const history: TrainCurvePoint[] = [];
+    for (let i = 0; i < 10; i++) {
+      history.push(record(i));
+      live.update(history);
+      clock.advance(100);
+    }
+    // Drawn at t = 0 (1 record) and t = 500 (6 records); the rest waits for close.
+    assert.equal(drawn.length, 2);
+    assert.equal((drawn[0]?.data[0] as { x: number[] }).x.length, 1);
+    assert.equal((drawn[1]?.data[0] as { x: number[] }).x.length, 6);
+    live.close();
+    assert.equal(drawn.length, 3);
+    assert.equal((drawn[2]?.data[0] as { x: number[] }).x.length, 10);
+    live.close();
+    assert.equal(drawn.length, 3, 'a second close draws nothing');
+    assert.throws(() => live.update(history), /update\(\) after close\(\)/);
+  });
+  test('passes validation records and curve options through, and close without updates draws nothing', () => {
+    const drawn: Figure[] = [];
+    const live = createLiveChart({ title: 'Seed run', maxPoints: 2, output: { draw: (f) => drawn.push(f) } });
+    live.update([record(0), record(1), record(2)], [{ examplesSeen: 256, accuracy: 0.5, loss: 1.2 }]);
+    assert.equal(drawn.length, 1);
+    assert.equal(drawn[0]?.data.length, 4);
+    assert.equal((drawn[0]?.data[0] as { x: number[] }).x.length, 2);
+    assert.equal(drawn[0]?.layout.title?.text, 'Seed run');
+    live.close();
+    assert.equal(drawn.length, 1, 'nothing was pending');
+    const idle = createLiveChart({ output: { draw: (f) => drawn.push(f) } });
+    idle.close();
+    assert.equal(drawn.length, 1);
+  });
+});
+
+describe('formatDuration and progressLine', () => {
+  test('formats m:ss and h:mm:ss', () => {
+    assert.equal(formatDuration(0), '0:00');
+    assert.equal(formatDuration(42_400), '0:42');
+    assert.equal(formatDuration(151_000), '2:31');
+    assert.equal(formatDuration(3_723_000), '1:02:03');
+    assert.equal(formatDuration(-5), '0:00');
+  });
+  test('shows counts, percent, elapsed and an ETA from the rate so far', () => {
+    // 12,800 of 60,000 in 40 s: 47,200 left at 320 per second is 147.5 s.
+    assert.equal(progressLine({ examplesSeen: 12_800, total: 60_000, elapsedMs: 40_000 }), '12,800 / 60,000 examples (21%) · 0:40 elapsed · ETA 2:28');
+    assert.equal(progressLine({ examplesSeen: 0, total: 10, elapsedMs: 0 }, 'steps'), '0 / 10 steps (0%) · 0:00 elapsed · ETA ?');
+    assert.equal(progressLine({ examplesSeen: 10, total: 10, elapsedMs: 61_000, finished: true }), '10 / 10 examples (100%) · finished in 1:01');
+  });
+  test('renders an HTML progress element and a text bar', () => {
+    const b = progressBundle({ examplesSeen: 5, total: 10, elapsedMs: 1000 });
+    assert.match(b['text/html'], /<progress value="5" max="10"/);
+    assert.match(b['text/plain'], /^\[#{15}\.{15}\] 5 \/ 10 examples \(50%\)/);
+  });
+});
+
+describe('createProgressBar', () => {
+  test('updates one output, throttled, always at the end and on done', () => {
+    const clock = fakeClock();
+    const sent: MimeBundle[] = [];
+    const bar = createProgressBar({ total: 1000, throttleMs: 500, now: clock.now, output: { update: (b) => sent.push(b) } });
+    for (let seen = 100; seen <= 1000; seen += 100) {
+      clock.advance(200);
+      bar.update(seen);
+    }
+    // At 200 ms (first), 800 ms, 1400 ms and 2000 ms (the total reached).
+    assert.deepEqual(
+      sent.map((b) => /^\S+ (\S+)/.exec(String(b['text/plain']))?.[1]),
+      ['100', '400', '700', '1,000'],
+    );
+    bar.done();
+    assert.equal(sent.length, 5);
+    assert.match(String(sent[4]?.['text/plain']), /finished in 0:02/);
+    bar.done();
+    assert.equal(sent.length, 5);
+    assert.throws(() => bar.update(1), /after done/);
+  });
+  test('rejects a total that is not a number >= 0', () => {
+    assert.throws(() => createProgressBar({ total: Number.NaN, output: { update: () => undefined } }), /total.*got NaN/);
+  });
+});
