@@ -48,3 +48,23 @@ export function formatIterLine(examplesSeen: number, loss: number, accuracy: num
 export function formatTestingLine(accuracy: number): string {
   return `Testing Accuracy: ${formatFixed(accuracy, 6)}`;
 }
+
+const SHADES = ' .:-=+*#%@';
+
+/**
+ * A 28 x 28 digit (784 values in [0, 1], row by row) as 28 lines of text, darkest pixels as `@`,
+ * each line prefixed with its row number: the time step at which the LSTM reads it.
+ */
+export function digitToText(pixels: ArrayLike<number>, size = 28): string {
+  if (pixels.length !== size * size) throw new Error(`digitToText: expected ${size * size} pixels (${size} x ${size}), got ${pixels.length}`);
+  const lines: string[] = [];
+  for (let row = 0; row < size; row++) {
+    let line = `t=${String(row).padStart(2, '0')} |`;
+    for (let col = 0; col < size; col++) {
+      const v = Math.min(1, Math.max(0, pixels[row * size + col] ?? 0));
+      line += SHADES.charAt(Math.min(SHADES.length - 1, Math.floor(v * SHADES.length)));
+    }
+    lines.push(`${line}|`);
+  }
+  return lines.join('\n');
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatFixed, formatIterLine, formatTestingLine } from '../src/format';
+import { digitToText, formatFixed, formatIterLine, formatTestingLine } from '../src/format';
 
 // Expected strings are what CPython prints for '{:.Nf}'.format(x) (round half to even on the exact binary value).
 test('formatFixed rounds like Python, including exact binary ties', () => {
@@ -45,4 +45,16 @@ test('formatFixed rejects a bad digit count', () => {
 test('the seed log lines have its exact shape', () => {
   assert.equal(formatIterLine(1280, 1.538532, 63 / 128), 'Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219');
   assert.equal(formatTestingLine(125 / 128), 'Testing Accuracy: 0.976562');
+});
+
+test('digitToText draws one line per row (time step) with shades by intensity', () => {
+  const pixels = new Float32Array(784);
+  pixels[3 * 28 + 5] = 1; // row 3, column 5: darkest
+  pixels[10 * 28 + 0] = 0.35; // row 10, column 0: a middle shade
+  const lines = digitToText(pixels).split('\n');
+  assert.equal(lines.length, 28);
+  assert.equal(lines[0], `t=00 |${' '.repeat(28)}|`);
+  assert.equal(lines[3], `t=03 |${' '.repeat(5)}@${' '.repeat(22)}|`);
+  assert.equal(lines[10]!.charAt(6), '-'); // floor(0.35 * 10) = 3 -> ' .:-'[3]
+  assert.throws(() => digitToText(new Float32Array(10)), /expected 784 pixels \(28 x 28\), got 10/);
 });

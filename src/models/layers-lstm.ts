@@ -27,7 +27,7 @@ export const LAYERS_MODEL_DEFAULTS: LayersModelOptions = {
 /**
  * `[batch, timeSteps, inputSize]` → LSTM(units) → dense(numClasses) logits `[batch, numClasses]`.
  * Divergence note: `recurrentActivation` is set to `sigmoid` (TF.js defaults to `hardSigmoid`,
- * TF1's BasicLSTMCell uses sigmoid) and `unitForgetBias` starts the forget bias at 1, the
+ * TF1's BasicLSTMCell uses sigmoid) and the forget bias starts at 1 (Keras's `unit_forget_bias`), the
  * closest an initialiser gets to BasicLSTMCell's `forget_bias=1.0` added at every step.
  */
 export function buildLayersModel(options: Partial<LayersModelOptions> = {}): tf.Sequential {
@@ -60,7 +60,6 @@ function stackLayers(o: LayersModelOptions): tf.Sequential {
       units: o.units,
       inputShape: [o.timeSteps, o.inputSize],
       recurrentActivation: 'sigmoid',
-      unitForgetBias: true,
       kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed }),
       recurrentInitializer: tf.initializers.orthogonal({ seed: o.seed + 1 }),
       name: 'lstm',
@@ -73,7 +72,22 @@ function stackLayers(o: LayersModelOptions): tf.Sequential {
       name: 'logits',
     }),
   );
+  startForgetGateOpen(model.getLayer('lstm'), o.units);
   return model;
+}
+
+/**
+ * Sets the forget-gate slice of an LSTM layer's bias `[4 * units]` (gates i, f, c, o) to 1, what
+ * `unitForgetBias: true` does. That option leaks 4 tensors per layer built in tfjs-layers 4.22
+ * (a notebook cell re-run would grow memory), so the bias is set here instead.
+ */
+function startForgetGateOpen(lstm: tf.layers.Layer, units: number): void {
+  const weights = lstm.getWeights();
+  const bias = weights[2];
+  if (bias === undefined || bias.size !== 4 * units) throw new Error(`startForgetGateOpen: expected an LSTM bias of ${4 * units} values`);
+  const opened = tf.tidy(() => tf.add(bias, tf.concat([tf.zeros([units]), tf.ones([units]), tf.zeros([2 * units])])));
+  lstm.setWeights([...weights.slice(0, 2), opened, ...weights.slice(3)]);
+  opened.dispose();
 }
 
 /** Wraps a layers model (input `[batch, steps, features]`, output logits) as a `Classifier`. */

@@ -79,3 +79,13 @@ test('the mapping is not trivially satisfied: without the forget bias shift the 
   seed.dispose();
   model.dispose();
 });
+
+test('buildLayersModel starts the forget gate bias at 1 and leaks nothing when built and disposed', () => {
+  const start = tf.memory().numTensors;
+  for (let k = 0; k < 3; k++) buildLayersModel({ units: 4, seed: k }).dispose();
+  assert.equal(tf.memory().numTensors, start);
+  const model = buildLayersModel({ units: 3 });
+  const bias = Array.from(model.getLayer('lstm').getWeights()[2]!.dataSync());
+  assert.deepEqual(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]); // gates i, f, c, o
+  model.dispose();
+});
