@@ -85,10 +85,11 @@ export class SeedLstm implements Classifier {
     const o = { ...SEED_LSTM_DEFAULTS, ...options };
     this.options = o;
     const { inputSize, units, numClasses, seed } = o;
-    this.kernel = tf.variable(glorotUniform([inputSize + units, 4 * units], seed), true, undefined, 'float32') as tf.Variable<tf.Rank.R2>;
-    this.bias = tf.variable(tf.zeros([4 * units]), true) as tf.Variable<tf.Rank.R1>;
-    this.weightsOut = tf.variable(tf.randomNormal([units, numClasses], 0, 1, 'float32', seed + 1), true) as tf.Variable<tf.Rank.R2>;
-    this.biasesOut = tf.variable(tf.randomNormal([numClasses], 0, 1, 'float32', seed + 2), true) as tf.Variable<tf.Rank.R1>;
+    // tf.tidy frees the initial values once the variables hold them (variables are never tidied).
+    this.kernel = tf.tidy(() => tf.variable(glorotUniform([inputSize + units, 4 * units], seed), true, undefined, 'float32'));
+    this.bias = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([4 * units]), true));
+    this.weightsOut = tf.tidy(() => tf.variable(tf.randomNormal<tf.Rank.R2>([units, numClasses], 0, 1, 'float32', seed + 1), true));
+    this.biasesOut = tf.tidy(() => tf.variable(tf.randomNormal<tf.Rank.R1>([numClasses], 0, 1, 'float32', seed + 2), true));
   }
 
   get variables(): readonly tf.Variable[] {

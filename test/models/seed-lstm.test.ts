@@ -89,3 +89,9 @@ test('buildLayersModel starts the forget gate bias at 1 and leaks nothing when b
   assert.deepEqual(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]); // gates i, f, c, o
   model.dispose();
 });
+
+test('SeedLstm frees its initial values: building and disposing leaves no tensors', () => {
+  const start = tf.memory().numTensors;
+  for (let k = 0; k < 3; k++) new SeedLstm({ units: 4, seed: k }).dispose();
+  assert.equal(tf.memory().numTensors, start);
+});
