@@ -37,6 +37,14 @@ const INK: ColorScale = [
 const TRAIN_COLOR = '#1f77b4';
 const VALIDATION_COLOR = '#ff7f0e';
 const MISTAKE_COLOR = '#d62728';
+const FRAME_COLOR = '#cccccc';
+const TRUTH_COLOR = '#222222';
+// White to dark blue; plotly's named 'Blues' runs the other way (dark for small counts).
+const COUNTS: ColorScale = [
+  [0, '#f7fbff'],
+  [0.5, '#6baed6'],
+  [1, '#08306b'],
+];
 
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
@@ -103,7 +111,15 @@ export function digitFigure(digit: ArrayLike<number>, options: DigitFigureOption
         hovertemplate: 'row %{y}, column %{x}: %{z:.2f}<extra></extra>',
       },
     ],
-    layout: { title: { text: title }, width: o.size + 40, height: o.size + 80, margin: { l: 20, r: 20, t: 60, b: 20 }, ...squareAxes() },
+    layout: {
+      title: { text: title },
+      width: o.size + 40,
+      height: o.size + 80,
+      margin: { l: 20, r: 20, t: 60, b: 20 },
+      ...squareAxes(),
+      // The background is white like the page: a frame shows where the 28 x 28 image ends.
+      shapes: [{ type: 'rect', xref: 'x', yref: 'y', x0: -0.5, x1: SIZE - 0.5, y0: -0.5, y1: SIZE - 0.5, line: { color: FRAME_COLOR, width: 1 } }],
+    },
   };
 }
 
@@ -116,7 +132,7 @@ export interface DigitStepsFigureOptions {
   readonly highlightStep?: number;
 }
 
-export const DIGIT_STEPS_FIGURE_DEFAULTS = { title: 'The digit as a sequence: row t is the input at time step t' } as const;
+export const DIGIT_STEPS_FIGURE_DEFAULTS = { title: 'Row t is the input at time step t' } as const;
 
 /** One digit as its 28 time steps: row t (28 pixel values) is the input x_t; the step index is on the y axis. */
 export function digitStepsFigure(digit: ArrayLike<number>, options: DigitStepsFigureOptions = {}): Figure {
@@ -234,9 +250,8 @@ export function digitGridFigure(input: DigitGridInput, options: DigitGridOptions
       text: wrong ? `${trueLabels[index]}→${predLabels?.[index]}` : `${trueLabels[index]}`,
       font: { size: 13, color: highlight ? MISTAKE_COLOR : '#333333' },
     });
-    if (highlight) {
-      shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: { color: MISTAKE_COLOR, width: 2 } });
-    }
+    const frame = highlight ? { color: MISTAKE_COLOR, width: 2 } : { color: FRAME_COLOR, width: 1 };
+    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: frame });
   });
   const mistakes = order.filter(isMistake).length;
   const defaultTitle =
@@ -350,7 +365,7 @@ export function confusionMatrixFigure(trueLabels: ArrayLike<number>, predLabels:
         z,
         x: classes,
         y: classes,
-        colorscale: 'Blues',
+        colorscale: COUNTS,
         texttemplate: o.normalize ? '%{z:.2f}' : '%{z}',
         hovertemplate: `true %{y}, predicted %{x}: %{z${o.normalize ? ':.3f' : ''}}<extra></extra>`,
       },
@@ -407,9 +422,8 @@ export function sequenceHeatmapFigure(values: ReadonlyArray<ArrayLike<number>>, 
         x: values.map((_, t) => t),
         zmin: range[0],
         zmax: range[1],
+        // plotly's 'RdBu' puts the low end blue and the high end red: positive activations red.
         colorscale: o.colorscale,
-        // plotly's RdBu runs red to blue; reversed, positive values are red.
-        reversescale: o.colorscale === 'RdBu',
         hovertemplate: `time step %{x}, ${o.unitName} %{y}: %{z:.3f}<extra></extra>`,
       },
     ],
@@ -445,15 +459,18 @@ export function stepProbabilitiesFigure(probabilities: ReadonlyArray<ArrayLike<n
   for (let k = 1; k < classes; k++) if ((last[k] ?? 0) > (last[predicted] ?? 0)) predicted = k;
   const steps = probabilities.map((_, t) => t);
   const data: Data[] = Array.from({ length: classes }, (_, k) => {
-    const emphasis = k === o.trueLabel ? 4 : k === predicted ? 3 : 1.2;
+    const isTrue = k === o.trueLabel;
+    // The truth thick and dark; a wrong final answer red; the other classes faint, in plotly's colours.
+    const wrongAnswer = k === predicted && o.trueLabel !== undefined && !isTrue;
+    const line = isTrue ? { width: 4, color: TRUTH_COLOR } : wrongAnswer ? { width: 3, color: MISTAKE_COLOR } : { width: k === predicted ? 3 : 1.2 };
     return {
       type: 'scatter',
       mode: 'lines',
-      name: k === o.trueLabel ? `${k} (true)` : `${k}`,
+      name: isTrue ? `${k} (true)` : k === predicted ? `${k} (predicted)` : `${k}`,
       x: steps,
       y: probabilities.map((row) => row[k] ?? 0),
-      line: { width: emphasis },
-      opacity: emphasis > 1.2 ? 1 : 0.55,
+      line,
+      opacity: line.width > 1.2 ? 1 : 0.55,
       hovertemplate: `class ${k} after step %{x}: %{y:.3f}<extra></extra>`,
     };
   });

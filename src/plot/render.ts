@@ -228,7 +228,9 @@ export function figureSummary(figure: Figure): string {
     const points = Array.isArray(t.y) ? t.y.length : Array.isArray(t.x) ? t.x.length : 0;
     return `${type}${name} ${points} points`;
   });
-  return `[plotly chart] ${title}: ${traces.join(', ') || 'no traces'}`;
+  // Ten class lines would make a long line; the first few say what the chart is.
+  const listed = traces.length > 4 ? [...traces.slice(0, 3), `${traces.length - 3} more traces`] : traces;
+  return `[plotly chart] ${title}: ${listed.join(', ') || 'no traces'}`;
 }
 
 /** The whole output for one chart: HTML (+script), plotly JSON when asked, and a text summary. */

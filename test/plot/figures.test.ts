@@ -128,7 +128,9 @@ describe('digitGridFigure', () => {
       fig.layout.annotations?.map((a) => a.text),
       ['5', '6', '7'],
     );
-    assert.deepEqual(fig.layout.shapes, []);
+    // A light frame around every tile, none red.
+    assert.equal(fig.layout.shapes?.length, 3);
+    assert.ok(fig.layout.shapes?.every((sh) => sh.line?.width === 1));
   });
   test('labels mistakes true→predicted in red, frames them, and can put them first', () => {
     const fig = digitGridFigure({ digits, trueLabels: [5, 6, 7], predLabels: [5, 1, 7] }, { mistakesFirst: true });
@@ -138,15 +140,16 @@ describe('digitGridFigure', () => {
       ['6→1', '5', '7'],
     );
     assert.notEqual(labels[0]?.font?.color, labels[1]?.font?.color);
-    assert.equal(fig.layout.shapes?.length, 1);
-    assert.equal(fig.layout.shapes?.[0]?.x0, -1); // the first tile
+    const red = fig.layout.shapes?.filter((sh) => sh.line?.width === 2) ?? [];
+    assert.equal(red.length, 1);
+    assert.equal(red[0]?.x0, -1); // the first tile
     assert.match(String(fig.layout.title?.text), /1 mistakes/);
     const plain = digitGridFigure({ digits, trueLabels: [5, 6, 7], predLabels: [5, 1, 7] }, { highlightMistakes: false, maxDigits: 2 });
     assert.deepEqual(
       plain.layout.annotations?.map((a) => a.text),
       ['5', '6→1'],
     );
-    assert.equal(plain.layout.shapes?.length, 0);
+    assert.ok(plain.layout.shapes?.every((sh) => sh.line?.width === 1));
   });
   test('rejects label arrays that do not match the digits', () => {
     assert.throws(() => digitGridFigure({ digits, trueLabels: [1, 2] }), /3 digits but 2 trueLabels/);
@@ -275,6 +278,9 @@ describe('stepProbabilitiesFigure', () => {
     assert.equal(trace(fig, 2).name, '2 (true)');
     assert.ok((trace(fig, 2).line?.width ?? 0) > (trace(fig, 1).line?.width ?? 0));
     assert.match(String(fig.layout.title?.text), /true 2, final prediction 2/);
+    const wrong = stepProbabilitiesFigure(probs, { trueLabel: 0 });
+    assert.equal(trace(wrong, 2).name, '2 (predicted)');
+    assert.notEqual(trace(wrong, 2).line?.color, trace(wrong, 0).line?.color);
     assert.throws(() => stepProbabilitiesFigure([[0.5, 0.5], [1]]), /step 1 has 1/);
   });
 });

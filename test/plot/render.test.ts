@@ -101,6 +101,8 @@ describe('figureSummary and chartBundle', () => {
   test('summarises title (tags stripped) and traces', () => {
     assert.equal(figureSummary(figure), "[plotly chart] A test chart: heatmap 2x2, scatter 'loss' 3 points");
     assert.equal(figureSummary({ data: [], layout: {} }), '[plotly chart] untitled: no traces');
+    const many: Figure = { data: Array.from({ length: 10 }, (_, k) => ({ type: 'scatter', name: `${k}`, y: [0, 1] })), layout: {} };
+    assert.equal(figureSummary(many), "[plotly chart] untitled: scatter '0' 2 points, scatter '1' 2 points, scatter '2' 2 points, 7 more traces");
   });
   test('carries HTML, plotly JSON and text in one bundle; plotlyJson: false leaves the JSON out', () => {
     const bundle = chartBundle(figure);
