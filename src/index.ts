@@ -4,5 +4,6 @@ export * from './data';
 export * from './format';
 export * from './models';
 export * from './notebook';
+export * from './plot';
 export * from './random';
 export * from './train';
