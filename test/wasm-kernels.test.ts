@@ -184,7 +184,7 @@ describe('BatchMatMul with transposed inputs', () => {
   });
 });
 
-describe('Slice, SplitV and Unpack through heap views', () => {
+describe('Slice, SplitV, Unpack and Concat through heap views', () => {
   it('slices random boxes of random shapes (rank 1 to 5)', async () => {
     for (let trial = 0; trial < 24; trial++) {
       const rank = 1 + (trial % 5);
@@ -231,6 +231,30 @@ describe('Slice, SplitV and Unpack through heap views', () => {
     const pieces = tf.unstack(tf.zeros([2, 3, 4]), 1);
     assert.deepEqual(pieces.map((p) => p.shape), [[2, 4], [2, 4], [2, 4]]);
     tf.dispose(pieces);
+  });
+});
+
+describe('Concat with one copy per run', () => {
+  it('concatenates along every axis, with empty and unequal pieces', async () => {
+    for (let axis = -1; axis < 3; axis++) {
+      const shapes = [0, 1, 2].map((k) => {
+        const shape = [3, 4, 5];
+        shape[(axis + 3) % 3] = k + 1;
+        return shape;
+      });
+      const inputs = shapes.map((shape, k) => input(shape, 60 + 3 * axis + k));
+      await checkAgainstReferences(`concat axis ${axis}`, (...xs) => tf.concat(xs, axis), inputs, 60 + axis);
+    }
+    const empty = input([3, 0], 70);
+    await checkAgainstReferences('concat with an empty piece', (a, b, c) => tf.concat([a as tf.Tensor, b as tf.Tensor, c as tf.Tensor], 1), [input([3, 2], 71), empty, input([3, 4], 72)], 70, { gradients: false });
+    // The fused LSTM's backward pass: 28 pieces [512, 128] side by side.
+    const pieces = Array.from({ length: 28 }, (_, k) => input([16, 8], 80 + k));
+    await checkAgainstReferences('28 pieces, axis 1', (...xs) => tf.concat(xs, 1), pieces, 80);
+  });
+
+  it('concatenates int32 tensors', () => {
+    const joined = tf.tidy(() => tf.concat([tf.tensor2d([[1], [2]], [2, 1], 'int32'), tf.tensor2d([[3, 4], [5, 6]], [2, 2], 'int32')], 1).arraySync());
+    assert.deepEqual(joined, [[1, 3, 4], [2, 5, 6]]);
   });
 });
 
