@@ -1,0 +1,354 @@
+/**
+ * A fused LSTM layer: the same cell as `tf.layers.lstm` with `recurrentActivation: 'sigmoid'`,
+ * computed with fewer, larger kernels and a hand-written backward pass.
+ *
+ * Where the stock layer's time is spent (wasm backend, docs/FINDINGS.md "Training speed"): one
+ * small matmul per step for the input, tanh kernels, slices per gate, and an autodiff tape of
+ * ~50 ops per step. Here:
+ *  - the input projection x·W + b runs once for all time steps (one matmul);
+ *  - each step is one recurrent matmul h·U, one sigmoid over all four gates, and a few
+ *    elementwise ops. tanh of the cell-input gate uses tanh(z) = 2·sigmoid(2z) - 1 with the
+ *    factor 2 folded into that gate's columns of W, U and b;
+ *  - backprop through time is written by hand (`tf.customGrad`): per step a handful of
+ *    elementwise ops and one matmul dz·Uᵀ; the weight gradients are one matmul each over all
+ *    steps at the end.
+ *
+ * Weights have exactly `tf.layers.lstm`'s layout and order (kernel [inputDim, 4u],
+ * recurrentKernel [u, 4u], bias [4u], gates i, f, c, o), so `getWeights()`/`setWeights()`
+ * interchange with a `tf.layers.lstm` layer.
+ *
+ * Divergence notes (vs `tf.layers.lstm` / Keras `LSTM`):
+ *  - only `activation: 'tanh'` and `recurrentActivation: 'sigmoid'`; tfjs defaults the latter to
+ *    'hardSigmoid' (Keras: 'sigmoid'), so compare against `tf.layers.lstm({recurrentActivation:
+ *    'sigmoid'})`;
+ *  - no dropout, recurrentDropout, masking, initial state, returnState, goBackwards, stateful,
+ *    regularizers or constraints; `useBias` is always true;
+ *  - initializer defaults follow tfjs (kernel 'glorotNormal', recurrent 'orthogonal', bias
+ *    'zeros', `unitForgetBias` false); Keras uses 'glorot_uniform' and unit_forget_bias=True.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LSTMLayerArgs } from '@tensorflow/tfjs';
+
+/** A tfjs initializer object (what `tf.initializers.*()` return). */
+type Initializer = ReturnType<typeof tf.initializers.ones>;
+
+/** Initializer identifier ('glorotUniform', ...), initializer object, or its serialised form. */
+export type InitializerArg = NonNullable<LSTMLayerArgs['kernelInitializer']> | tf.serialization.ConfigDict;
+
+/** Options of `fusedLstm`; the names and meanings are `tf.layers.lstm`'s. */
+export interface FusedLstmArgs {
+  /** Size of the hidden state h and cell state c (the seed's `n_hidden`). */
+  readonly units: number;
+  /** Output every step's h, [batch, steps, units], instead of the last, [batch, units]. Default false. */
+  readonly returnSequences?: boolean;
+  /** Only 'tanh' (the default) is implemented. */
+  readonly activation?: 'tanh';
+  /** Only 'sigmoid' (the default here) is implemented. */
+  readonly recurrentActivation?: 'sigmoid';
+  /** Initialise the forget gate's bias to 1 (Keras' default, not tfjs'). Default false. */
+  readonly unitForgetBias?: boolean;
+  /** Default 'glorotNormal' (as tf.layers.lstm). */
+  readonly kernelInitializer?: InitializerArg;
+  /** Default 'orthogonal' (as tf.layers.lstm). */
+  readonly recurrentInitializer?: InitializerArg;
+  /** Default 'zeros' (as tf.layers.lstm). */
+  readonly biasInitializer?: InitializerArg;
+  readonly inputShape?: tf.Shape;
+  readonly batchInputShape?: tf.Shape;
+  readonly batchSize?: number;
+  readonly name?: string;
+  readonly trainable?: boolean;
+}
+
+const DEFAULTS = {
+  returnSequences: false,
+  unitForgetBias: false,
+  kernelInitializer: 'glorotNormal',
+  recurrentInitializer: 'orthogonal',
+  biasInitializer: 'zeros',
+} as const;
+
+function isInitializer(value: unknown): value is Initializer {
+  return value instanceof tf.serialization.Serializable && 'apply' in value && typeof value.apply === 'function';
+}
+
+/** 'glorotUniform' or Keras' 'glorot_uniform' -> 'GlorotUniform', the registered class name. */
+function initializerClassName(identifier: string): string {
+  return identifier.split('_').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}
+
+function resolveInitializer(value: InitializerArg | undefined, fallback: string, what: string): Initializer {
+  const arg: unknown = value ?? fallback;
+  if (isInitializer(arg)) return arg;
+  let className: string;
+  let config: tf.serialization.ConfigDict = {};
+  if (typeof arg === 'string') {
+    className = initializerClassName(arg);
+  } else if (typeof arg === 'object' && arg !== null && 'className' in arg && typeof arg.className === 'string') {
+    className = arg.className;
+    if ('config' in arg && typeof arg.config === 'object' && arg.config !== null && !Array.isArray(arg.config)) {
+      // A plain object from JSON: every value is a ConfigDictValue.
+      config = arg.config as tf.serialization.ConfigDict;
+    }
+  } else {
+    throw new Error(`fusedLstm: ${what} must be an initializer identifier, object or {className, config}; got ${JSON.stringify(arg)}`);
+  }
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
+  if (entry === undefined) throw new Error(`fusedLstm: unknown ${what} "${className}"`);
+  const [cls, fromConfig] = entry;
+  const made: unknown = fromConfig(cls, config);
+  if (!isInitializer(made)) throw new Error(`fusedLstm: ${what} "${className}" is not an initializer`);
+  return made;
+}
+
+function serializeInitializer(init: Initializer): tf.serialization.ConfigDict {
+  return { className: init.getClassName(), config: init.getConfig() };
+}
+
+/**
+ * Column scales [4u] that turn the c-gate's pre-activation z into 2z, so that one sigmoid over
+ * all gates also yields tanh(z) = 2·sigmoid(2z) - 1. Gate order i, f, c, o.
+ */
+function gateScale(units: number): tf.Tensor1D {
+  const s = new Float32Array(4 * units).fill(1);
+  s.fill(2, 2 * units, 3 * units);
+  return tf.tensor1d(s);
+}
+
+/**
+ * The LSTM over a whole sequence with a hand-written gradient.
+ * x [batch, steps, inputDim], kernel [inputDim, 4u], recurrentKernel [u, 4u], bias [4u] ->
+ * [batch, steps, u] if `returnSequences`, else [batch, u]. Zero initial state.
+ */
+export function fusedLstmSequence(
+  x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  returnSequences: boolean,
+): tf.Tensor {
+  const [batch, steps, inputDim] = x.shape;
+  const [units] = recurrentKernel.shape;
+  if (steps < 1) throw new Error(`fusedLstmSequence: x must have at least one time step, got shape [${x.shape}]`);
+  if (kernel.shape[0] !== inputDim || kernel.shape[1] !== 4 * units || recurrentKernel.shape[1] !== 4 * units || bias.shape[0] !== 4 * units) {
+    throw new Error(`fusedLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`);
+  }
+
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, kIn, rIn, bIn, save] = args;
+    if (!(xIn instanceof tf.Tensor && kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
+      throw new Error('fusedLstmSequence: customGrad called with unexpected arguments');
+    }
+    const scale = gateScale(units);
+    const w = tf.mul(kIn, scale); // [inputDim, 4u], c-gate columns doubled
+    const u = tf.mul(rIn, scale); // [u, 4u]
+    const b = tf.mul(bIn, scale); // [4u]
+    // Time-major rows so that each step's projections are one contiguous block.
+    const xRows = tf.reshape(tf.transpose(xIn, [1, 0, 2]), [steps * batch, inputDim]); // [steps*batch, inputDim]
+    const projected = tf.add(tf.matMul(xRows, w), b); // [steps*batch, 4u]
+    const perStep = tf.unstack(tf.reshape(projected, [steps, batch, 4 * units])); // steps x [batch, 4u]
+
+    const two = tf.scalar(2);
+    const one = tf.scalar(1);
+    const gates: tf.Tensor[] = []; // sigmoid of all pre-activations, [batch, 4u]
+    const cellInputs: tf.Tensor[] = []; // g_t = tanh(z_c), [batch, u]
+    const cells: tf.Tensor[] = []; // c_t, [batch, u]
+    const cellTanh: tf.Tensor[] = []; // tanh(c_t), [batch, u]
+    const hidden: tf.Tensor[] = []; // h_t, [batch, u]
+    let h: tf.Tensor | undefined;
+    let c: tf.Tensor | undefined;
+    for (let t = 0; t < steps; t++) {
+      const zx = perStep[t] as tf.Tensor;
+      const z = h === undefined ? zx : tf.add(zx, tf.matMul(h, u)); // [batch, 4u]
+      const a = tf.sigmoid(z);
+      const [ai, af, ag, ao] = tf.split(a, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const g = tf.sub(tf.mul(ag, two), one); // tanh of the c-gate pre-activation
+      c = c === undefined ? tf.mul(ai, g) : tf.add(tf.mul(af, c), tf.mul(ai, g));
+      const tc = tf.tanh(c);
+      h = tf.mul(ao, tc);
+      gates.push(a);
+      cellInputs.push(g);
+      cells.push(c);
+      cellTanh.push(tc);
+      hidden.push(h);
+    }
+    // Keeps the tensors the backward pass reads; tfjs only keeps them when a gradient is taped.
+    save([xIn, w, u, ...gates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
+    const value = returnSequences
+      ? tf.transpose(tf.stack(hidden), [1, 0, 2]) // [batch, steps, u]
+      : (h as tf.Tensor); // [batch, u]
+
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
+      const dOut = Array.isArray(dy) ? dy[0] : dy;
+      if (dOut === undefined) throw new Error('fusedLstmSequence: no upstream gradient');
+      return lstmBackward(dOut, saved, { batch, steps, inputDim, units, returnSequences });
+    };
+    return { value, gradFunc };
+  });
+  return run(x, kernel, recurrentKernel, bias);
+}
+
+interface Dims {
+  readonly batch: number;
+  readonly steps: number;
+  readonly inputDim: number;
+  readonly units: number;
+  readonly returnSequences: boolean;
+}
+
+/** Backprop through time. `saved` is [x, W', U', a_0.., g_0.., c_0.., tanh(c_0).., h_0..h_{T-2}]. */
+function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): tf.Tensor[] {
+  const { batch, steps, inputDim, units, returnSequences } = dims;
+  const take = (from: number, count: number): tf.Tensor[] => saved.slice(from, from + count) as tf.Tensor[];
+  const [x, w, u] = saved as [tf.Tensor3D, tf.Tensor, tf.Tensor];
+  const gates = take(3, steps);
+  const cellInputs = take(3 + steps, steps);
+  const cells = take(3 + 2 * steps, steps);
+  const cellTanh = take(3 + 3 * steps, steps);
+  const hidden = take(3 + 4 * steps, steps - 1);
+
+  const two = tf.scalar(2);
+  const one = tf.scalar(1);
+  const uT = tf.transpose(u); // [4u, u], once, so each step's matmul has no transposed operand
+  // dL/dh_t from the layer's output: every step, or only the last.
+  const dyStep: (tf.Tensor | undefined)[] = returnSequences
+    ? (tf.unstack(tf.transpose(dy, [1, 0, 2])) as tf.Tensor[])
+    : [...new Array<undefined>(steps - 1), dy as tf.Tensor];
+  const dzs: tf.Tensor[] = new Array<tf.Tensor>(steps); // dL/dz'_t, [batch, 4u]
+  const dzsT: tf.Tensor[] = new Array<tf.Tensor>(steps); // the same, transposed: [4u, batch]
+  let dhNext: tf.Tensor | undefined;
+  let dcNext: tf.Tensor | undefined;
+  for (let t = steps - 1; t >= 0; t--) {
+    const a = gates[t] as tf.Tensor;
+    const tc = cellTanh[t] as tf.Tensor;
+    const [ai, af, , ao] = tf.split(a, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const fromOut = dyStep[t];
+    const dh = fromOut === undefined ? (dhNext as tf.Tensor) : dhNext === undefined ? fromOut : tf.add(fromOut, dhNext);
+    const dO = tf.mul(dh, tc);
+    // d tanh(c)/dc = 1 - tanh(c)^2
+    const dcHere = tf.mul(tf.mul(dh, ao), tf.sub(one, tf.square(tc)));
+    const dc = dcNext === undefined ? dcHere : tf.add(dcHere, dcNext);
+    const dI = tf.mul(dc, cellInputs[t] as tf.Tensor);
+    const dF = t > 0 ? tf.mul(dc, cells[t - 1] as tf.Tensor) : tf.zerosLike(dc);
+    const dAg = tf.mul(tf.mul(dc, ai), two); // through g = 2·a_g - 1
+    const dA = tf.concat([dI, dF, dAg, dO], 1); // [batch, 4u]
+    const dz = tf.mul(dA, tf.mul(a, tf.sub(one, a))); // sigmoid' = a(1 - a)
+    dzs[t] = dz;
+    dzsT[t] = tf.transpose(dz);
+    dcNext = tf.mul(dc, af);
+    if (t > 0) dhNext = tf.matMul(dz, uT);
+  }
+  // The weight gradients are computed transposed, dZᵀ·(rows), so that the operand that matmul
+  // packs is the narrow one ([steps*batch, u] or [steps*batch, inputDim]) rather than dZ
+  // ([steps*batch, 4u]); on wasm that packing costs more than the multiply.
+  const dZT = tf.concat(dzsT, 1); // [4u, steps*batch], columns time-major
+  const scale = tf.reshape(gateScale(units), [4 * units, 1]);
+  const xRows = tf.reshape(tf.transpose(x, [1, 0, 2]), [steps * batch, inputDim]);
+  // h_{t-1} for every step, h_{-1} = 0: [steps*batch, u]
+  const hPrev = tf.concat([tf.zeros([batch, units]), ...hidden], 0);
+  // z' = x·W' + h·U' + b' with W' = W·scale (columns), so dW = (xᵀ·dZ)·scale, and so on.
+  const dKernel = tf.transpose(tf.mul(tf.matMul(dZT, xRows), scale)); // [inputDim, 4u]
+  const dRecurrent = tf.transpose(tf.mul(tf.matMul(dZT, hPrev), scale)); // [u, 4u]
+  const dBias = tf.reshape(tf.mul(tf.sum(dZT, 1, true), scale), [4 * units]); // [4u]
+  const dZ = tf.concat(dzs, 0); // [steps*batch, 4u]
+  const dx = tf.transpose(tf.reshape(tf.matMul(dZ, w, false, true), [steps, batch, inputDim]), [1, 0, 2]); // [batch, steps, inputDim]
+  return [dx, dKernel, dRecurrent, dBias];
+}
+
+/** A `tf.layers` LSTM layer computed by `fusedLstmSequence`; weights as `tf.layers.lstm`'s. */
+export class FusedLstm extends tf.layers.Layer {
+  /** The name under which models save and load this layer. */
+  static readonly className = 'FusedLstm';
+
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly unitForgetBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  private kernel: tf.LayerVariable | undefined;
+  private recurrentKernel: tf.LayerVariable | undefined;
+  private bias: tf.LayerVariable | undefined;
+
+  constructor(args: FusedLstmArgs) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units < 1) {
+      throw new Error(`fusedLstm: units must be a positive integer, got ${String(args.units)}`);
+    }
+    if (args.activation !== undefined && args.activation !== 'tanh') {
+      throw new Error(`fusedLstm: activation "${String(args.activation)}" is not implemented; only 'tanh'`);
+    }
+    if (args.recurrentActivation !== undefined && args.recurrentActivation !== 'sigmoid') {
+      throw new Error(`fusedLstm: recurrentActivation "${String(args.recurrentActivation)}" is not implemented; only 'sigmoid'`);
+    }
+    this.units = args.units;
+    this.returnSequences = args.returnSequences ?? DEFAULTS.returnSequences;
+    this.unitForgetBias = args.unitForgetBias ?? DEFAULTS.unitForgetBias;
+    this.kernelInitializer = resolveInitializer(args.kernelInitializer, DEFAULTS.kernelInitializer, 'kernelInitializer');
+    this.recurrentInitializer = resolveInitializer(args.recurrentInitializer, DEFAULTS.recurrentInitializer, 'recurrentInitializer');
+    this.biasInitializer = resolveInitializer(args.biasInitializer, DEFAULTS.biasInitializer, 'biasInitializer');
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = Array.isArray(inputShape[0]) ? inputShape[0] : inputShape;
+    const inputDim = shape[shape.length - 1];
+    if (shape.length !== 3 || typeof inputDim !== 'number') {
+      throw new Error(`fusedLstm: expected input shape [batch, steps, features], got [${String(shape)}]`);
+    }
+    const u = this.units;
+    // Same order of initializer calls as tf.layers.lstm, so seeded initializers give the same weights.
+    this.kernel = this.addWeight('kernel', [inputDim, 4 * u], 'float32', this.kernelInitializer);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 4 * u], 'float32', this.recurrentInitializer);
+    this.bias = this.addWeight('bias', [4 * u], 'float32', this.unitForgetBias ? tf.initializers.zeros() : this.biasInitializer);
+    if (this.unitForgetBias) {
+      const init = this.biasInitializer;
+      // [i | f = 1 | c, o], built like tf.layers.lstm's unitForgetBias initializer.
+      const value = tf.tidy(() => tf.concat([init.apply([u]), tf.ones([u]), init.apply([2 * u])]));
+      this.bias.write(value); // the variable now holds its own reference to the data
+      value.dispose();
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = Array.isArray(inputShape[0]) ? inputShape[0] : inputShape;
+    const [batch, steps] = shape as tf.Shape;
+    return this.returnSequences ? [batch ?? null, steps ?? null, this.units] : [batch ?? null, this.units];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (x === undefined || x.rank !== 3) {
+        throw new Error(`fusedLstm: expected one input of rank 3 [batch, steps, features], got ${x === undefined ? 'none' : `[${x.shape}]`}`);
+      }
+      if (this.kernel === undefined || this.recurrentKernel === undefined || this.bias === undefined) {
+        throw new Error('fusedLstm: call() before build()');
+      }
+      return fusedLstmSequence(
+        x as tf.Tensor3D,
+        this.kernel.read() as tf.Tensor2D,
+        this.recurrentKernel.read() as tf.Tensor2D,
+        this.bias.read() as tf.Tensor1D,
+        this.returnSequences,
+      );
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      returnSequences: this.returnSequences,
+      activation: 'tanh',
+      recurrentActivation: 'sigmoid',
+      unitForgetBias: this.unitForgetBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+    };
+  }
+}
+tf.serialization.registerClass(FusedLstm);
+
+/** A fused LSTM layer ([batch, steps, features] -> [batch, units] or [batch, steps, units]). */
+export function fusedLstm(args: FusedLstmArgs): FusedLstm {
+  return new FusedLstm(args);
+}
