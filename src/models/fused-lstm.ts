@@ -142,7 +142,7 @@ export function fusedLstmSequence(
     const b = tf.mul(bIn, scale); // [4u]
     // Time-major rows so that each step's projections are one contiguous block.
     const xRows = tf.reshape(tf.transpose(xIn, [1, 0, 2]), [steps * batch, inputDim]); // [steps*batch, inputDim]
-    const projected = tf.add(tf.matMul(xRows, w), b); // [steps*batch, 4u]
+    const projected = tf.fused.matMul({ a: xRows, b: w, bias: b }); // [steps*batch, 4u], bias added inside the matmul
     const perStep = tf.unstack(tf.reshape(projected, [steps, batch, 4 * units])); // steps x [batch, 4u]
 
     const two = tf.scalar(2);

@@ -1,0 +1,292 @@
+/**
+ * `npm run bench -- [flags]`: how long one training step and one inference batch of the seed
+ * model take ([128, 28, 28] -> LSTM(128) -> dense(10), softmax cross-entropy, Adam 0.001), per
+ * backend, for
+ *  - stock:   tf.layers.lstm on the kernels as shipped;
+ *  - kernels: tf.layers.lstm on the fixed wasm kernels (wasm only);
+ *  - fast:    the fused LSTM layer on the fixed kernels (the fast path);
+ * and the wall time of the whole tutorial (`node dist/cli.js --data bundled --json`).
+ * Each variant runs in its own child process, so kernel patches and peak RSS stay separate.
+ * A benchmark, not a test: nothing here asserts a time.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { setupBackend, type BackendName } from '../src/backend';
+import { fusedLstm } from '../src/models/fused-lstm';
+import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
+
+const USAGE = `usage: npm run bench -- [flags]
+  --backends a,b     backends to try, of tensorflow, wasm, cpu (default all three; missing ones are reported)
+  --variants a,b     of stock, kernels, fast (default all; kernels runs on wasm only)
+  --steps N          timed steps per variant (default 20; cpu 3, its stock step takes ~5 s)
+  --skip-tutorial    do not time the full tutorial run
+  --tutorial-args s  extra flags for the tutorial run, e.g. --tutorial-args="--training-iters 1280"
+  --json             one JSON object per row instead of a table`;
+
+const BATCH = 128;
+const STEPS_IN_TIME = 28;
+const FEATURES = 28;
+const UNITS = 128;
+const CLASSES = 10;
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const VARIANTS = ['stock', 'kernels', 'fast'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+interface Timing {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+/** One measured (backend, variant); what a child process prints as its last line. */
+interface Row {
+  readonly backend: BackendName;
+  readonly variant: Variant;
+  readonly steps: number;
+  readonly train: Timing;
+  readonly infer: Timing;
+  readonly trainSamplesPerSec: number;
+  readonly inferSamplesPerSec: number;
+  readonly peakRssMB: number;
+  /** numTensors after the timed training steps minus before: 0 means no leak. */
+  readonly tensorGrowth: number;
+  readonly load1: readonly [number, number];
+}
+
+function timing(samples: readonly number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  const round = (x: number): number => Math.round(x * 10) / 10;
+  return { medianMs: round(median), minMs: round(sorted[0] ?? NaN), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
+}
+
+function timeIt(run: () => void, warmUp: number, steps: number): number[] {
+  for (let i = 0; i < warmUp; i++) run();
+  const samples: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    run();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+/** The seed model with the stock or the fused LSTM; seeded glorot initialisers (values do not matter here). */
+function seedModel(variant: Variant): tf.Sequential {
+  const shape = { inputShape: [STEPS_IN_TIME, FEATURES], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 2 }) };
+  const model = tf.sequential();
+  model.add(variant === 'fast' ? fusedLstm({ units: UNITS, ...shape }) : tf.layers.lstm({ units: UNITS, recurrentActivation: 'sigmoid', ...shape }));
+  model.add(tf.layers.dense({ units: CLASSES, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+  return model;
+}
+
+/** Child process: measures one (backend, variant) and prints its Row as JSON. */
+async function measure(backend: BackendName, variant: Variant, steps: number): Promise<Row> {
+  const loadBefore = loadavg()[0] ?? 0;
+  await setupBackend({ backend });
+  // Explicit either way, whatever setupBackend does by default.
+  if (backend === 'wasm') {
+    if (variant === 'stock') unpatchWasmKernels();
+    else patchWasmKernels();
+  }
+  const model = seedModel(variant);
+  const optimizer = tf.train.adam(0.001);
+  const xs = tf.randomUniform([BATCH, STEPS_IN_TIME, FEATURES], 0, 1, 'float32', 7);
+  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', 8) as tf.Tensor1D, CLASSES));
+  const trainStep = (): void => {
+    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor), true);
+    cost?.dataSync();
+    cost?.dispose();
+  };
+  const inferBatch = (): void => {
+    const logits = model.predict(xs, { batchSize: BATCH }) as tf.Tensor;
+    logits.dataSync();
+    logits.dispose();
+  };
+  const warmUp = backend === 'cpu' ? 1 : 3;
+  trainStep(); // creates Adam's slots, so they do not count as growth below
+  const tensorsBefore = tf.memory().numTensors;
+  const train = timeIt(trainStep, warmUp - 1, steps);
+  const tensorGrowth = tf.memory().numTensors - tensorsBefore;
+  const infer = timeIt(inferBatch, warmUp, steps);
+  const t = timing(train);
+  const i = timing(infer);
+  return {
+    backend, variant, steps, train: t, infer: i,
+    trainSamplesPerSec: Math.round((BATCH / t.medianMs) * 1000),
+    inferSamplesPerSec: Math.round((BATCH / i.medianMs) * 1000),
+    // maxRSS is in kilobytes.
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    tensorGrowth,
+    load1: [loadBefore, loadavg()[0] ?? 0],
+  };
+}
+
+interface ChildResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+  /** Peak resident set from /proc (Linux), sampled while the child runs; undefined elsewhere. */
+  readonly peakRssMB: number | undefined;
+}
+
+function runChild(command: string, args: readonly string[]): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peakKb: number | undefined;
+    const sample = (): void => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match?.[1] !== undefined) peakKb = Number(match[1]);
+      } catch {
+        // Not Linux, or the process has just exited: keep the last sample.
+      }
+    };
+    const timer = setInterval(sample, 250);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const seconds = (performance.now() - t0) / 1000;
+      resolve({ code, stdout, stderr, seconds, peakRssMB: peakKb === undefined ? undefined : Math.round(peakKb / 1024) });
+    });
+  });
+}
+
+function lastJsonLine(text: string): unknown {
+  const line = text.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRow(value: unknown): value is Row {
+  return typeof value === 'object' && value !== null && 'train' in value && 'infer' in value && 'variant' in value;
+}
+
+type Output = Row | { readonly backend: string; readonly variant: string; readonly skipped: string } | Record<string, unknown>;
+
+async function benchVariant(backend: BackendName, variant: Variant, steps: number): Promise<Output> {
+  const result = await runChild(process.execPath, [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`]);
+  const row = lastJsonLine(result.stdout);
+  if (result.code === 0 && isRow(row)) return row;
+  const lines = result.stderr.trim().split('\n');
+  const why = (lines.find((l) => /Error|not available/.test(l)) ?? lines.pop() ?? `exit code ${result.code}`).replace(/^bench: /, '').trim();
+  return { backend, variant, skipped: why };
+}
+
+async function benchTutorial(extraArgs: readonly string[]): Promise<Record<string, unknown>> {
+  const cli = join(__dirname, '..', 'dist', 'cli.js');
+  const args = ['--data', 'bundled', '--json', ...extraArgs];
+  const command = `node dist/cli.js ${args.join(' ')}`;
+  if (!existsSync(cli)) return { phase: 'tutorial', command, skipped: 'dist/cli.js not found: run `npm run build` first' };
+  const result = await runChild(process.execPath, [cli, ...args]);
+  const summary = lastJsonLine(result.stdout);
+  if (result.code !== 0 || typeof summary !== 'object' || summary === null) {
+    return { phase: 'tutorial', command, skipped: `exit code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}` };
+  }
+  return { phase: 'tutorial', command, wallSeconds: Math.round(result.seconds * 10) / 10, peakRssMB: result.peakRssMB ?? null, ...summary };
+}
+
+function formatTable(outputs: readonly Output[], tutorial: Record<string, unknown> | undefined): string {
+  const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
+  const header = ['backend', 'variant', 'train ms median (min-max)', 'samples/s', 'vs stock', 'infer ms median (min-max)', 'samples/s', 'peak RSS MB', 'tensor growth', 'load 1m'];
+  const rows: string[][] = outputs.map((o) => {
+    if (!isRow(o)) return [String(o['backend']), String(o['variant']), `not run: ${String(o['skipped'])}`];
+    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock');
+    const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
+    return [o.backend, o.variant, ms(o.train), String(o.trainSamplesPerSec), speedup, ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
+  });
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.filter((r) => r.length === header.length).map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ');
+  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map((r) => (r.length === header.length ? line(r) : r.join(' | ')))];
+  if (tutorial !== undefined) {
+    lines.push('', `tutorial (${String(tutorial['command'])}): ${tutorial['skipped'] !== undefined ? `not run: ${String(tutorial['skipped'])}` : JSON.stringify(tutorial)}`);
+  }
+  return lines.join('\n');
+}
+
+function list<T extends string>(text: string | undefined, allowed: readonly T[], flag: string): T[] {
+  if (text === undefined) return [...allowed];
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw new Error(`--${flag}: "${item}" is not one of ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      backends: { type: 'string' },
+      variants: { type: 'string' },
+      steps: { type: 'string' },
+      'skip-tutorial': { type: 'boolean' },
+      'tutorial-args': { type: 'string' },
+      child: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.child !== undefined) {
+    const [backend, variant, steps] = values.child.split(':');
+    const [b] = list(backend, BACKENDS, 'child');
+    const [v] = list(variant, VARIANTS, 'child');
+    if (b === undefined || v === undefined) throw new Error(`--child: bad spec "${values.child}"`);
+    process.stdout.write(`${JSON.stringify(await measure(b, v, Number(steps)))}\n`);
+    return;
+  }
+  const steps = values.steps === undefined ? undefined : Number(values.steps);
+  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new Error(`--steps must be a whole number >= 1, got "${values.steps}"`);
+  const backends = list(values.backends, BACKENDS, 'backends');
+  const variants = list(values.variants, VARIANTS, 'variants');
+  const outputs: Output[] = [];
+  const emit = (o: Output): void => {
+    outputs.push(o);
+    if (values.json) process.stdout.write(`${JSON.stringify(o)}\n`);
+    else process.stderr.write(`  ${o['backend'] as string} ${o['variant'] as string}: ${isRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(o['skipped'])})`}\n`);
+  };
+  if (!values.json) {
+    process.stderr.write(`bench: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs ${tf.version.tfjs}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  }
+  for (const backend of backends) {
+    for (const variant of variants) {
+      if (variant === 'kernels' && backend !== 'wasm') continue;
+      const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
+      const first = outputs.find((o) => o['backend'] === backend);
+      // A backend that failed to load fails for every variant: report it once.
+      if (first !== undefined && !isRow(first)) continue;
+      emit(await benchVariant(backend, variant, stepsHere));
+    }
+  }
+  let tutorial: Record<string, unknown> | undefined;
+  if (!values['skip-tutorial']) {
+    tutorial = await benchTutorial((values['tutorial-args'] ?? '').split(/\s+/).filter((a) => a !== ''));
+    if (values.json) process.stdout.write(`${JSON.stringify(tutorial)}\n`);
+  }
+  if (!values.json) process.stdout.write(`${formatTable(outputs, tutorial)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
