@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from 'plotly.js';
-import { newDisplay } from 'tslab';
+import type { Display } from 'tslab';
 import type { Figure } from './figures';
 
 /** A Jupyter MIME bundle: MIME type to content (`+json` types carry objects, the rest strings). */
@@ -77,6 +77,15 @@ function rawWrite(): RawWrite | null | undefined {
   return typeof write === 'function' ? (write as RawWrite) : undefined;
 }
 
+/**
+ * tslab (the project's node_modules copy, the one the kernel hands over to) is loaded on first
+ * output, not at import: it brings the TypeScript compiler (~0.2 s, ~45 MB), and the CLI, which
+ * imports this module through index.ts, never shows anything in a notebook.
+ */
+function newTslabDisplay(): Display {
+  return (require('tslab') as typeof import('tslab')).newDisplay();
+}
+
 function notInKernel(): Error {
   return new Error('plot/render: no tslab kernel is running this code; show() and the live views only work inside a notebook cell');
 }
@@ -85,7 +94,7 @@ function notInKernel(): Error {
 export function createOutput(): NotebookOutput {
   const displayId = randomBytes(8).toString('hex');
   let sent = false;
-  let fallback: ReturnType<typeof newDisplay> | undefined;
+  let fallback: Display | undefined;
   return {
     update(bundle: MimeBundle): void {
       const write = rawWrite();
@@ -96,7 +105,7 @@ export function createOutput(): NotebookOutput {
         return;
       }
       const html = bundle['text/html'];
-      fallback ??= newDisplay();
+      fallback ??= newTslabDisplay();
       if (typeof html === 'string') fallback.html(html);
       else fallback.text(String(bundle['text/plain'] ?? ''));
     },

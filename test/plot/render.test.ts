@@ -118,9 +118,12 @@ describe('figureSummary and chartBundle', () => {
 describe('sending to the kernel', () => {
   type Message = { data: Record<string, unknown>; transient: { display_id?: string } };
   // The tslab module the kernel writes through; outside a kernel its writer is null.
-  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: ((m: Message, update: boolean) => void) | null };
+  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: ((m: Message, update: boolean) => void) | null | string };
+  const tslab = require('tslab') as { newDisplay: () => unknown };
+  const realNewDisplay = tslab.newDisplay;
   afterEach(() => {
     jupyter.lastWriteDisplayData = null;
+    tslab.newDisplay = realNewDisplay;
   });
 
   test('outside a kernel, says so', () => {
@@ -151,5 +154,23 @@ describe('sending to the kernel', () => {
     loadPlotly({ force: true });
     assert.equal(sent.length, 1);
     assert.match(String(sent[0]?.message.data['text/html']), /rnn-plotly-loader[\s\S]*window\.Plotly = Plotly/);
+  });
+  test("falls back to tslab's public display (HTML only) if the internal writer is gone", () => {
+    jupyter.lastWriteDisplayData = 'moved in some later tslab';
+    const shown: { display: number; html: string }[] = [];
+    let displays = 0;
+    tslab.newDisplay = () => {
+      const display = ++displays;
+      return { html: (html: string) => shown.push({ display, html }), text: (text: string) => shown.push({ display, html: `text:${text}` }) };
+    };
+    const output = createOutput();
+    output.update({ 'text/html': '<b>1</b>', 'text/plain': '1' });
+    output.update({ 'text/html': '<b>2</b>', 'text/plain': '2' });
+    createOutput().update({ 'text/plain': 'only text' });
+    assert.deepEqual(shown, [
+      { display: 1, html: '<b>1</b>' },
+      { display: 1, html: '<b>2</b>' },
+      { display: 2, html: 'text:only text' },
+    ]);
   });
 });
