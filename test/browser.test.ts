@@ -21,7 +21,8 @@ import { test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 
 const ROOT = resolve(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; RNN_CHROMIUM points elsewhere (another system's browser, or a missing path to see the skip). */
+const CHROMIUM = process.env.RNN_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 /** Per notebook: kernel start, tslab compiling each cell, smoke-mode training. */
 const NOTEBOOK_TIMEOUT_MS = Number(process.env.RNN_BROWSER_TIMEOUT_MS ?? 15 * 60_000);
@@ -29,7 +30,7 @@ const NOTEBOOK_TIMEOUT_MS = Number(process.env.RNN_BROWSER_TIMEOUT_MS ?? 15 * 60
 const DRAW_TIMEOUT_MS = 90_000;
 
 function skipReason(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `chromium not installed: ${CHROMIUM} is missing (Debian: apt-get install chromium); the browser test did not run`;
+  if (!existsSync(CHROMIUM)) return `chromium not installed: ${CHROMIUM} is missing (Debian: apt-get install chromium; or set RNN_CHROMIUM); the browser test did not run`;
   const probe = spawnSync('jupyter', ['notebook', '--version'], { stdio: 'ignore' });
   if (probe.status !== 0) return 'jupyter notebook not installed (Debian: apt-get install jupyter-notebook); the browser test did not run';
   return undefined;
