@@ -1,0 +1,422 @@
+/**
+ * Figure builders the teaching notebooks (5-9) need and src/plot does not have: pure functions
+ * from numbers to plotly `{ data, layout }`, drawn with `show`. Same rules as src/plot/figures.ts:
+ * they print nothing, and throw an `Error` naming the builder and the value when an input is wrong.
+ */
+import type { Annotations, ColorScale, Dash, Data, Layout, Shape } from 'plotly.js';
+import type { Figure } from '../plot';
+import type { ClassAccuracy } from './predictions';
+
+const SIZE = 28;
+const PIXELS = SIZE * SIZE;
+// plotly's default palette (D3 category10): ten digits, ten distinguishable colours.
+const CLASS_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const INK: ColorScale = [
+  [0, '#ffffff'],
+  [1, '#111111'],
+];
+const MISTAKE_COLOR = '#d62728';
+const BOX_COLOR = '#deebf7';
+const LINE_COLOR = '#333333';
+const FRAME_COLOR = '#cccccc';
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/** Options of `unrolledRnnFigure`. */
+export interface UnrolledRnnOptions {
+  /** Time steps of the unrolled network (the seed's n_steps). */
+  readonly steps?: number;
+  /** Steps drawn as boxes; a "…" stands for the ones between non-consecutive entries. */
+  readonly shownSteps?: readonly number[];
+  /** Text in every cell box. */
+  readonly cellLabel?: string;
+  /** The weights every box uses, written under each box and in the caption. */
+  readonly weightsLabel?: string;
+  /** What the last output feeds. */
+  readonly outputLabel?: string;
+  readonly title?: string;
+}
+
+export const UNROLLED_RNN_DEFAULTS = {
+  steps: 28,
+  cellLabel: 'LSTM cell',
+  weightsLabel: 'kernel, bias',
+  outputLabel: 'weights.out<br>→ 10 scores',
+  title: 'One cell with a loop = the same cell unrolled over the time steps',
+} as const;
+
+/**
+ * The seed's schematic: on the left a cell with a loop (its state feeds its next step), on the
+ * right the same cell unrolled, one box per time step, every box with the same weights, the
+ * last output going to the output layer. Boxes, arrows and text only (no data traces).
+ */
+export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
+  const o = { ...UNROLLED_RNN_DEFAULTS, ...options };
+  check(Number.isInteger(o.steps) && o.steps >= 1, `unrolledRnnFigure: steps must be a positive integer, got ${o.steps}`);
+  const shown = o.shownSteps ?? (o.steps <= 5 ? Array.from({ length: o.steps }, (_, t) => t) : [0, 1, 2, o.steps - 1]);
+  check(shown.length > 0, 'unrolledRnnFigure: shownSteps is empty');
+  shown.forEach((t, k) => {
+    check(Number.isInteger(t) && t >= 0 && t < o.steps, `unrolledRnnFigure: shownSteps[${k}] = ${t} is not a step 0..${o.steps - 1}`);
+    check(k === 0 || t > (shown[k - 1] as number), `unrolledRnnFigure: shownSteps must increase, got ${shown.join(', ')}`);
+  });
+
+  const shapes: Partial<Shape>[] = [];
+  const annotations: Partial<Annotations>[] = [];
+  const box = (x0: number, x1: number, y0: number, y1: number, text: string, fill = BOX_COLOR): void => {
+    shapes.push({ type: 'rect', x0, x1, y0, y1, xref: 'x', yref: 'y', line: { color: LINE_COLOR, width: 1.5 }, fillcolor: fill, layer: 'below' });
+    annotations.push({ x: (x0 + x1) / 2, y: (y0 + y1) / 2, xref: 'x', yref: 'y', text, showarrow: false, font: { size: 12 } });
+  };
+  const arrow = (fromX: number, fromY: number, toX: number, toY: number): void => {
+    annotations.push({ x: toX, y: toY, ax: fromX, ay: fromY, xref: 'x', yref: 'y', axref: 'x', ayref: 'y', text: '', showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 1.5, arrowcolor: LINE_COLOR });
+  };
+  const text = (x: number, y: number, t: string, size = 12, color = LINE_COLOR): void => {
+    annotations.push({ x, y, xref: 'x', yref: 'y', text: t, showarrow: false, font: { size, color } });
+  };
+
+  // Folded: the cell, its input below, its output above, its state looping back into it.
+  box(0.4, 2.0, 2, 3, `${o.cellLabel}<br><i>${o.weightsLabel}</i>`);
+  arrow(1.2, 0.9, 1.2, 2);
+  text(1.2, 0.6, 'x<sub>t</sub>');
+  arrow(1.2, 3, 1.2, 4.1);
+  text(1.2, 4.35, 'h<sub>t</sub>');
+  shapes.push({ type: 'path', path: 'M 2.0,2.75 L 2.55,2.75 L 2.55,2.25 L 2.05,2.25', xref: 'x', yref: 'y', line: { color: LINE_COLOR, width: 1.5 } });
+  arrow(2.3, 2.25, 2.02, 2.25);
+  text(2.55, 3.05, 'state', 11);
+  text(3.2, 2.5, '=', 22);
+
+  // Unrolled: one box per shown step, "…" where steps are skipped.
+  let x = 3.8;
+  const width = 1.5;
+  const gap = 0.8;
+  let previousRight: number | undefined;
+  shown.forEach((t, k) => {
+    if (k > 0 && t !== (shown[k - 1] as number) + 1) {
+      text(x + 0.25, 2.5, '…', 20);
+      if (previousRight !== undefined) arrow(previousRight, 2.5, x, 2.5);
+      previousRight = x + 0.5;
+      x += 0.5 + gap;
+    }
+    box(x, x + width, 2, 3, `${o.cellLabel}<br>step ${t}`);
+    text(x + width / 2, 1.75, `<i>${o.weightsLabel}</i>`, 10, '#08519c');
+    arrow(x + width / 2, 0.9, x + width / 2, 1.6);
+    text(x + width / 2, 0.6, `x<sub>${t}</sub> = row ${t}`, 11);
+    arrow(x + width / 2, 3, x + width / 2, 4.1);
+    text(x + width / 2, 4.35, `h<sub>${t}</sub>`, 12);
+    if (previousRight !== undefined) arrow(previousRight, 2.5, x, 2.5);
+    else text(x - 0.45, 2.75, 'zero<br>state', 9);
+    previousRight = x + width;
+    x += width + gap;
+  });
+  const last = shown[shown.length - 1] as number;
+  // The output layer reads only the last step's h, as the seed does.
+  const outX = x + 0.2;
+  box(outX, outX + 1.7, 3.7, 4.7, o.outputLabel, '#fdd0a2');
+  arrow(previousRight !== undefined ? previousRight - width / 2 + 0.3 : outX, 4.2, outX, 4.2);
+  const right = outX + 1.9;
+  text((3.8 + right) / 2, 0.05, `the same ${o.weightsLabel} at all ${o.steps} steps; only x<sub>t</sub> and the state change`, 12, '#08519c');
+  return {
+    data: [{ type: 'scatter', x: [0, right], y: [0, 5], mode: 'markers', marker: { opacity: 0 }, hoverinfo: 'skip', showlegend: false }],
+    layout: {
+      title: { text: o.title ?? `unrolled over ${last + 1} steps` },
+      height: 340,
+      margin: { l: 10, r: 10, t: 50, b: 10 },
+      xaxis: { visible: false, range: [-0.1, right + 0.1], fixedrange: true },
+      yaxis: { visible: false, range: [-0.3, 5], fixedrange: true },
+      shapes,
+      annotations,
+      plot_bgcolor: '#ffffff',
+    },
+  };
+}
+
+/** One line of `lineChartFigure`. */
+export interface LineSeries {
+  readonly name: string;
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+  readonly dash?: Dash;
+  readonly color?: string;
+}
+
+/** Options of `lineChartFigure`. */
+export interface LineChartOptions {
+  readonly title?: string;
+  readonly xTitle?: string;
+  readonly yTitle?: string;
+  /** A logarithmic y axis, for quantities that shrink geometrically (gradients through time). */
+  readonly logY?: boolean;
+  readonly yRange?: readonly [number, number];
+  readonly height?: number;
+  /** Draw markers on the points as well as lines. */
+  readonly markers?: boolean;
+}
+
+export const LINE_CHART_DEFAULTS = { title: '', xTitle: '', yTitle: '', logY: false, height: 420, markers: false } as const;
+
+/** Named lines over x: loss curves, gradient norms per time step, activation functions. */
+export function lineChartFigure(series: readonly LineSeries[], options: LineChartOptions = {}): Figure {
+  const o = { ...LINE_CHART_DEFAULTS, ...options };
+  check(series.length > 0, 'lineChartFigure: no series');
+  series.forEach((s) => check(s.x.length === s.y.length, `lineChartFigure: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`));
+  if (o.logY) {
+    series.forEach((s) => check(s.y.every((v) => v > 0), `lineChartFigure: series "${s.name}" has values <= 0, which a log axis cannot show`));
+  }
+  const yRange = o.yRange === undefined ? undefined : o.logY ? o.yRange.map(Math.log10) : [...o.yRange];
+  return {
+    data: series.map((s): Data => ({
+      type: 'scatter',
+      mode: o.markers ? 'lines+markers' : 'lines',
+      name: s.name,
+      x: [...s.x],
+      y: [...s.y],
+      line: { width: 2, ...(s.dash === undefined ? {} : { dash: s.dash }), ...(s.color === undefined ? {} : { color: s.color }) },
+    })),
+    layout: {
+      title: { text: o.title },
+      height: o.height,
+      margin: { l: 70, r: 20, t: 60, b: 60 },
+      hovermode: 'x',
+      xaxis: { title: { text: o.xTitle } },
+      yaxis: { title: { text: o.yTitle }, type: o.logY ? 'log' : 'linear', ...(yRange === undefined ? {} : { range: yRange }) },
+    },
+  };
+}
+
+/** Options of `pcaScatterFigure`. */
+export interface PcaScatterOptions {
+  readonly title?: string;
+  /** Fractions of the variance along the two axes, shown in the axis titles. */
+  readonly explained?: readonly [number, number];
+  readonly height?: number;
+}
+
+/** Points projected on two principal components `[n][2]`, one colour (and legend entry) per label. */
+export function pcaScatterFigure(projections: ReadonlyArray<readonly number[]>, labels: ArrayLike<number>, options: PcaScatterOptions = {}): Figure {
+  check(projections.length === labels.length, `pcaScatterFigure: ${projections.length} points but ${labels.length} labels`);
+  projections.forEach((p, n) => check(p.length >= 2, `pcaScatterFigure: point ${n} has ${p.length} coordinates, needs 2`));
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  const axis = (k: 0 | 1): string => {
+    const share = o.explained?.[k];
+    return `principal component ${k + 1}${share === undefined ? '' : ` (${(100 * share).toFixed(1)}% of the variance)`}`;
+  };
+  const o = { height: 560, ...options };
+  return {
+    data: classes.map((label): Data => {
+      const members = projections.filter((_, n) => labels[n] === label);
+      return {
+        type: 'scatter',
+        mode: 'markers',
+        name: `${label}`,
+        x: members.map((p) => p[0] as number),
+        y: members.map((p) => p[1] as number),
+        marker: { size: 6, opacity: 0.75, color: CLASS_COLORS[label % CLASS_COLORS.length] as string },
+        hovertemplate: `digit ${label}: (%{x:.2f}, %{y:.2f})<extra></extra>`,
+      };
+    }),
+    layout: {
+      title: { text: o.title ?? `${projections.length} points, coloured by label` },
+      height: o.height,
+      margin: { l: 70, r: 20, t: 60, b: 60 },
+      legend: { title: { text: 'label' } },
+      xaxis: { title: { text: axis(0) }, zeroline: false },
+      yaxis: { title: { text: axis(1) }, zeroline: false },
+    },
+  };
+}
+
+/** What `predictionGalleryFigure` draws, in the order given. */
+export interface PredictionGalleryInput {
+  /** Digits of 784 values each. [n][784] */
+  readonly digits: ReadonlyArray<ArrayLike<number>>;
+  readonly trueLabels: ArrayLike<number>;
+  readonly predLabels: ArrayLike<number>;
+  /** Probability of the predicted class. [n] */
+  readonly confidence: ArrayLike<number>;
+}
+
+/** Options of `predictionGalleryFigure`. */
+export interface PredictionGalleryOptions {
+  readonly title?: string;
+  readonly columns?: number;
+  /** Height of one grid row in pixels. */
+  readonly rowHeight?: number;
+}
+
+export const PREDICTION_GALLERY_DEFAULTS = { columns: 8, rowHeight: 100 } as const;
+
+const HGAP = 4;
+const VGAP = 16;
+
+/**
+ * Digits tiled in one heatmap, each captioned with the prediction and its confidence: `7 · 98%`
+ * when right, `true 4 → 9 · 61%` in red (and framed) when wrong. Drawn in the given order.
+ */
+export function predictionGalleryFigure(input: PredictionGalleryInput, options: PredictionGalleryOptions = {}): Figure {
+  const o = { ...PREDICTION_GALLERY_DEFAULTS, ...options };
+  const { digits, trueLabels, predLabels, confidence } = input;
+  const n = digits.length;
+  check(n > 0, 'predictionGalleryFigure: no digits');
+  for (const [name, values] of [['trueLabels', trueLabels], ['predLabels', predLabels], ['confidence', confidence]] as const) {
+    check(values.length === n, `predictionGalleryFigure: ${n} digits but ${values.length} ${name}`);
+  }
+  digits.forEach((d, k) => check(d.length === PIXELS, `predictionGalleryFigure: digits[${k}] has ${d.length} values, expected ${PIXELS}`));
+  check(Number.isInteger(o.columns) && o.columns >= 1, `predictionGalleryFigure: columns must be a positive integer, got ${o.columns}`);
+  const columns = Math.min(o.columns, n);
+  const gridRows = Math.ceil(n / columns);
+  const width = columns * SIZE + (columns - 1) * HGAP;
+  const height = gridRows * (SIZE + VGAP);
+  const z: (number | null)[][] = Array.from({ length: height }, () => new Array<number | null>(width).fill(null));
+  const annotations: Partial<Annotations>[] = [];
+  const shapes: Partial<Shape>[] = [];
+  let mistakes = 0;
+  for (let k = 0; k < n; k++) {
+    const digit = digits[k] as ArrayLike<number>;
+    const x0 = (k % columns) * (SIZE + HGAP);
+    const y0 = Math.floor(k / columns) * (SIZE + VGAP) + VGAP;
+    for (let r = 0; r < SIZE; r++) {
+      const row = z[y0 + r] as (number | null)[];
+      for (let c = 0; c < SIZE; c++) row[x0 + c] = digit[r * SIZE + c] ?? 0;
+    }
+    const wrong = predLabels[k] !== trueLabels[k];
+    if (wrong) mistakes += 1;
+    const percent = `${Math.round(100 * (confidence[k] as number))}%`;
+    annotations.push({
+      x: x0 + (SIZE - 1) / 2,
+      y: y0 - 1,
+      xref: 'x',
+      yref: 'y',
+      yanchor: 'bottom',
+      showarrow: false,
+      text: wrong ? `${trueLabels[k]}→${predLabels[k]} · ${percent}` : `${predLabels[k]} · ${percent}`,
+      font: { size: 12, color: wrong ? MISTAKE_COLOR : '#333333' },
+    });
+    const frame = wrong ? { color: MISTAKE_COLOR, width: 2 } : { color: FRAME_COLOR, width: 1 };
+    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: frame });
+  }
+  return {
+    data: [{ type: 'heatmap', z, zmin: 0, zmax: 1, colorscale: INK, showscale: false, hoverinfo: 'skip' }],
+    layout: {
+      title: { text: o.title ?? `${n} digits: prediction · confidence; true→predicted in red for the ${mistakes} mistakes` },
+      height: gridRows * o.rowHeight + 70,
+      margin: { l: 10, r: 10, t: 50, b: 10 },
+      xaxis: { visible: false, constrain: 'domain' },
+      yaxis: { visible: false, autorange: 'reversed', scaleanchor: 'x', constrain: 'domain' },
+      annotations,
+      shapes,
+    },
+  };
+}
+
+/** Accuracy per class as bars, each labelled with correct/total. */
+export function perClassAccuracyFigure(perClass: readonly ClassAccuracy[], options: { readonly title?: string } = {}): Figure {
+  check(perClass.length > 0, 'perClassAccuracyFigure: no classes');
+  const overall = perClass.reduce((s, c) => s + c.correct, 0) / Math.max(1, perClass.reduce((s, c) => s + c.total, 0));
+  return {
+    data: [
+      {
+        type: 'bar',
+        x: perClass.map((c) => `${c.label}`),
+        y: perClass.map((c) => (c.total === 0 ? 0 : c.accuracy)),
+        text: perClass.map((c) => `${c.correct}/${c.total}`),
+        textposition: 'outside',
+        marker: { color: perClass.map((c) => CLASS_COLORS[c.label % CLASS_COLORS.length] as string) },
+        hovertemplate: 'digit %{x}: %{y:.3f} (%{text})<extra></extra>',
+      },
+      {
+        type: 'scatter',
+        mode: 'lines',
+        name: 'all digits',
+        x: [perClass[0]?.label ?? 0, perClass[perClass.length - 1]?.label ?? 0].map(String),
+        y: [overall, overall],
+        line: { dash: 'dash', color: LINE_COLOR, width: 1 },
+        hoverinfo: 'skip',
+      },
+    ],
+    layout: {
+      title: { text: options.title ?? `Accuracy per digit (dashed: all digits, ${(100 * overall).toFixed(1)}%)` },
+      height: 420,
+      margin: { l: 70, r: 20, t: 60, b: 60 },
+      showlegend: false,
+      xaxis: { title: { text: 'true digit' }, type: 'category' },
+      yaxis: { title: { text: 'accuracy' }, range: [0, 1.1] },
+    },
+  };
+}
+
+/** One panel of `lstmInsideFigure`: values over time for one quantity. */
+export interface InsidePanel {
+  /** Shown as the panel's axis title, e.g. "h (output)" or "f (forget gate)". */
+  readonly name: string;
+  /** `[steps][units]`. */
+  readonly values: ReadonlyArray<ArrayLike<number>>;
+  /** Colour range; default symmetric around 0. Gates use [0, 1]. */
+  readonly range?: readonly [number, number];
+  /** Default 'RdBu' reversed (positive red) for symmetric ranges, white-to-green for [0, 1]. */
+  readonly colorscale?: ColorScale;
+}
+
+const GATE_SCALE: ColorScale = [
+  [0, '#ffffff'],
+  [1, '#00441b'],
+];
+const SIGNED_SCALE: ColorScale = [
+  [0, '#2166ac'],
+  [0.5, '#f7f7f7'],
+  [1, '#b2182b'],
+];
+
+/**
+ * The input digit (time across, pixels down) above one heatmap per quantity (time across,
+ * units down), all sharing the time axis: what the network reads at step t lines up with
+ * what its gates and states do at step t.
+ */
+export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels: readonly InsidePanel[], options: { readonly title?: string; readonly panelHeight?: number } = {}): Figure {
+  check(panels.length > 0, 'lstmInsideFigure: no panels');
+  const steps = rows.length;
+  check(steps > 0, 'lstmInsideFigure: the input has no time steps');
+  panels.forEach((p) => check(p.values.length === steps, `lstmInsideFigure: panel "${p.name}" has ${p.values.length} steps, the input ${steps}`));
+  const panelHeight = options.panelHeight ?? 170;
+  const all = [{ name: 'input row t', values: rows, range: [0, 1] as const, colorscale: INK }, ...panels];
+  const count = all.length;
+  const gap = 0.025;
+  const slot = 1 / count;
+  const data: Data[] = [];
+  const layout: Partial<Layout> = {
+    title: { text: options.title ?? 'Inside the LSTM, step by step' },
+    height: count * panelHeight + 110,
+    margin: { l: 90, r: 20, t: 60, b: 50 },
+    xaxis: { title: { text: 'time step t (row read)' }, anchor: `y${count}` as Layout['xaxis']['anchor'], dtick: 2 },
+  };
+  all.forEach((panel, k) => {
+    const width = (panel.values[0] as ArrayLike<number>).length;
+    panel.values.forEach((v, t) => check(v.length === width, `lstmInsideFigure: panel "${panel.name}" step ${t} has ${v.length} values, step 0 has ${width}`));
+    let range = panel.range;
+    if (range === undefined) {
+      let m = 0;
+      for (const v of panel.values) for (let u = 0; u < width; u++) m = Math.max(m, Math.abs(v[u] ?? 0));
+      range = [-(m || 1), m || 1];
+    }
+    const signed = range[0] < 0;
+    const top = 1 - k * slot;
+    const domain: [number, number] = [Math.max(0, top - slot + gap), top - gap / 2];
+    const axis = k === 0 ? '' : `${k + 1}`;
+    data.push({
+      type: 'heatmap',
+      // plotly draws z[row][column]: units (or pixels) down, time across.
+      z: Array.from({ length: width }, (_, u) => panel.values.map((v) => v[u] ?? 0)),
+      x: panel.values.map((_, t) => t),
+      zmin: range[0],
+      zmax: range[1],
+      colorscale: panel.colorscale ?? (signed ? SIGNED_SCALE : GATE_SCALE),
+      xaxis: 'x',
+      yaxis: `y${axis}` as 'y',
+      colorbar: { y: (domain[0] + domain[1]) / 2, len: domain[1] - domain[0], thickness: 12 },
+      showscale: k > 0,
+      hovertemplate: `${panel.name.replace(/<[^>]*>/g, '')}: step %{x}, ${k === 0 ? 'pixel' : 'unit'} %{y}: %{z:.3f}<extra></extra>`,
+    });
+    (layout as Record<string, unknown>)[`yaxis${axis}`] = { domain, title: { text: panel.name, font: { size: 11 } }, autorange: 'reversed', showticklabels: false };
+  });
+  return { data, layout };
+}

@@ -1,0 +1,46 @@
+/** Helpers of the teaching notebooks 5-9 (the seven steps by hand, the cell, inside the network, predictions, why LSTM): named re-exports only. */
+export {
+  lineChartFigure,
+  lstmInsideFigure,
+  pcaScatterFigure,
+  perClassAccuracyFigure,
+  predictionGalleryFigure,
+  unrolledRnnFigure,
+  LINE_CHART_DEFAULTS,
+  PREDICTION_GALLERY_DEFAULTS,
+  UNROLLED_RNN_DEFAULTS,
+  type InsidePanel,
+  type LineChartOptions,
+  type LineSeries,
+  type PcaScatterOptions,
+  type PredictionGalleryInput,
+  type PredictionGalleryOptions,
+  type UnrolledRnnOptions,
+} from './figures';
+export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';
+export { disposeTrace, exampleRows, stepProbabilities, traceSeedLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
+export { assignSeedWeights, layersToSeedWeights, seedLstmFromLayers, type SeedWeights } from './lstm-mapping';
+export { covarianceMatrix, meanPoint, pca, PCA_DEFAULTS, type PcaOptions, type PcaResult } from './pca';
+export {
+  PlainRnn,
+  plainRnnBackward,
+  plainRnnForward,
+  plainRnnLoss,
+  PLAIN_RNN_DEFAULTS,
+  PLAIN_RNN_PARAM_NAMES,
+  type PlainRnnForward,
+  type PlainRnnGradients,
+  type PlainRnnOptions,
+  type PlainRnnParams,
+} from './plain-rnn';
+export {
+  argMax,
+  leastSureOrder,
+  mistakesFirstOrder,
+  perClassAccuracy,
+  predictAll,
+  topClasses,
+  type ClassAccuracy,
+  type Predictions,
+} from './predictions';
+export { makeToySequences, toyLabel, TOY_SEQUENCES_DEFAULTS, TOY_TASKS, type ToySequences, type ToySequencesOptions, type ToyTask } from './toy-tasks';
