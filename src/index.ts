@@ -7,3 +7,4 @@ export * from './notebook';
 export * from './plot';
 export * from './random';
 export * from './train';
+export * from './teach';
