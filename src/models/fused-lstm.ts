@@ -60,6 +60,13 @@ export interface FusedLstmArgs {
   readonly trainable?: boolean;
 }
 
+/** tf.layers.lstm options this layer does not implement; passing one (from JS or a config) throws. */
+const UNSUPPORTED = [
+  'dropout', 'recurrentDropout', 'goBackwards', 'stateful', 'returnState', 'unroll',
+  'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'activityRegularizer',
+  'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
+] as const;
+
 const DEFAULTS = {
   returnSequences: false,
   unitForgetBias: false,
@@ -272,6 +279,13 @@ export class FusedLstm extends tf.layers.Layer {
     if (!Number.isInteger(args.units) || args.units < 1) {
       throw new Error(`fusedLstm: units must be a positive integer, got ${String(args.units)}`);
     }
+    // The args may come from JavaScript or a saved config, outside the TypeScript types.
+    const given = args as unknown as Readonly<Record<string, unknown>>;
+    for (const key of UNSUPPORTED) {
+      const v = given[key];
+      if (v !== undefined && v !== null && v !== false && v !== 0) throw new Error(`fusedLstm: option ${key} is not implemented (use tf.layers.lstm)`);
+    }
+    if (given['useBias'] === false) throw new Error('fusedLstm: useBias: false is not implemented (use tf.layers.lstm)');
     if (args.activation !== undefined && args.activation !== 'tanh') {
       throw new Error(`fusedLstm: activation "${String(args.activation)}" is not implemented; only 'tanh'`);
     }

@@ -245,6 +245,10 @@ describe('fused LSTM layer options', () => {
     assert.throws(() => fusedLstm(args({ activation: 'relu' })), /activation "relu" is not implemented/);
     assert.throws(() => fusedLstm(args({ recurrentActivation: 'hardSigmoid' })), /recurrentActivation "hardSigmoid"/);
     assert.throws(() => fusedLstm(args({ kernelInitializer: 'noSuchInitializer' })), /unknown kernelInitializer "NoSuchInitializer"/);
+    assert.throws(() => fusedLstm(args({ dropout: 0.2 })), /option dropout is not implemented/);
+    assert.throws(() => fusedLstm(args({ returnState: true })), /option returnState is not implemented/);
+    assert.throws(() => fusedLstm(args({ useBias: false })), /useBias: false/);
+    assert.doesNotThrow(() => fusedLstm(args({ dropout: 0, goBackwards: false })));
     const x = tf.zeros([2, 3]);
     assert.throws(() => fusedLstm({ units: 2 }).apply(x), /expected input shape \[batch, steps, features\]/);
     x.dispose();
