@@ -84,6 +84,7 @@ export interface DigitFigureOptions {
   readonly size?: number;
 }
 
+/** Defaults of `digitFigure`. */
 export const DIGIT_FIGURE_DEFAULTS = { title: 'A digit, 28 x 28 pixels', size: 280 } as const;
 
 function squareAxes(): Pick<Layout, 'xaxis' | 'yaxis'> {
@@ -132,6 +133,7 @@ export interface DigitStepsFigureOptions {
   readonly highlightStep?: number;
 }
 
+/** Defaults of `digitStepsFigure`. */
 export const DIGIT_STEPS_FIGURE_DEFAULTS = { title: 'Row t is the input at time step t' } as const;
 
 /** One digit as its 28 time steps: row t (28 pixel values) is the input x_t; the step index is on the y axis. */
@@ -198,6 +200,7 @@ export interface DigitGridOptions {
   readonly rowHeight?: number;
 }
 
+/** Defaults of `digitGridFigure` (all digits, input order, mistakes framed). */
 export const DIGIT_GRID_DEFAULTS = { columns: 8, mistakesFirst: false, highlightMistakes: true, maxDigits: Infinity, rowHeight: 90 } as const;
 
 // Grid spacing in digit pixels: a small gap between columns, room for the label above each digit.
@@ -277,6 +280,7 @@ export interface TrainingCurvesOptions {
   readonly height?: number;
 }
 
+/** Defaults of `trainingCurvesFigure`. */
 export const TRAINING_CURVES_DEFAULTS = { title: 'Loss and accuracy while training', maxPoints: 500, height: 520 } as const;
 
 /**
@@ -342,6 +346,7 @@ export interface ConfusionMatrixOptions {
   readonly normalize?: boolean;
 }
 
+/** Defaults of `confusionMatrixFigure` (MNIST: 10 classes, counts). */
 export const CONFUSION_MATRIX_DEFAULTS = { numClasses: 10, normalize: false } as const;
 
 /** The confusion matrix as a heatmap: true class down the rows (0 at the top), predicted class across. */
@@ -399,6 +404,7 @@ export interface SequenceHeatmapOptions {
   readonly height?: number;
 }
 
+/** Defaults of `sequenceHeatmapFigure`. */
 export const SEQUENCE_HEATMAP_DEFAULTS = { title: 'State over time', unitName: 'unit', colorscale: 'RdBu', height: 420 } as const;
 
 /** A sequence of vectors (hidden state, cell state, gate values) [steps][units] as a heatmap: time across, units down. */
@@ -445,6 +451,7 @@ export interface StepProbabilitiesOptions {
   readonly height?: number;
 }
 
+/** Defaults of `stepProbabilitiesFigure`. */
 export const STEP_PROBABILITIES_DEFAULTS = { height: 420 } as const;
 
 /**

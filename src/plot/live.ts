@@ -19,6 +19,7 @@ export interface LiveChartOptions extends TrainingCurvesOptions {
   readonly now?: () => number;
 }
 
+/** Defaults of `createLiveChart`. */
 export const LIVE_CHART_DEFAULTS = { throttleMs: 500 } as const;
 
 /** A loss/accuracy chart that redraws in place while training runs. */
@@ -117,6 +118,7 @@ export interface ProgressBarOptions {
   readonly now?: () => number;
 }
 
+/** Defaults of `createProgressBar`. */
 export const PROGRESS_BAR_DEFAULTS = { label: 'examples', throttleMs: 500 } as const;
 
 /** A progress bar that redraws in place. */

@@ -38,6 +38,7 @@ export interface ShowOptions {
   readonly plotlyJson?: boolean;
 }
 
+/** Defaults of `show` and `createChartOutput`. */
 export const SHOW_DEFAULTS = {
   height: 450,
   config: { responsive: true, displaylogo: false } as Partial<Config>,
