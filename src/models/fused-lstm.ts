@@ -53,8 +53,8 @@ export interface FusedLstmArgs {
   readonly recurrentInitializer?: InitializerArg;
   /** Default 'zeros' (as tf.layers.lstm). */
   readonly biasInitializer?: InitializerArg;
-  readonly inputShape?: tf.Shape;
-  readonly batchInputShape?: tf.Shape;
+  readonly inputShape?: readonly (number | null)[];
+  readonly batchInputShape?: readonly (number | null)[];
   readonly batchSize?: number;
   readonly name?: string;
   readonly trainable?: boolean;
@@ -138,11 +138,27 @@ export function fusedLstmSequence(
     throw new Error(`fusedLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`);
   }
 
+  const dims: Dims = { batch, steps, inputDim, units, returnSequences };
+  // dL/dx costs a [steps*batch, 4u] x [4u, inputDim] matmul, wasted when nothing before this
+  // layer is trained (the seed model: x is the data). So x does not enter the LSTM op itself:
+  // `link` turns it into a scalar token that does, and computes dL/dx in its own gradient,
+  // which tfjs calls only when backprop has to reach x. Backprop visits `link` after the LSTM
+  // op (reverse order of recording), so the LSTM's gradient has left dZ and W' here by then.
+  let forInput: InputGradientParts | undefined;
+  const link = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.scalar(0),
+    gradFunc: (): tf.Tensor => {
+      if (forInput === undefined || !(args[0] instanceof tf.Tensor)) throw new Error('fusedLstmSequence: input gradient requested before the LSTM gradient');
+      return inputGradient(forInput, dims);
+    },
+  }));
+
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xIn, kIn, rIn, bIn, save] = args;
-    if (!(xIn instanceof tf.Tensor && kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
+    const [token, kIn, rIn, bIn, save] = args;
+    if (!(token instanceof tf.Tensor && kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
       throw new Error('fusedLstmSequence: customGrad called with unexpected arguments');
     }
+    const xIn = x; // reached through the closure; see `link` above
     const scale = gateScale(units);
     const w = tf.mul(kIn, scale); // [inputDim, 4u], c-gate columns doubled
     const u = tf.mul(rIn, scale); // [u, 4u]
@@ -185,11 +201,13 @@ export function fusedLstmSequence(
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
       const dOut = Array.isArray(dy) ? dy[0] : dy;
       if (dOut === undefined) throw new Error('fusedLstmSequence: no upstream gradient');
-      return lstmBackward(dOut, saved, { batch, steps, inputDim, units, returnSequences });
+      const { weightGradients, parts } = lstmBackward(dOut, saved, dims);
+      forInput = parts;
+      return [tf.zerosLike(token), ...weightGradients];
     };
     return { value, gradFunc };
   });
-  return run(x, kernel, recurrentKernel, bias);
+  return run(link(x), kernel, recurrentKernel, bias);
 }
 
 interface Dims {
@@ -200,8 +218,23 @@ interface Dims {
   readonly returnSequences: boolean;
 }
 
-/** Backprop through time. `saved` is [x, W', U', a_0.., g_0.., c_0.., tanh(c_0).., h_0..h_{T-2}]. */
-function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): tf.Tensor[] {
+/** What dL/dx needs from the backward pass: dL/dz' per step ([batch, 4u] each) and W' [inputDim, 4u]. */
+interface InputGradientParts {
+  readonly dzs: readonly tf.Tensor[];
+  readonly w: tf.Tensor;
+}
+
+/** dL/dx [batch, steps, inputDim] = dZ·W'ᵀ, with dZ the steps' dL/dz' stacked time-major. */
+function inputGradient({ dzs, w }: InputGradientParts, { batch, steps, inputDim }: Dims): tf.Tensor {
+  const dZ = tf.concat([...dzs], 0); // [steps*batch, 4u]
+  return tf.transpose(tf.reshape(tf.matMul(dZ, w, false, true), [steps, batch, inputDim]), [1, 0, 2]);
+}
+
+/**
+ * Backprop through time. `saved` is [x, W', U', a_0.., g_0.., c_0.., tanh(c_0).., h_0..h_{T-2}].
+ * Returns the gradients of kernel, recurrentKernel and bias, and what the input gradient needs.
+ */
+function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): { weightGradients: tf.Tensor[]; parts: InputGradientParts } {
   const { batch, steps, inputDim, units, returnSequences } = dims;
   const take = (from: number, count: number): tf.Tensor[] => saved.slice(from, from + count) as tf.Tensor[];
   const [x, w, u] = saved as [tf.Tensor3D, tf.Tensor, tf.Tensor];
@@ -254,9 +287,21 @@ function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): tf.Tensor[
   const dKernel = tf.transpose(tf.mul(tf.matMul(dZT, xRows), scale)); // [inputDim, 4u]
   const dRecurrent = tf.transpose(tf.mul(tf.matMul(dZT, hPrev), scale)); // [u, 4u]
   const dBias = tf.reshape(tf.mul(tf.sum(dZT, 1, true), scale), [4 * units]); // [4u]
-  const dZ = tf.concat(dzs, 0); // [steps*batch, 4u]
-  const dx = tf.transpose(tf.reshape(tf.matMul(dZ, w, false, true), [steps, batch, inputDim]), [1, 0, 2]); // [batch, steps, inputDim]
-  return [dx, dKernel, dRecurrent, dBias];
+  return { weightGradients: [dKernel, dRecurrent, dBias], parts: { dzs, w } };
+}
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** The options that tf.layers.Layer itself reads (it wants mutable shapes). */
+function baseLayerArgs(args: FusedLstmArgs): LayerArgs {
+  const { inputShape, batchInputShape, batchSize, name, trainable } = args;
+  return {
+    ...(inputShape !== undefined ? { inputShape: [...inputShape] } : {}),
+    ...(batchInputShape !== undefined ? { batchInputShape: [...batchInputShape] } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(trainable !== undefined ? { trainable } : {}),
+  };
 }
 
 /** A `tf.layers` LSTM layer computed by `fusedLstmSequence`; weights as `tf.layers.lstm`'s. */
@@ -275,7 +320,7 @@ export class FusedLstm extends tf.layers.Layer {
   private bias: tf.LayerVariable | undefined;
 
   constructor(args: FusedLstmArgs) {
-    super(args);
+    super(baseLayerArgs(args));
     if (!Number.isInteger(args.units) || args.units < 1) {
       throw new Error(`fusedLstm: units must be a positive integer, got ${String(args.units)}`);
     }

@@ -165,6 +165,32 @@ for (const backend of ['cpu', 'wasm'] as const) {
       fusedModel.dispose();
     });
 
+    // The input gradient is computed only when backprop reaches the input: here a dense layer
+    // before the LSTM is trained too, so it is needed.
+    it('trains a layer before it like tf.layers.lstm does', () => {
+      const [batch, steps, inputDim, units] = [4, 6, 5, 7];
+      const build = (lstm: tf.layers.Layer): tf.Sequential => {
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ units: inputDim, inputShape: [steps, 3], kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }) }));
+        model.add(lstm);
+        model.add(tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 22 }) }));
+        return model;
+      };
+      const { reference, fused } = layerPair(steps, inputDim, units, false, 23);
+      const referenceModel = build(reference);
+      const fusedModel = build(fused);
+      fusedModel.setWeights(referenceModel.getWeights());
+      const xs = tf.randomUniform([batch, steps, 3], 0, 1, 'float32', 24);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([1, 3, 5, 7], 'int32'), 10));
+      trainSteps(referenceModel, xs, ys, 3);
+      const counts = trainSteps(fusedModel, xs, ys, 3);
+      assert.ok(counts.every((c) => c === counts[0]), `numTensors stable across steps: ${counts.join(', ')}`);
+      assertTensorsClose(fusedModel.getWeights(), referenceModel.getWeights(), 'weights (first dense included) after 3 Adam steps');
+      tf.dispose([xs, ys]);
+      referenceModel.dispose();
+      fusedModel.dispose();
+    });
+
     it('saves and loads in a Sequential model with the same predictions', async () => {
       const model = seedLikeModel(fusedLstm({ units: 6, inputShape: [5, 4], unitForgetBias: true, kernelInitializer: 'glorotUniform' }), 5);
       const x = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 9);
