@@ -9,6 +9,7 @@
  *  - `cpu`: tfjs's pure-JavaScript kernels, the slowest, the reference for tests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './wasm-kernels';
 
 /** A backend this project can run on; `auto` picks the fastest one that loads. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -24,6 +25,11 @@ export interface BackendOptions {
   readonly backend?: BackendChoice;
   /** Environment to read `RNN_BACKEND` from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * On wasm, replace the kernels that take slow paths as shipped (src/wasm-kernels.ts); default
+   * true. False restores the stock kernels (the benchmark's reference rows).
+   */
+  readonly wasmKernelFixes?: boolean;
 }
 
 /** What `setupBackend` chose, and a sentence saying why. */
@@ -69,13 +75,15 @@ function silenceCpuBanner(): void {
   }
 }
 
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, wasmKernelFixes: boolean): Promise<void> {
   if (name === 'tensorflow') loadTensorflow();
   if (name === 'wasm') loadWasm();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend "${name}" failed to initialise`);
   await tf.ready();
   if (name === 'cpu') silenceCpuBanner();
+  if (name === 'wasm' && wasmKernelFixes) patchWasmKernels();
+  if (name === 'wasm' && !wasmKernelFixes && wasmKernelsPatched()) unpatchWasmKernels();
 }
 
 /**
@@ -84,6 +92,7 @@ async function activate(name: BackendName): Promise<void> {
  */
 export async function setupBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const env = options.env ?? process.env;
+  const fixes = options.wasmKernelFixes ?? true;
   let choice: BackendChoice = options.backend ?? 'auto';
   let source = 'requested';
   const fromEnv = env[BACKEND_ENV_VAR];
@@ -97,7 +106,7 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
 
   if (choice !== 'auto') {
     try {
-      await activate(choice);
+      await activate(choice, fixes);
     } catch (err) {
       const why = choice === 'tensorflow' ? tensorflowProblem(err) : err instanceof Error ? err.message : String(err);
       throw new Error(`backend "${choice}" (${source}) is not available: ${why}`);
@@ -107,17 +116,17 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
 
   let tensorflowWhy: string;
   try {
-    await activate('tensorflow');
+    await activate('tensorflow', fixes);
     return { name: 'tensorflow', reason: 'tfjs-node (native libtensorflow) is installed' };
   } catch (err) {
     tensorflowWhy = tensorflowProblem(err);
   }
   try {
-    await activate('wasm');
+    await activate('wasm', fixes);
     return { name: 'wasm', reason: tensorflowWhy };
   } catch (err) {
     const wasmWhy = err instanceof Error ? err.message : String(err);
-    await activate('cpu');
+    await activate('cpu', fixes);
     return { name: 'cpu', reason: `${tensorflowWhy}; wasm failed too (${wasmWhy})` };
   }
 }

@@ -20,7 +20,7 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --display-step <n>                   log every n steps (seed: display_step = ${TRAIN_DEFAULTS.displayStep})
   --lr <x>                             Adam learning rate (seed: learning_rate = ${TRAIN_DEFAULTS.learningRate})
   --hidden <n>                         LSTM units (seed: n_hidden = 128)
-  --model ${MODEL_KINDS.join('|')}                  tf.layers LSTM + dense, or the seed's BasicLSTMCell (default layers)
+  --model ${MODEL_KINDS.join('|')}            fused LSTM + dense (fast, default), stock tf.layers.lstm + dense, or the seed's BasicLSTMCell
   --seed <n>                           initial weights and batch order (default 0)
   --backend ${BACKEND_CHOICES.join('|')}   (default auto, or $RNN_BACKEND)
   --json                               end with one JSON summary line
@@ -79,7 +79,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   if (values.help) return 'help';
   const backend = values.backend ?? 'auto';
   if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
-  const model = values.model ?? 'layers';
+  const model = values.model ?? 'fused';
   if (!(MODEL_KINDS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${model}"`);
   const lrText = values.lr;
   const learningRate = lrText === undefined ? TRAIN_DEFAULTS.learningRate : Number(lrText);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, isBackendChoice, setupBackend } from '../src/backend';
+import { wasmKernelsPatched } from '../src/wasm-kernels';
 
 function tfjsNodeInstalled(): boolean {
   try {
@@ -52,4 +53,13 @@ test('every backend gives the same matmul result (the setup really switches)', a
   assert.deepEqual(results, [[7, 10, 15, 22], [7, 10, 15, 22]]);
   assert.equal(isBackendChoice('wasm'), true);
   assert.equal(isBackendChoice('webgl'), false);
+});
+
+test('the wasm kernel fixes are applied by default and can be turned off', async () => {
+  await setupBackend({ backend: 'wasm' });
+  assert.equal(wasmKernelsPatched(), true);
+  await setupBackend({ backend: 'wasm', wasmKernelFixes: false });
+  assert.equal(wasmKernelsPatched(), false);
+  await setupBackend({ backend: 'wasm' });
+  assert.equal(wasmKernelsPatched(), true);
 });

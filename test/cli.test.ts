@@ -57,7 +57,7 @@ for (const [args, message] of [
   [['--batch-size', '0'], /--batch-size must be a whole number >= 1, got "0"/],
   [['--training-iters', '1e5'], /--training-iters must be a whole number >= 1, got "1e5"/],
   [['--backend', 'gpu'], /--backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/],
-  [['--model', 'gru'], /--model must be one of layers, seed, got "gru"/],
+  [['--model', 'gru'], /--model must be one of fused, layers, seed, got "gru"/],
   [['--frobnicate'], /Unknown option '--frobnicate'/],
   [['--data', '/nonexistent/mnist', '--backend', 'cpu'], /MNIST directory \/nonexistent\/mnist does not exist/],
 ] as const) {

@@ -95,3 +95,19 @@ test('SeedLstm frees its initial values: building and disposing leaves no tensor
   for (let k = 0; k < 3; k++) new SeedLstm({ units: 4, seed: k }).dispose();
   assert.equal(tf.memory().numTensors, start);
 });
+
+test('the fused and the stock layers models start from the same weights and compute the same logits', () => {
+  const stock = buildLayersModel({ units: 6, seed: 4, fused: false });
+  const fused = buildLayersModel({ units: 6, seed: 4, fused: true });
+  const a = stock.getWeights();
+  const b = fused.getWeights();
+  assert.equal(a.length, b.length);
+  a.forEach((w, k) => assert.equal(maxAbsDiff(w, b[k]!), 0, `weight ${k}`));
+  const xs = tf.randomUniform([3, 28, 28], 0, 1, 'float32', 5) as tf.Tensor3D;
+  const ya = stock.predict(xs) as tf.Tensor;
+  const yb = fused.predict(xs) as tf.Tensor;
+  assert.ok(maxAbsDiff(ya, yb) < 1e-5, `max diff ${maxAbsDiff(ya, yb)}`);
+  tf.dispose([xs, ya, yb]);
+  stock.dispose();
+  fused.dispose();
+});
