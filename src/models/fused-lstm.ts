@@ -4,14 +4,14 @@
  *
  * Where the stock layer's time is spent (wasm backend, docs/FINDINGS.md "Training speed"): one
  * small matmul per step for the input, tanh kernels, slices per gate, and an autodiff tape of
- * ~50 ops per step. Here:
+ * dozens of small ops per step. Here:
  *  - the input projection x·W + b runs once for all time steps (one matmul);
  *  - each step is one recurrent matmul h·U, one sigmoid over all four gates, and a few
  *    elementwise ops. tanh of the cell-input gate uses tanh(z) = 2·sigmoid(2z) - 1 with the
  *    factor 2 folded into that gate's columns of W, U and b;
  *  - backprop through time is written by hand (`tf.customGrad`): per step a handful of
  *    elementwise ops and one matmul dz·Uᵀ; the weight gradients are one matmul each over all
- *    steps at the end.
+ *    steps at the end, and the input gradient is computed only when something upstream trains.
  *
  * Weights have exactly `tf.layers.lstm`'s layout and order (kernel [inputDim, 4u],
  * recurrentKernel [u, 4u], bias [4u], gates i, f, c, o), so `getWeights()`/`setWeights()`
@@ -145,11 +145,11 @@ export function fusedLstmSequence(
   // which tfjs calls only when backprop has to reach x. Backprop visits `link` after the LSTM
   // op (reverse order of recording), so the LSTM's gradient has left dZ and W' here by then.
   let forInput: InputGradientParts | undefined;
-  const link = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  const link = tf.customGrad(() => ({
     value: tf.scalar(0),
     gradFunc: (): tf.Tensor => {
-      if (forInput === undefined || !(args[0] instanceof tf.Tensor)) throw new Error('fusedLstmSequence: input gradient requested before the LSTM gradient');
-      return inputGradient(forInput, dims);
+      if (forInput === undefined) throw new Error('fusedLstmSequence: input gradient requested before the LSTM gradient');
+      return inputGradient(forInput, dims); // [batch, steps, inputDim]
     },
   }));
 
@@ -158,13 +158,13 @@ export function fusedLstmSequence(
     if (!(token instanceof tf.Tensor && kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
       throw new Error('fusedLstmSequence: customGrad called with unexpected arguments');
     }
-    const xIn = x; // reached through the closure; see `link` above
     const scale = gateScale(units);
     const w = tf.mul(kIn, scale); // [inputDim, 4u], c-gate columns doubled
     const u = tf.mul(rIn, scale); // [u, 4u]
     const b = tf.mul(bIn, scale); // [4u]
     // Time-major rows so that each step's projections are one contiguous block.
-    const xRows = tf.reshape(tf.transpose(xIn, [1, 0, 2]), [steps * batch, inputDim]); // [steps*batch, inputDim]
+    // x is read through the closure (see `link` above).
+    const xRows = tf.reshape(tf.transpose(x, [1, 0, 2]), [steps * batch, inputDim]); // [steps*batch, inputDim]
     const projected = tf.fused.matMul({ a: xRows, b: w, bias: b }); // [steps*batch, 4u], bias added inside the matmul
     const perStep = tf.unstack(tf.reshape(projected, [steps, batch, 4 * units])); // steps x [batch, 4u]
 
@@ -193,7 +193,7 @@ export function fusedLstmSequence(
       hidden.push(h);
     }
     // Keeps the tensors the backward pass reads; tfjs only keeps them when a gradient is taped.
-    save([xIn, w, u, ...gates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
+    save([x, w, u, ...gates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
     const value = returnSequences
       ? tf.transpose(tf.stack(hidden), [1, 0, 2]) // [batch, steps, u]
       : (h as tf.Tensor); // [batch, u]
