@@ -48,7 +48,8 @@ export const SHOW_DEFAULTS = {
 /** The MIME type VS Code and the JupyterLab plotly extension render natively. */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
-// The minified bundle is half the size; plotly.js-dist is the one the project installs today.
+// The project installs the minified bundle (4.8 MB instead of 10.7 MB in every executed notebook);
+// plotly.js-dist is accepted too, for users who have only that one.
 const BUNDLE_PACKAGES = ['plotly.js-dist-min', 'plotly.js-dist'] as const;
 // How long a chart waits for plotly.js before it says so in its box (a big bundle parses slowly).
 const WAIT_FOR_PLOTLY_MS = 60_000;
