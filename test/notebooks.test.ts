@@ -75,7 +75,7 @@ for (const name of notebooks) {
       const expectations = report.cells.flatMap((c) => (c.metadata.rnn_expect ?? []).map((re) => ({ cell: c, re })));
       assert.ok(expectations.length > 0, `${name} declares no "rnn_expect" outputs`);
       for (const { cell, re } of expectations) {
-        const text = cell.outputs.join('');
+        const text = cell.outputs.join('\n'); // outputs apart, so ^ and $ see each one's lines
         assert.match(text, new RegExp(re, 'm'), `${name} cell ${cell.index} output does not match /${re}/; it was:\n${text.slice(0, 1500)}`);
       }
 
