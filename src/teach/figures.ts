@@ -36,6 +36,8 @@ export interface UnrolledRnnOptions {
   readonly weightsLabel?: string;
   /** What the last output feeds. */
   readonly outputLabel?: string;
+  /** The text under step t's input arrow. */
+  readonly inputLabel?: (t: number) => string;
   readonly title?: string;
 }
 
@@ -45,6 +47,7 @@ export const UNROLLED_RNN_DEFAULTS = {
   weightsLabel: 'kernel, bias',
   outputLabel: 'weights.out<br>→ 10 scores',
   title: 'One cell with a loop = the same cell unrolled over the time steps',
+  inputLabel: (t: number): string => `x<sub>${t}</sub> = row ${t}`,
 } as const;
 
 /**
@@ -84,10 +87,11 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
   shapes.push({ type: 'path', path: 'M 2.0,2.75 L 2.55,2.75 L 2.55,2.25 L 2.05,2.25', xref: 'x', yref: 'y', line: { color: LINE_COLOR, width: 1.5 } });
   arrow(2.3, 2.25, 2.02, 2.25);
   text(2.55, 3.05, 'state', 11);
-  text(3.2, 2.5, '=', 22);
+  text(3.05, 2.5, '=', 22);
 
   // Unrolled: one box per shown step, "…" where steps are skipped.
-  let x = 3.8;
+  const left = 4.3;
+  let x = left;
   const width = 1.5;
   const gap = 0.8;
   let previousRight: number | undefined;
@@ -101,11 +105,14 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
     box(x, x + width, 2, 3, `${o.cellLabel}<br>step ${t}`);
     text(x + width / 2, 1.75, `<i>${o.weightsLabel}</i>`, 10, '#08519c');
     arrow(x + width / 2, 0.9, x + width / 2, 1.6);
-    text(x + width / 2, 0.6, `x<sub>${t}</sub> = row ${t}`, 11);
+    text(x + width / 2, 0.6, o.inputLabel(t), 11);
     arrow(x + width / 2, 3, x + width / 2, 4.1);
     text(x + width / 2, 4.35, `h<sub>${t}</sub>`, 12);
     if (previousRight !== undefined) arrow(previousRight, 2.5, x, 2.5);
-    else text(x - 0.45, 2.75, 'zero<br>state', 9);
+    else {
+      text(x - 0.62, 2.5, 'zero<br>state', 9);
+      arrow(x - 0.35, 2.5, x, 2.5);
+    }
     previousRight = x + width;
     x += width + gap;
   });
@@ -115,7 +122,7 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
   box(outX, outX + 1.7, 3.7, 4.7, o.outputLabel, '#fdd0a2');
   arrow(previousRight !== undefined ? previousRight - width / 2 + 0.3 : outX, 4.2, outX, 4.2);
   const right = outX + 1.9;
-  text((3.8 + right) / 2, 0.05, `the same ${o.weightsLabel} at all ${o.steps} steps; only x<sub>t</sub> and the state change`, 12, '#08519c');
+  text((left + right) / 2, 0.05, `the same ${o.weightsLabel} at all ${o.steps} steps; only x<sub>t</sub> and the state change`, 12, '#08519c');
   return {
     data: [{ type: 'scatter', x: [0, right], y: [0, 5], mode: 'markers', marker: { opacity: 0 }, hoverinfo: 'skip', showlegend: false }],
     layout: {

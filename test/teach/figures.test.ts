@@ -14,6 +14,8 @@ const rects = (figure: Figure): Partial<Shape>[] => (figure.layout.shapes ?? [])
 
 test('unrolledRnnFigure: a folded cell, one box per shown step, an ellipsis for skipped steps, the output layer', () => {
   const f = unrolledRnnFigure({ steps: 28 });
+  assert.ok(texts(f).includes('x<sub>27</sub> = row 27'));
+  assert.ok(texts(unrolledRnnFigure({ steps: 2, inputLabel: (t) => `in ${t}` })).includes('in 1'));
   // folded + steps 0, 1, 2, 27 + output layer
   assert.equal(rects(f).length, 6);
   const t = texts(f);
