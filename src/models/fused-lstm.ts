@@ -171,6 +171,11 @@ export function fusedLstmSequence(
     const two = tf.scalar(2);
     const one = tf.scalar(1);
     const gates: tf.Tensor[] = []; // sigmoid of all pre-activations, [batch, 4u]
+    // The input, forget and output gates again, [batch, u] each: saving them costs less than
+    // splitting `gates` again in the backward pass (a strided copy; on cpu an element-wise one).
+    const inputGates: tf.Tensor[] = [];
+    const forgetGates: tf.Tensor[] = [];
+    const outputGates: tf.Tensor[] = [];
     const cellInputs: tf.Tensor[] = []; // g_t = tanh(z_c), [batch, u]
     const cells: tf.Tensor[] = []; // c_t, [batch, u]
     const cellTanh: tf.Tensor[] = []; // tanh(c_t), [batch, u]
@@ -187,13 +192,16 @@ export function fusedLstmSequence(
       const tc = tf.tanh(c);
       h = tf.mul(ao, tc);
       gates.push(a);
+      inputGates.push(ai);
+      forgetGates.push(af);
+      outputGates.push(ao);
       cellInputs.push(g);
       cells.push(c);
       cellTanh.push(tc);
       hidden.push(h);
     }
     // Keeps the tensors the backward pass reads; tfjs only keeps them when a gradient is taped.
-    save([x, w, u, ...gates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
+    save([x, w, u, ...gates, ...inputGates, ...forgetGates, ...outputGates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
     const value = returnSequences
       ? tf.transpose(tf.stack(hidden), [1, 0, 2]) // [batch, steps, u]
       : (h as tf.Tensor); // [batch, u]
@@ -231,18 +239,23 @@ function inputGradient({ dzs, w }: InputGradientParts, { batch, steps, inputDim 
 }
 
 /**
- * Backprop through time. `saved` is [x, W', U', a_0.., g_0.., c_0.., tanh(c_0).., h_0..h_{T-2}].
+ * Backprop through time. `saved` is [x, W', U', then per step a_t, i_t, f_t, o_t, g_t, c_t,
+ * tanh(c_t) (each kind for all steps in turn), then h_0..h_{T-2}].
  * Returns the gradients of kernel, recurrentKernel and bias, and what the input gradient needs.
  */
 function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): { weightGradients: tf.Tensor[]; parts: InputGradientParts } {
   const { batch, steps, inputDim, units, returnSequences } = dims;
   const take = (from: number, count: number): tf.Tensor[] => saved.slice(from, from + count) as tf.Tensor[];
   const [x, w, u] = saved as [tf.Tensor3D, tf.Tensor, tf.Tensor];
-  const gates = take(3, steps);
-  const cellInputs = take(3 + steps, steps);
-  const cells = take(3 + 2 * steps, steps);
-  const cellTanh = take(3 + 3 * steps, steps);
-  const hidden = take(3 + 4 * steps, steps - 1);
+  const kind = (k: number): tf.Tensor[] => take(3 + k * steps, steps);
+  const gates = kind(0);
+  const inputGates = kind(1);
+  const forgetGates = kind(2);
+  const outputGates = kind(3);
+  const cellInputs = kind(4);
+  const cells = kind(5);
+  const cellTanh = kind(6);
+  const hidden = take(3 + 7 * steps, steps - 1);
 
   const two = tf.scalar(2);
   const one = tf.scalar(1);
@@ -258,7 +271,9 @@ function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): { weightGr
   for (let t = steps - 1; t >= 0; t--) {
     const a = gates[t] as tf.Tensor;
     const tc = cellTanh[t] as tf.Tensor;
-    const [ai, af, , ao] = tf.split(a, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const ai = inputGates[t] as tf.Tensor;
+    const af = forgetGates[t] as tf.Tensor;
+    const ao = outputGates[t] as tf.Tensor;
     const fromOut = dyStep[t];
     const dh = fromOut === undefined ? (dhNext as tf.Tensor) : dhNext === undefined ? fromOut : tf.add(fromOut, dhNext);
     const dO = tf.mul(dh, tc);
