@@ -1,19 +1,28 @@
 /** One entry point for the models the tutorial can train, selectable by name from notebooks and the CLI. */
 import type { Classifier } from './classifier';
-import { buildLayersModel, layersClassifier } from './layers-lstm';
+import { buildFamilyModel, CELL_TYPES, familyName, isCellType, layersModelClassifier, type CellType } from './families';
 import { SeedLstm } from './seed-lstm';
 
 /**
- * - `fused`: the TF.js model (LSTM + dense) with the fused LSTM layer, the fast path (the default).
- * - `layers`: the same model with the stock `tf.layers.lstm`, the reference.
- * - `seed`: the seed's own BasicLSTMCell + `weights.out`/`biases.out`, TF1 semantics.
+ * How an LSTM is implemented:
+ * - `fused`: the TF.js model (LSTM + dense) with the fused LSTM layer, the fast path (the default for LSTMs).
+ * - `layers`: the same model with the stock `tf.layers.lstm`, the reference; for GRU and
+ *   SimpleRNN the only implementation (`tf.layers.gru`, `tf.layers.simpleRNN`).
+ * - `seed`: the seed's own BasicLSTMCell + `weights.out`/`biases.out`, TF1 semantics; one layer, one direction.
  * `fused` and `layers` compute the same function and start from the same weights for a seed.
  */
 export type ModelKind = 'fused' | 'layers' | 'seed';
 export const MODEL_KINDS: readonly ModelKind[] = ['fused', 'layers', 'seed'];
 
 export interface ClassifierOptions {
+  /** Default: `fused` for `cell: 'lstm'`, `layers` for the other cells (see `defaultKind`). */
   readonly kind: ModelKind;
+  /** The recurrent cell (default `lstm`, the seed's). */
+  readonly cell: CellType;
+  /** Recurrent layers stacked (default 1, the seed's). */
+  readonly layers: number;
+  /** Read the rows in both directions (default false). */
+  readonly bidirectional: boolean;
   readonly timeSteps: number;
   readonly inputSize: number;
   /** The seed's `n_hidden`. */
@@ -22,13 +31,49 @@ export interface ClassifierOptions {
   readonly seed: number;
 }
 
-export const CLASSIFIER_DEFAULTS: ClassifierOptions = { kind: 'fused', timeSteps: 28, inputSize: 28, units: 128, numClasses: 10, seed: 0 };
+export const CLASSIFIER_DEFAULTS: ClassifierOptions = {
+  kind: 'fused',
+  cell: 'lstm',
+  layers: 1,
+  bidirectional: false,
+  timeSteps: 28,
+  inputSize: 28,
+  units: 128,
+  numClasses: 10,
+  seed: 0,
+};
 
-/** Builds a fresh, randomly initialised (seeded) classifier of the given kind. */
+/** The implementation used when none is asked for: the fused LSTM for `lstm`, tf.layers for the rest. */
+export function defaultKind(cell: CellType): ModelKind {
+  return cell === 'lstm' ? 'fused' : 'layers';
+}
+
+/**
+ * Fills in defaults and checks that the combination exists; throws an Error naming the option.
+ * `fused` and `seed` are LSTM implementations; `seed` is also one layer, one direction.
+ */
+export function resolveClassifierOptions(options: Partial<ClassifierOptions> = {}): ClassifierOptions {
+  const cell = options.cell ?? CLASSIFIER_DEFAULTS.cell;
+  if (!isCellType(cell)) throw new Error(`unknown cell "${String(cell)}"; expected one of ${CELL_TYPES.join(', ')}`);
+  const o: ClassifierOptions = { ...CLASSIFIER_DEFAULTS, ...options, kind: options.kind ?? defaultKind(cell) };
+  if (!(MODEL_KINDS as readonly string[]).includes(o.kind)) {
+    throw new Error(`unknown model kind "${String(o.kind)}"; expected one of ${MODEL_KINDS.join(', ')}`);
+  }
+  if (o.kind !== 'layers' && cell !== 'lstm') {
+    throw new Error(`model kind "${o.kind}" is an LSTM implementation; cell "${cell}" is built with tf.layers (kind "layers")`);
+  }
+  if (o.kind === 'seed' && (o.layers !== 1 || o.bidirectional)) {
+    throw new Error('model kind "seed" (the seed\'s BasicLSTMCell) is one layer in one direction; use kind "fused" or "layers" for stacked or bidirectional LSTMs');
+  }
+  if (!Number.isSafeInteger(o.layers) || o.layers < 1) throw new Error(`layers must be a whole number >= 1, got ${String(o.layers)}`);
+  if (!Number.isSafeInteger(o.units) || o.units < 1) throw new Error(`units must be a whole number >= 1, got ${String(o.units)}`);
+  return o;
+}
+
+/** Builds a fresh, randomly initialised (seeded) classifier: `[batch, 28, 28]` → logits `[batch, 10]`. */
 export function buildClassifier(options: Partial<ClassifierOptions> = {}): Classifier {
-  const { kind, ...sizes } = { ...CLASSIFIER_DEFAULTS, ...options };
+  const { kind, cell, layers, bidirectional, ...sizes } = resolveClassifierOptions(options);
   if (kind === 'seed') return new SeedLstm(sizes);
-  if (kind === 'layers') return layersClassifier(buildLayersModel({ ...sizes, fused: false }));
-  if (kind === 'fused') return layersClassifier(buildLayersModel({ ...sizes, fused: true }), 'fused LSTM');
-  throw new Error(`unknown model kind "${String(kind)}"; expected one of ${MODEL_KINDS.join(', ')}`);
+  const family = { cell, layers, bidirectional, fused: kind === 'fused' };
+  return layersModelClassifier(buildFamilyModel({ ...family, ...sizes }), familyName(family));
 }

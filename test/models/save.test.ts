@@ -1,0 +1,252 @@
+/**
+ * Saving and loading models: a trained model reloads and predicts the same logits (1e-5) and
+ * labels on the test split, on cpu and on wasm, and across the two; the folder has tfjs-node's
+ * file:// layout; damaged or mismatched folders give a one-line error naming the file; a failed
+ * save leaves nothing behind.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setupBackend, type BackendName } from '../../src/backend';
+import { loadMnist, type DataSet } from '../../src/data';
+import { buildClassifier, loadModel, saveModel, type Classifier, type ClassifierOptions } from '../../src/models';
+import { trainStep } from '../../src/train';
+
+const UNITS = 8;
+let work: string;
+let test: DataSet;
+let trainBatch: { xs: tf.Tensor3D; ys: tf.Tensor2D };
+
+before(async () => {
+  await setupBackend({ backend: 'cpu' });
+  work = mkdtempSync(path.join(tmpdir(), 'rnn-save-'));
+  const data = await loadMnist({ source: 'bundled', seed: 0 });
+  test = data.test;
+  trainBatch = data.train.nextBatch(32);
+});
+
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Logits of `model` on the whole test split, [numExamples, 10], as numbers. */
+function testLogits(model: Classifier): Float32Array {
+  const { xs, ys } = test.all();
+  const logits = model.predict(xs);
+  const values = logits.dataSync() as Float32Array;
+  tf.dispose([xs, ys, logits]);
+  return values;
+}
+
+function labels(logits: Float32Array): number[] {
+  const out: number[] = [];
+  for (let row = 0; row < logits.length / 10; row++) {
+    const r = logits.subarray(row * 10, row * 10 + 10);
+    out.push(r.indexOf(Math.max(...r)));
+  }
+  return out;
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  return a.reduce((m, v, k) => Math.max(m, Math.abs(v - (b[k] ?? NaN))), 0);
+}
+
+/** A model trained a few steps, so that its weights differ from what the seeded initialisers (saved in the topology) would rebuild. */
+function trainedModel(options: Partial<ClassifierOptions>): Classifier {
+  const model = buildClassifier({ units: UNITS, seed: 4, ...options });
+  const optimizer = tf.train.adam(0.05);
+  for (let k = 0; k < 3; k++) trainStep(model, optimizer, trainBatch.xs, trainBatch.ys);
+  optimizer.dispose();
+  return model;
+}
+
+/** Every kind and cell, stacked and bidirectional; the stock 2-layer bidirectional LSTM only on wasm (10 s on cpu). */
+const FAMILIES: readonly (Partial<ClassifierOptions> & { readonly wasmOnly?: true })[] = [
+  { kind: 'fused' },
+  { kind: 'layers', layers: 2, bidirectional: true, wasmOnly: true },
+  { kind: 'fused', bidirectional: true },
+  { cell: 'gru' },
+  { cell: 'simple-rnn', layers: 2 },
+  { kind: 'seed' },
+];
+
+async function useBackend(name: BackendName): Promise<void> {
+  await setupBackend({ backend: name });
+}
+
+describe('round trip on one backend', () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const { wasmOnly, ...options } of FAMILIES) {
+      if (wasmOnly && backend !== 'wasm') continue;
+      it(`${backend}: ${JSON.stringify(options)} reloads with the same logits and labels on the test split`, async () => {
+        await useBackend(backend);
+        const model = trainedModel(options);
+        const expected = testLogits(model);
+        const dir = path.join(work, `${backend}-${Object.values(options).join('-')}`);
+        const info = await saveModel(model, dir, { metadata: { note: 'test' } });
+        assert.equal(info.name, model.name);
+        model.dispose();
+        const before = tf.memory().numTensors;
+        const loaded = await loadModel(dir);
+        const actual = testLogits(loaded);
+        assert.ok(maxDiff(actual, expected) <= 1e-5, `logits differ by ${maxDiff(actual, expected)}`);
+        assert.deepEqual(labels(actual), labels(expected));
+        assert.equal(loaded.metadata.note, 'test');
+        loaded.dispose();
+        assert.equal(tf.memory().numTensors, before, 'load + predict + dispose leaves nothing');
+      });
+    }
+  }
+});
+
+describe('across backends', () => {
+  for (const [from, to] of [['cpu', 'wasm'], ['wasm', 'cpu']] as const) {
+    it(`saved on ${from}, loaded on ${to}: same labels on the test split (fused LSTM and GRU)`, async () => {
+      for (const options of [{ kind: 'fused' }, { cell: 'gru', bidirectional: true }] as const) {
+        await useBackend(from);
+        const model = trainedModel(options);
+        const expected = testLogits(model);
+        const dir = path.join(work, `${from}-to-${to}-${options.kind ?? options.cell}`);
+        await saveModel(model, dir);
+        model.dispose();
+        await useBackend(to);
+        const loaded = await loadModel(dir);
+        const actual = testLogits(loaded);
+        assert.deepEqual(labels(actual), labels(expected));
+        assert.ok(maxDiff(actual, expected) <= 1e-4, `logits differ by ${maxDiff(actual, expected)}`);
+        loaded.dispose();
+      }
+      await useBackend('cpu');
+    });
+  }
+});
+
+describe('folder format', () => {
+  it("writes tfjs-node's file:// layout: model.json (topology, format, weightsManifest -> weights.bin) and weights.bin", async () => {
+    const model = buildClassifier({ cell: 'lstm', bidirectional: true, units: UNITS, seed: 1 });
+    const dir = path.join(work, 'layout');
+    await saveModel(model, dir);
+    assert.deepEqual(readdirSync(dir).sort(), ['model.json', 'weights.bin']);
+    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    assert.equal(json.format, 'layers-model');
+    assert.match(String(json.generatedBy), /^TensorFlow\.js tfjs-layers v/);
+    assert.equal(json.weightsManifest.length, 1);
+    assert.deepEqual(json.weightsManifest[0]?.paths, ['weights.bin']);
+    const specs = json.weightsManifest[0]?.weights ?? [];
+    const bytes = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, d) => a * d, 1), 0);
+    assert.equal(statSync(path.join(dir, 'weights.bin')).size, bytes);
+    assert.ok(JSON.stringify(json.modelTopology).includes('"class_name":"FusedLstm"'), 'the fused layer is saved under its registered class name');
+    // Any tfjs loader that reads the two files (as tfjs-node's file:// does) gets the model back.
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: new Uint8Array(readFileSync(path.join(dir, 'weights.bin'))).buffer }));
+    const x = tf.randomUniform([2, 28, 28], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const [a, b] = [model.predict(x), reloaded.predict(x) as tf.Tensor];
+    assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 1) < 1e-6);
+    tf.dispose([x, a, b]);
+    model.dispose();
+    reloaded.dispose();
+  });
+
+  it('saving again replaces the model and leaves no temporary folders', async () => {
+    const parent = path.join(work, 'replace');
+    const dir = path.join(parent, 'model');
+    const first = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
+    const second = buildClassifier({ cell: 'gru', units: UNITS + 2, seed: 1 });
+    await saveModel(first, dir);
+    await saveModel(second, dir);
+    assert.deepEqual(readdirSync(parent), ['model']);
+    const loaded = await loadModel(dir);
+    assert.equal(loaded.model.getLayer('gru').getWeights()[1]?.shape[0], UNITS + 2);
+    for (const m of [first, second, loaded]) m.dispose();
+  });
+});
+
+describe('failures', () => {
+  /** A fresh saved GRU model folder to damage. */
+  async function savedFolder(name: string): Promise<string> {
+    const dir = path.join(work, 'bad', name);
+    const model = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
+    await saveModel(model, dir);
+    model.dispose();
+    return dir;
+  }
+
+  async function loadFails(dir: string, message: RegExp, file: string): Promise<void> {
+    const before = tf.memory().numTensors;
+    await assert.rejects(loadModel(dir), (err: Error) => {
+      assert.match(err.message, message);
+      assert.ok(err.message.includes(file), `"${err.message}" names ${file}`);
+      assert.ok(!err.message.includes('\n'), 'one line');
+      return true;
+    });
+    assert.equal(tf.memory().numTensors, before, 'a failed load leaves no tensors');
+  }
+
+  it('a missing folder, or one without model.json', async () => {
+    await loadFails(path.join(work, 'nowhere'), /no such model folder/, path.join(work, 'nowhere'));
+    const empty = path.join(work, 'bad', 'empty');
+    mkdirSync(empty, { recursive: true });
+    await loadFails(empty, /model\.json: missing \(not a saved model folder\)/, path.join(empty, 'model.json'));
+  });
+
+  it('model.json that is not JSON, or not a layers model', async () => {
+    const dir = await savedFolder('json');
+    writeFileSync(path.join(dir, 'model.json'), '{"modelTopology": {');
+    await loadFails(dir, /model\.json: not valid JSON/, path.join(dir, 'model.json'));
+    writeFileSync(path.join(dir, 'model.json'), '{"weightsManifest": []}');
+    await loadFails(dir, /no modelTopology object/, path.join(dir, 'model.json'));
+  });
+
+  it('weights.bin missing, too short or too long', async () => {
+    const dir = await savedFolder('weights');
+    const bin = path.join(dir, 'weights.bin');
+    const bytes = readFileSync(bin);
+    writeFileSync(bin, bytes.subarray(0, bytes.length - 4));
+    await loadFails(dir, /bytes, but model\.json lists weights of \d+ bytes \(too short\)/, bin);
+    writeFileSync(bin, Buffer.concat([bytes, Buffer.alloc(8)]));
+    await loadFails(dir, /too long/, bin);
+    rmSync(bin);
+    await loadFails(dir, /weights\.bin: missing \(listed in model\.json\)/, bin);
+  });
+
+  it('weights whose shapes do not match the topology', async () => {
+    const dir = await savedFolder('shapes');
+    const jsonPath = path.join(dir, 'model.json');
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
+    const kernel = json.weightsManifest[0]?.weights.find((w) => w.name === 'gru/kernel');
+    assert.ok(kernel);
+    kernel.shape = [kernel.shape[1] ?? 0, kernel.shape[0] ?? 0]; // same size, transposed
+    writeFileSync(jsonPath, JSON.stringify(json));
+    await loadFails(dir, /weight gru\/kernel has shape \[24, 28\] but the topology needs \[28, 24\]/, jsonPath);
+  });
+
+  it('a topology naming an unknown layer class', async () => {
+    const dir = await savedFolder('class');
+    const jsonPath = path.join(dir, 'model.json');
+    writeFileSync(jsonPath, readFileSync(jsonPath, 'utf8').replace('"class_name":"GRU"', '"class_name":"NoSuchLayer"'));
+    await loadFails(dir, /cannot build the model \(.*NoSuchLayer/, jsonPath);
+  });
+
+  it('a failed save writes nothing: no folder, no parent folders, no temporary files', async () => {
+    const model = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
+    model.dispose(); // its weights are gone: serialising fails
+    const parent = path.join(work, 'failed-save');
+    await assert.rejects(saveModel(model, path.join(parent, 'deeper', 'model')));
+    assert.equal(existsSync(parent), false);
+
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, 'x');
+    const live = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
+    await assert.rejects(saveModel(live, file), /exists and is not a folder/);
+    const notes = path.join(work, 'notes');
+    mkdirSync(notes);
+    writeFileSync(path.join(notes, 'todo.txt'), 'keep me');
+    await assert.rejects(saveModel(live, notes), /folder without model\.json; refusing to replace it/);
+    assert.deepEqual(readdirSync(notes), ['todo.txt']);
+    assert.equal(readdirSync(work).filter((n) => n.includes('.tmp-') || n.includes('.old-')).length, 0);
+    live.dispose();
+  });
+});
