@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../src/backend';
-import { fusedLstm } from '../src/models/fused-lstm';
+import { buildLayersModel } from '../src/models/layers-lstm';
 import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
 
 const USAGE = `usage: npm run bench -- [flags]
@@ -76,13 +76,9 @@ function timeIt(run: () => void, warmUp: number, steps: number): number[] {
   return samples;
 }
 
-/** The seed model with the stock or the fused LSTM; seeded glorot initialisers (values do not matter here). */
+/** The tutorial's model, as the CLI builds it, with the stock or the fused LSTM. */
 function seedModel(variant: Variant): tf.Sequential {
-  const shape = { inputShape: [STEPS_IN_TIME, FEATURES], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 2 }) };
-  const model = tf.sequential();
-  model.add(variant === 'fast' ? fusedLstm({ units: UNITS, ...shape }) : tf.layers.lstm({ units: UNITS, recurrentActivation: 'sigmoid', ...shape }));
-  model.add(tf.layers.dense({ units: CLASSES, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
-  return model;
+  return buildLayersModel({ timeSteps: STEPS_IN_TIME, inputSize: FEATURES, units: UNITS, numClasses: CLASSES, seed: 1, fused: variant === 'fast' });
 }
 
 /** Child process: measures one (backend, variant) and prints its Row as JSON. */
