@@ -14,7 +14,7 @@
  * which computes the same logits; it loads back as that layers model. Models holding the fused
  * LSTM or `ReverseTime` save those class names, registered with tf.serialization on import.
  */
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier';
@@ -73,6 +73,7 @@ async function writeFolderAtomically(dir: string, files: Readonly<Record<string,
   try {
     temp = await mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
     for (const [name, content] of Object.entries(files)) await writeFile(path.join(temp, name), content);
+    await chmod(temp, 0o755); // mkdtemp makes it private; a saved model is an ordinary folder
     if ((await statOrUndefined(target)) !== undefined) {
       // Replacing a saved model: move it aside first (rename cannot replace a non-empty folder).
       old = `${temp.replace('.tmp-', '.old-')}`;
@@ -224,9 +225,11 @@ export async function saveModel(classifier: Classifier, dir: string, options: Sa
   }
   const model = seed !== undefined ? seedAsLayersModel(seed) : (classifier as LayersClassifier).model;
   try {
-    const metadata = { ...options.metadata, name: classifier.name, ...(seed !== undefined ? { savedAs: 'tf.layers.lstm (converted from the seed BasicLSTMCell)' } : {}) };
+    // The name a loaded model reports: a converted seed model is a tf.layers.lstm model from then on.
+    const name = seed !== undefined ? `tf.layers.lstm (from the ${classifier.name})` : classifier.name;
+    const metadata = { ...options.metadata, name };
     const result = await model.save(modelFolderHandler(dir, { metadata }));
-    return { dir, name: classifier.name, weightBytes: result.modelArtifactsInfo.weightDataBytes ?? 0 };
+    return { dir, name, weightBytes: result.modelArtifactsInfo.weightDataBytes ?? 0 };
   } finally {
     if (seed !== undefined) model.dispose();
   }

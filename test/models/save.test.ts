@@ -88,7 +88,7 @@ describe('round trip on one backend', () => {
         const expected = testLogits(model);
         const dir = path.join(work, `${backend}-${Object.values(options).join('-')}`);
         const info = await saveModel(model, dir, { metadata: { note: 'test' } });
-        assert.equal(info.name, model.name);
+        assert.equal(info.name, options.kind === 'seed' ? 'tf.layers.lstm (from the seed BasicLSTMCell)' : model.name);
         model.dispose();
         const before = tf.memory().numTensors;
         const loaded = await loadModel(dir);
@@ -96,6 +96,7 @@ describe('round trip on one backend', () => {
         assert.ok(maxDiff(actual, expected) <= 1e-5, `logits differ by ${maxDiff(actual, expected)}`);
         assert.deepEqual(labels(actual), labels(expected));
         assert.equal(loaded.metadata.note, 'test');
+        assert.equal(loaded.name, info.name);
         loaded.dispose();
         assert.equal(tf.memory().numTensors, before, 'load + predict + dispose leaves nothing');
       });
@@ -131,6 +132,7 @@ describe('folder format', () => {
     const dir = path.join(work, 'layout');
     await saveModel(model, dir);
     assert.deepEqual(readdirSync(dir).sort(), ['model.json', 'weights.bin']);
+    assert.equal(statSync(dir).mode & 0o777, 0o755);
     const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     assert.equal(json.format, 'layers-model');
     assert.match(String(json.generatedBy), /^TensorFlow\.js tfjs-layers v/);
