@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * `npm run runs -- list|compare [--runs-dir DIR] [ids...]`: tables of the run records that
+ * `npm run tutorial` and the notebooks write. The table goes to stdout; skipped (damaged) record
+ * files are named on stderr, one line each. Bad input: one line on stderr and exit code 2.
+ */
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadRunRecords, selectRuns } from './load';
+import { WRITE_RUN_DEFAULTS } from './record';
+import { compareRunsTable, formatTable, runsTable } from './table';
+
+const USAGE = `usage: npm run runs -- <command> [--runs-dir DIR] [ids...]
+  list                 one row per recorded run, oldest first
+  compare [ids...]     the given runs (ids or unique prefixes; default all) side by side:
+                       config fields that differ, and test accuracy minus the first run's
+  --runs-dir DIR       folder of the records (default ${WRITE_RUN_DEFAULTS.runsDir}/, where npm run tutorial writes them)
+  --help`;
+
+/** A user mistake: reported in one line with exit code 2. */
+class UsageError extends Error {}
+
+export interface RunsCliConfig {
+  readonly command: 'list' | 'compare';
+  readonly runsDir: string;
+  /** True when --runs-dir was given: then a missing folder is an error, not "nothing recorded yet". */
+  readonly runsDirGiven: boolean;
+  readonly ids: readonly string[];
+}
+
+/** Parses argv (without `node cli.js`); throws UsageError for anything wrong. */
+export function parseRunsCli(argv: readonly string[]): RunsCliConfig | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: { 'runs-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message.split('\n')[0] ?? 'bad flags' : 'bad flags');
+  }
+  if (parsed.values.help) return 'help';
+  const [command, ...ids] = parsed.positionals;
+  if (command === undefined) throw new UsageError('expected a command: list or compare');
+  if (command !== 'list' && command !== 'compare') throw new UsageError(`unknown command "${command}"; expected list or compare`);
+  if (command === 'list' && ids.length > 0) throw new UsageError(`list takes no run ids (got ${ids.join(' ')}); use compare`);
+  const runsDir = parsed.values['runs-dir'];
+  if (runsDir !== undefined && runsDir.trim() === '') throw new UsageError('--runs-dir must name a folder, got ""');
+  return { command, runsDir: runsDir ?? WRITE_RUN_DEFAULTS.runsDir, runsDirGiven: runsDir !== undefined, ids };
+}
+
+/** Runs a parsed command; returns the text for stdout. Warnings go to `onWarning`. */
+export async function runRunsCommand(config: RunsCliConfig, onWarning: (message: string) => void): Promise<string> {
+  if (config.runsDirGiven && (await stat(config.runsDir).catch(() => undefined)) === undefined) {
+    throw new UsageError(`--runs-dir ${config.runsDir} does not exist`);
+  }
+  const { runs } = await loadRunRecords(config.runsDir, { onWarning });
+  if (runs.length === 0 && config.ids.length === 0) return `no run records in ${config.runsDir}`;
+  if (config.command === 'list') return formatTable(runsTable(runs.map((r) => r.record)));
+  let chosen;
+  try {
+    chosen = config.ids.length > 0 ? selectRuns(runs, config.ids) : runs;
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)} in ${config.runsDir}`);
+  }
+  return formatTable(compareRunsTable(chosen.map((r) => r.record)));
+}
+
+/** Entry point: returns the process exit code. */
+export async function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  try {
+    const config = parseRunsCli(argv);
+    if (config === 'help') {
+      out.write(`${USAGE}\n`);
+      return 0;
+    }
+    const text = await runRunsCommand(config, (message) => err.write(`runs: ${message}\n`));
+    out.write(`${text}\n`);
+    return 0;
+  } catch (e) {
+    // Usage errors and unreadable folders are the user's to fix: one line, exit 2.
+    err.write(`runs: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}${e instanceof UsageError ? ' (see --help)' : ''}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`runs: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

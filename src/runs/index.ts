@@ -1,0 +1,24 @@
+/** Run records (write, load, compare), one-call experiments and comparison charts (named re-exports only). */
+export {
+  createRunRecord,
+  isRecordFileName,
+  newRunId,
+  recordRun,
+  RUN_RECORD_FORMAT,
+  runVersions,
+  WRITE_RUN_DEFAULTS,
+  writeRunRecord,
+  type RunConfig,
+  type RunDataInfo,
+  type RunRecord,
+  type RunRecordInput,
+  type RunResult,
+  type RunVersions,
+  type TimedRecord,
+  type TrainSettings,
+  type WriteRunOptions,
+} from './record';
+export { loadRunRecords, parseRunRecord, selectRuns, type LoadedRuns, type LoadRunsOptions, type StoredRunRecord } from './load';
+export { cellLabel, compareRunsTable, formatTable, runsTable, type TextTable } from './table';
+export { resolveRunConfig, runExperiment, type Experiment, type ExperimentHooks } from './experiment';
+export { runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type RunsComparisonOptions } from './figures';
