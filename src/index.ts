@@ -6,5 +6,6 @@ export * from './models';
 export * from './notebook';
 export * from './plot';
 export * from './random';
+export * from './runs';
 export * from './train';
 export * from './teach';
