@@ -3,14 +3,16 @@
  * `npm run tutorial -- [flags]`: the whole seed tutorial headless. Prints the seed's log on stdout
  * (the `Iter ...` lines, `Optimization Finished!`, `Testing Accuracy: ...`), set-up notes and the
  * progress bar on stderr (the bar only on a terminal), and with `--json` one JSON summary as the
- * last stdout line. Bad flags or data: one line on stderr and exit code 2.
+ * last stdout line. Every run writes a run record (src/runs/record.ts) to runs/ unless
+ * --no-record; --save also saves the trained model. Bad flags or data: one line on stderr and exit code 2.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, isBackendChoice, setupBackend, BACKEND_CHOICES, type BackendChoice } from './backend';
 import { loadMnist, type DownloadProgress } from './data';
-import { buildClassifier, MODEL_KINDS, type ModelKind } from './models';
-import { trainSeed, TRAIN_DEFAULTS, type TrainProgress } from './train';
+import { CELL_TYPES, checkSaveTarget, defaultKind, isCellType, MODEL_KINDS, saveModel, type CellType, type ModelKind } from './models';
+import { runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
+import { TRAIN_DEFAULTS, type TrainProgress } from './train';
 
 const USAGE = `usage: npm run tutorial -- [flags]
   --data auto|bundled|download|<dir>   MNIST source (default auto: cached files, else download, else bundled digits)
@@ -19,10 +21,18 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --batch-size <n>                     seed: batch_size = ${TRAIN_DEFAULTS.batchSize}
   --display-step <n>                   log every n steps (seed: display_step = ${TRAIN_DEFAULTS.displayStep})
   --lr <x>                             Adam learning rate (seed: learning_rate = ${TRAIN_DEFAULTS.learningRate})
-  --hidden <n>                         LSTM units (seed: n_hidden = 128)
-  --model ${MODEL_KINDS.join('|')}            fused LSTM + dense (fast, default), stock tf.layers.lstm + dense, or the seed's BasicLSTMCell
-  --seed <n>                           initial weights and batch order (default 0)
+  --hidden <n>                         units per recurrent layer (seed: n_hidden = 128)
+  --cell ${CELL_TYPES.join('|')}             recurrent cell (default lstm, the seed's)
+  --layers <n>                         recurrent layers stacked (default 1)
+  --bidirectional                      each recurrent layer also reads the rows bottom to top
+  --model ${MODEL_KINDS.join('|')}            how an LSTM is implemented: fused layer (fast, the default for lstm),
+                                       stock tf.layers.lstm, or the seed's BasicLSTMCell (one layer, one direction).
+                                       gru and simple-rnn run on tf.layers (--model layers, their default)
+  --seed <n>                           initial weights, data shuffling and batch order (default 0)
   --backend ${BACKEND_CHOICES.join('|')}   (default auto, or $RNN_BACKEND)
+  --save <dir>                         save the trained model there (model.json + weights.bin, tfjs file:// layout)
+  --runs-dir <dir>                     where the run record goes (default ${WRITE_RUN_DEFAULTS.runsDir}/)
+  --no-record                          do not write a run record
   --json                               end with one JSON summary line
   --help`;
 
@@ -37,9 +47,17 @@ export interface CliConfig {
   readonly displayStep: number;
   readonly learningRate: number;
   readonly units: number;
+  readonly cell: CellType;
+  readonly layers: number;
+  readonly bidirectional: boolean;
+  /** Resolved: --model, else fused for lstm and layers for the other cells. */
   readonly model: ModelKind;
   readonly seed: number;
   readonly backend: BackendChoice;
+  readonly save?: string;
+  /** Write a run record (false with --no-record). */
+  readonly record: boolean;
+  readonly runsDir: string;
   readonly json: boolean;
 }
 
@@ -67,8 +85,14 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
         lr: { type: 'string' },
         hidden: { type: 'string' },
         model: { type: 'string' },
+        cell: { type: 'string' },
+        layers: { type: 'string' },
+        bidirectional: { type: 'boolean' },
         seed: { type: 'string' },
         backend: { type: 'string' },
+        save: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        'no-record': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -79,8 +103,23 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   if (values.help) return 'help';
   const backend = values.backend ?? 'auto';
   if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
-  const model = values.model ?? 'fused';
+  const cell = values.cell ?? 'lstm';
+  if (!isCellType(cell)) throw new UsageError(`--cell must be one of ${CELL_TYPES.join(', ')}, got "${cell}"`);
+  const model = values.model ?? defaultKind(cell);
   if (!(MODEL_KINDS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${model}"`);
+  if (model !== 'layers' && cell !== 'lstm') {
+    throw new UsageError(`--model ${model} is an LSTM implementation; --cell ${cell} runs on tf.layers (drop --model or use --model layers)`);
+  }
+  const layers = positiveInt('layers', values.layers, 1);
+  const bidirectional = values.bidirectional ?? false;
+  if (model === 'seed' && (layers > 1 || bidirectional)) {
+    throw new UsageError(`--model seed is the seed's single BasicLSTMCell; use --model fused or layers with ${layers > 1 ? '--layers' : '--bidirectional'}`);
+  }
+  const record = !(values['no-record'] ?? false);
+  if (!record && values['runs-dir'] !== undefined) throw new UsageError('--runs-dir and --no-record contradict each other');
+  for (const flag of ['save', 'runs-dir'] as const) {
+    if (values[flag]?.trim() === '') throw new UsageError(`--${flag} must name a folder, got ""`);
+  }
   const lrText = values.lr;
   const learningRate = lrText === undefined ? TRAIN_DEFAULTS.learningRate : Number(lrText);
   if (!Number.isFinite(learningRate) || learningRate <= 0 || lrText?.trim() === '') throw new UsageError(`--lr must be a positive number, got "${lrText}"`);
@@ -97,9 +136,15 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
     displayStep: positiveInt('display-step', values['display-step'], TRAIN_DEFAULTS.displayStep),
     learningRate,
     units: positiveInt('hidden', values.hidden, 128),
+    cell,
+    layers,
+    bidirectional,
     model: model as ModelKind,
     seed,
     backend: backend as BackendChoice,
+    ...(values.save !== undefined ? { save: values.save } : {}),
+    record,
+    runsDir: values['runs-dir'] ?? WRITE_RUN_DEFAULTS.runsDir,
     json: values.json ?? false,
   };
 }
@@ -136,6 +181,8 @@ function downloadLine(stream: NodeJS.WriteStream): (p: DownloadProgress) => void
 
 /** Runs the tutorial with a parsed config; returns the JSON summary. */
 export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<Record<string, unknown>> {
+  // Before the minutes of training: a --save folder that cannot be used.
+  if (config.save !== undefined) await checkSaveTarget(config.save);
   const backend = await setupBackend({ backend: config.backend });
   err.write(`${describeBackend(backend)}\n`);
   const data = await loadMnist({
@@ -146,34 +193,64 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
     onProgress: downloadLine(err),
   });
   err.write(`data: ${data.description}\n`);
-  const model = buildClassifier({ kind: config.model, units: config.units, seed: config.seed });
   const bar = progressBar(err);
-  try {
-    const result = await trainSeed(model, data, {
+  const { classifier, result, record } = await runExperiment(
+    {
+      kind: config.model,
+      cell: config.cell,
+      layers: config.layers,
+      bidirectional: config.bidirectional,
+      units: config.units,
+      seed: config.seed,
       trainingIters: config.trainingIters,
       batchSize: config.batchSize,
       displayStep: config.displayStep,
       learningRate: config.learningRate,
+    },
+    data,
+    {
+      label: 'npm run tutorial',
       onLog: (line) => {
         bar.clear();
         out.write(`${line}\n`);
       },
       onProgress: (p) => bar.update(p),
-    });
-    bar.clear();
+    },
+  );
+  bar.clear();
+  try {
+    let saveError: unknown;
+    let toWrite: RunRecord = record;
+    if (config.save !== undefined) {
+      try {
+        await saveModel(classifier, config.save, { metadata: { runId: record.id, config: record.config } });
+        err.write(`model saved to ${config.save}\n`);
+        toWrite = { ...record, savedModel: config.save };
+      } catch (e) {
+        saveError = e;
+      }
+    }
+    // The run is recorded even when saving failed: the training and its numbers happened.
+    const recordPath = config.record ? await writeRunRecord(toWrite, { runsDir: config.runsDir }) : null;
+    if (recordPath !== null) err.write(`run record: ${recordPath}\n`);
+    if (saveError !== undefined) throw saveError;
     return {
       backend: backend.name,
       data: data.source,
-      model: model.name,
+      model: classifier.name,
+      cell: config.cell,
       trainSize: data.train.numExamples,
       testSize: data.test.numExamples,
       examplesSeen: result.examplesSeen,
       seconds: Number(result.seconds.toFixed(3)),
       testAccuracy128: result.testAccuracy128,
       testAccuracy: result.testAccuracy,
+      runId: record.id,
+      record: recordPath,
+      savedModel: config.save ?? null,
     };
   } finally {
-    model.dispose();
+    classifier.dispose();
     tf.disposeVariables();
   }
 }
