@@ -385,7 +385,7 @@ export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels:
   check(steps > 0, 'lstmInsideFigure: the input has no time steps');
   panels.forEach((p) => check(p.values.length === steps, `lstmInsideFigure: panel "${p.name}" has ${p.values.length} steps, the input ${steps}`));
   const panelHeight = options.panelHeight ?? 170;
-  const all = [{ name: 'input row t', values: rows, range: [0, 1] as const, colorscale: INK }, ...panels];
+  const all = [{ name: 'input: row t<br>(pixels down)', values: rows, range: [0, 1] as const, colorscale: INK }, ...panels];
   const count = all.length;
   const gap = 0.025;
   const slot = 1 / count;
@@ -421,7 +421,7 @@ export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels:
       yaxis: `y${axis}` as 'y',
       colorbar: { y: (domain[0] + domain[1]) / 2, len: domain[1] - domain[0], thickness: 12 },
       showscale: k > 0,
-      hovertemplate: `${panel.name.replace(/<[^>]*>/g, '')}: step %{x}, ${k === 0 ? 'pixel' : 'unit'} %{y}: %{z:.3f}<extra></extra>`,
+      hovertemplate: `${panel.name.replace(/<[^>]*>/g, ' ')}: step %{x}, ${k === 0 ? 'pixel' : 'unit'} %{y}: %{z:.3f}<extra></extra>`,
     });
     (layout as Record<string, unknown>)[`yaxis${axis}`] = { domain, title: { text: panel.name, font: { size: 11 } }, autorange: 'reversed', showticklabels: false };
   });
