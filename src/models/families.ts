@@ -82,7 +82,8 @@ tf.serialization.registerClass(ReverseTime);
 /**
  * tfjs-layers warns on stderr whenever the orthogonal initialiser (recurrent kernels) fills more
  * than 2,000 numbers; it takes milliseconds, and in a notebook the warning reads as an error.
- * Only that message is dropped, only while `build` runs (building and loading models).
+ * Only that message is dropped, only while `build` runs (or, if it returns a promise, until it
+ * settles: `tf.loadLayersModel` builds layers asynchronously).
  */
 export function withoutOrthogonalWarning<T>(build: () => T): T {
   const warn = console.warn;
@@ -90,25 +91,19 @@ export function withoutOrthogonalWarning<T>(build: () => T): T {
     if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called')) return;
     warn(...args);
   };
-  try {
-    return build();
-  } finally {
+  const restore = (): void => {
     console.warn = warn;
-  }
-}
-
-/** Async twin of `withoutOrthogonalWarning`, for `tf.loadLayersModel`. */
-export async function withoutOrthogonalWarningAsync<T>(build: () => Promise<T>): Promise<T> {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called')) return;
-    warn(...args);
   };
+  let result: T;
   try {
-    return await build();
-  } finally {
-    console.warn = warn;
+    result = build();
+  } catch (err) {
+    restore();
+    throw err;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 /** Layer-name stem per cell: `lstm`, `gru`, `simple_rnn` (tfjs names are snake_case). */

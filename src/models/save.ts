@@ -18,7 +18,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile }
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier';
-import { isLayersClassifier, layersModelClassifier, withoutOrthogonalWarningAsync, type LayersClassifier } from './families';
+import { isLayersClassifier, layersModelClassifier, withoutOrthogonalWarning, type LayersClassifier } from './families';
 import { buildLayersModel, seedToLayersWeights } from './layers-lstm';
 import { SeedLstm } from './seed-lstm';
 
@@ -167,7 +167,6 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   if (!Array.isArray(manifest)) throw new Error(`${jsonPath}: no weightsManifest array`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
-  let expected = 0;
   for (const [g, group] of manifest.entries()) {
     const where = `${jsonPath}: weightsManifest[${g}]`;
     if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${where}: expected {paths, weights}`);
@@ -181,7 +180,7 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
       buffers.push(bytes);
     }
   }
-  expected = specs.reduce((n, s) => n + specBytes(s), 0);
+  const expected = specs.reduce((n, s) => n + specBytes(s), 0);
   const actual = buffers.reduce((n, b) => n + b.byteLength, 0);
   if (actual !== expected) {
     const files = manifest.flatMap((group) => (isRecord(group) && Array.isArray(group.paths) ? group.paths.map((p) => path.join(dir, String(p))) : []));
@@ -247,7 +246,7 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
   // leaks the half-built model when shapes do not match, and its message names no file.
   let model: tf.LayersModel;
   try {
-    model = await withoutOrthogonalWarningAsync(() => tf.loadLayersModel(tf.io.fromMemory(topologyOnly)));
+    model = await withoutOrthogonalWarning(() => tf.loadLayersModel(tf.io.fromMemory(topologyOnly)));
   } catch (err) {
     throw new Error(`${jsonPath}: cannot build the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   }

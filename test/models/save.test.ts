@@ -152,6 +152,25 @@ describe('folder format', () => {
     reloaded.dispose();
   });
 
+  it("building and loading a large model print no 'Orthogonal initializer' warning (it would show as stderr in a notebook)", async () => {
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]): void => {
+      warnings.push(args[0]);
+    };
+    try {
+      const model = buildClassifier({ cell: 'gru', units: 64, bidirectional: true, seed: 1 }); // 64 x 192 recurrent kernels
+      const dir = path.join(work, 'large');
+      await saveModel(model, dir);
+      model.dispose();
+      (await loadModel(dir)).dispose();
+      console.warn('other warnings still pass');
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(warnings, ['other warnings still pass']);
+  });
+
   it('saving again replaces the model and leaves no temporary folders', async () => {
     const parent = path.join(work, 'replace');
     const dir = path.join(parent, 'model');
