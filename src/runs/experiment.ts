@@ -8,9 +8,9 @@
  * two runs log the same losses step for step (test/runs/experiment.test.ts).
  */
 import type { Datasets } from '../data';
-import { buildClassifier, resolveClassifierOptions, type Classifier } from '../models';
-import { trainSeed, TRAIN_DEFAULTS, type TrainOptions, type TrainResult } from '../train';
-import { createRunRecord, type RunConfig, type RunRecord, type TimedRecord, type TrainSettings } from './record';
+import { buildClassifier, type Classifier } from '../models';
+import { trainSeed, type TrainOptions, type TrainResult } from '../train';
+import { createRunRecord, resolveRunConfig, type RunConfig, type RunRecord, type TimedRecord } from './record';
 
 /** Callbacks passed on to `trainSeed`, and the record's label. */
 export type ExperimentHooks = Pick<TrainOptions, 'onLog' | 'onDisplay' | 'onValidation' | 'onProgress'> & { readonly label?: string };
@@ -20,39 +20,6 @@ export interface Experiment {
   readonly classifier: Classifier;
   readonly result: TrainResult;
   readonly record: RunRecord;
-}
-
-/** The training settings of TRAIN_DEFAULTS (the seed's hyperparameters). */
-const TRAIN_SETTINGS_DEFAULTS: TrainSettings = {
-  trainingIters: TRAIN_DEFAULTS.trainingIters,
-  batchSize: TRAIN_DEFAULTS.batchSize,
-  displayStep: TRAIN_DEFAULTS.displayStep,
-  learningRate: TRAIN_DEFAULTS.learningRate,
-  testExamples: TRAIN_DEFAULTS.testExamples,
-  validateEvery: TRAIN_DEFAULTS.validateEvery,
-  evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
-};
-
-/** `obj` without its undefined fields, so that spreading it over defaults keeps the defaults. */
-function definedOnly<T extends object>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Fills in defaults (the seed's sizes and hyperparameters, `defaultKind` for the cell) and checks the model options. */
-export function resolveRunConfig(config: Partial<RunConfig> = {}): RunConfig {
-  const train: TrainSettings = {
-    trainingIters: config.trainingIters ?? TRAIN_SETTINGS_DEFAULTS.trainingIters,
-    batchSize: config.batchSize ?? TRAIN_SETTINGS_DEFAULTS.batchSize,
-    displayStep: config.displayStep ?? TRAIN_SETTINGS_DEFAULTS.displayStep,
-    learningRate: config.learningRate ?? TRAIN_SETTINGS_DEFAULTS.learningRate,
-    testExamples: config.testExamples ?? TRAIN_SETTINGS_DEFAULTS.testExamples,
-    validateEvery: config.validateEvery ?? TRAIN_SETTINGS_DEFAULTS.validateEvery,
-    evalBatchSize: config.evalBatchSize ?? TRAIN_SETTINGS_DEFAULTS.evalBatchSize,
-  };
-  // Only the model fields go to resolveClassifierOptions, so a config can carry both.
-  const { kind, cell, layers, bidirectional, timeSteps, inputSize, units, numClasses, seed } = config;
-  const model = resolveClassifierOptions(definedOnly({ kind, cell, layers, bidirectional, timeSteps, inputSize, units, numClasses, seed }));
-  return { ...model, ...train };
 }
 
 /**

@@ -4,6 +4,7 @@ export {
   isRecordFileName,
   newRunId,
   recordRun,
+  resolveRunConfig,
   RUN_RECORD_FORMAT,
   runVersions,
   WRITE_RUN_DEFAULTS,
@@ -20,5 +21,5 @@ export {
 } from './record';
 export { loadRunRecords, parseRunRecord, selectRuns, type LoadedRuns, type LoadRunsOptions, type StoredRunRecord } from './load';
 export { cellLabel, compareRunsTable, formatTable, runsTable, type TextTable } from './table';
-export { resolveRunConfig, runExperiment, type Experiment, type ExperimentHooks } from './experiment';
+export { runExperiment, type Experiment, type ExperimentHooks } from './experiment';
 export { runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type RunsComparisonOptions } from './figures';

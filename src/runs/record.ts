@@ -14,8 +14,8 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Datasets } from '../data';
-import type { ClassifierOptions } from '../models';
-import type { TrainOptions, TrainResult } from '../train';
+import { resolveClassifierOptions, type ClassifierOptions } from '../models';
+import { TRAIN_DEFAULTS, type TrainOptions, type TrainResult } from '../train';
 
 /** The `format` every record carries; bumped when the layout changes. */
 export const RUN_RECORD_FORMAT = 'rnn-notebooks/run@1';
@@ -88,7 +88,8 @@ export interface RunRecord {
 
 /** What `createRunRecord` needs; `history`/`validation` default to the result's (untimed). */
 export interface RunRecordInput {
-  readonly config: RunConfig;
+  /** Completed with the defaults (`resolveRunConfig`), so a notebook can pass its own config's fields. */
+  readonly config: Partial<RunConfig>;
   readonly model: string;
   readonly data: Datasets;
   readonly result: TrainResult;
@@ -100,6 +101,39 @@ export interface RunRecordInput {
   readonly savedModel?: string;
   /** Default: now (tests fix it). */
   readonly createdAt?: Date;
+}
+
+/** The training settings of TRAIN_DEFAULTS (the seed's hyperparameters). */
+const TRAIN_SETTINGS_DEFAULTS: TrainSettings = {
+  trainingIters: TRAIN_DEFAULTS.trainingIters,
+  batchSize: TRAIN_DEFAULTS.batchSize,
+  displayStep: TRAIN_DEFAULTS.displayStep,
+  learningRate: TRAIN_DEFAULTS.learningRate,
+  testExamples: TRAIN_DEFAULTS.testExamples,
+  validateEvery: TRAIN_DEFAULTS.validateEvery,
+  evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
+};
+
+/** `obj` without its undefined fields, so that spreading it over defaults keeps the defaults. */
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Fills in defaults (the seed's sizes and hyperparameters, `defaultKind` for the cell) and checks the model options. */
+export function resolveRunConfig(config: Partial<RunConfig> = {}): RunConfig {
+  const train: TrainSettings = {
+    trainingIters: config.trainingIters ?? TRAIN_SETTINGS_DEFAULTS.trainingIters,
+    batchSize: config.batchSize ?? TRAIN_SETTINGS_DEFAULTS.batchSize,
+    displayStep: config.displayStep ?? TRAIN_SETTINGS_DEFAULTS.displayStep,
+    learningRate: config.learningRate ?? TRAIN_SETTINGS_DEFAULTS.learningRate,
+    testExamples: config.testExamples ?? TRAIN_SETTINGS_DEFAULTS.testExamples,
+    validateEvery: config.validateEvery ?? TRAIN_SETTINGS_DEFAULTS.validateEvery,
+    evalBatchSize: config.evalBatchSize ?? TRAIN_SETTINGS_DEFAULTS.evalBatchSize,
+  };
+  // Only the model fields go to resolveClassifierOptions, so a config can carry both.
+  const { kind, cell, layers, bidirectional, timeSteps, inputSize, units, numClasses, seed } = config;
+  const model = resolveClassifierOptions(definedOnly({ kind, cell, layers, bidirectional, timeSteps, inputSize, units, numClasses, seed }));
+  return { ...model, ...train };
 }
 
 let packageVersion: string | undefined;
@@ -134,12 +168,13 @@ export function newRunId(config: Pick<RunConfig, 'cell' | 'units' | 'layers' | '
 export function createRunRecord(input: RunRecordInput): RunRecord {
   const createdAt = input.createdAt ?? new Date();
   const { result, data } = input;
+  const config = resolveRunConfig(input.config);
   return {
     format: RUN_RECORD_FORMAT,
-    id: newRunId(input.config, createdAt),
+    id: newRunId(config, createdAt),
     createdAt: createdAt.toISOString(),
     label: input.label ?? '',
-    config: { ...input.config },
+    config,
     model: input.model,
     backend: input.backend ?? tf.getBackend(),
     data: {

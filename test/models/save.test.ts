@@ -159,7 +159,7 @@ describe('folder format', () => {
       warnings.push(args[0]);
     };
     try {
-      const model = buildClassifier({ cell: 'gru', units: 64, bidirectional: true, seed: 1 }); // 64 x 192 recurrent kernels
+      const model = buildClassifier({ cell: 'gru', units: 32, bidirectional: true, seed: 1 }); // 32 x 96 recurrent kernels: over 2,000 numbers
       const dir = path.join(work, 'large');
       await saveModel(model, dir);
       model.dispose();

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadRunRecords, parseRunRecord, RUN_RECORD_FORMAT, recordRun, runVersions, selectRuns, writeRunRecord, type RunRecord } from '../../src/runs';
+import { createRunRecord, loadRunRecords, parseRunRecord, RUN_RECORD_FORMAT, recordRun, runVersions, selectRuns, writeRunRecord, type RunRecord } from '../../src/runs';
 import { fakeRecord, TINY_DATA } from './fixtures';
 
 let work: string;
@@ -79,13 +79,15 @@ describe('writing', () => {
     assert.ok(Number.isNaN(runs[0]?.record.history[2]?.loss));
   });
 
-  it('recordRun creates and writes in one call', async () => {
+  it('recordRun creates and writes in one call, completing a partial config with the defaults', async () => {
     const dir = freshDir('one-call');
     const source = fakeRecord({ cell: 'simple-rnn' }, 0.3, '2026-11-01T10:00:00Z');
     const { record, path: file } = await recordRun(
-      { config: source.config, model: 'm', data: TINY_DATA, result: { ...source.result, history: source.history, validation: source.validation }, label: 'nb' },
+      { config: { cell: 'simple-rnn', units: 8, seed: 2 }, model: 'm', data: TINY_DATA, result: { ...source.result, history: source.history, validation: source.validation }, label: 'nb' },
       { runsDir: dir },
     );
+    assert.deepEqual([record.config.kind, record.config.units, record.config.seed, record.config.batchSize, record.config.trainingIters], ['layers', 8, 2, 128, 100_000]);
+    assert.throws(() => createRunRecord({ config: { cell: 'gru', kind: 'seed' }, model: 'm', data: TINY_DATA, result: { ...source.result, history: [], validation: [] } }), /model kind "seed" is an LSTM implementation/);
     assert.equal(record.label, 'nb');
     assert.equal(record.backend, tf.getBackend());
     assert.deepEqual(readdirSync(dir), [path.basename(file)]);
