@@ -22,7 +22,7 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --display-step <n>                   log every n steps (seed: display_step = ${TRAIN_DEFAULTS.displayStep})
   --lr <x>                             Adam learning rate (seed: learning_rate = ${TRAIN_DEFAULTS.learningRate})
   --hidden <n>                         units per recurrent layer (seed: n_hidden = 128)
-  --cell ${CELL_TYPES.join('|')}             recurrent cell (default lstm, the seed's)
+  --cell ${CELL_TYPES.join('|')}           recurrent cell (default lstm, the seed's)
   --layers <n>                         recurrent layers stacked (default 1)
   --bidirectional                      each recurrent layer also reads the rows bottom to top
   --model ${MODEL_KINDS.join('|')}            how an LSTM is implemented: fused layer (fast, the default for lstm),
