@@ -39,6 +39,7 @@ const USAGE = `usage: npm run tutorial -- [flags]
 /** A user mistake: reported in one line with exit code 2. */
 class UsageError extends Error {}
 
+/** A parsed `npm run tutorial` command line. */
 export interface CliConfig {
   readonly data: string;
   readonly cacheDir?: string;

@@ -12,8 +12,10 @@ import { SeedLstm } from './seed-lstm';
  * `fused` and `layers` compute the same function and start from the same weights for a seed.
  */
 export type ModelKind = 'fused' | 'layers' | 'seed';
+/** Every model kind, in the order the help text lists them. */
 export const MODEL_KINDS: readonly ModelKind[] = ['fused', 'layers', 'seed'];
 
+/** Options of `buildClassifier`: which model, its sizes (the seed's names in comments) and the seed. */
 export interface ClassifierOptions {
   /** Default: `fused` for `cell: 'lstm'`, `layers` for the other cells (see `defaultKind`). */
   readonly kind: ModelKind;
@@ -31,6 +33,7 @@ export interface ClassifierOptions {
   readonly seed: number;
 }
 
+/** The seed's model: one fused LSTM layer of 128 units on 28 rows of 28 pixels, 10 classes, seed 0. */
 export const CLASSIFIER_DEFAULTS: ClassifierOptions = {
   kind: 'fused',
   cell: 'lstm',

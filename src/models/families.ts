@@ -21,6 +21,7 @@ import { buildLayersModel, layersClassifier } from './layers-lstm';
 
 /** The recurrent cell of a model family. */
 export type CellType = 'lstm' | 'gru' | 'simple-rnn';
+/** Every cell type, in the order sweeps and help texts list them. */
 export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'simple-rnn'];
 
 /** Options of `buildFamilyModel`; sizes as in the seed (`n_hidden`→units, ...). */
@@ -39,6 +40,7 @@ export interface FamilyModelOptions {
   readonly seed: number;
 }
 
+/** Defaults of `buildFamilyModel`: the seed's one LSTM layer of 128 units on 28 x 28 digits. */
 export const FAMILY_MODEL_DEFAULTS: FamilyModelOptions = {
   cell: 'lstm',
   fused: false,

@@ -22,7 +22,9 @@ import { isLayersClassifier, layersModelClassifier, withoutOrthogonalWarning, ty
 import { buildLayersModel, seedToLayersWeights } from './layers-lstm';
 import { SeedLstm } from './seed-lstm';
 
+/** The topology and weights manifest file of a model folder. */
 export const MODEL_JSON = 'model.json';
+/** The weights file of a model folder (all weights, manifest order). */
 export const WEIGHTS_BIN = 'weights.bin';
 /** Key of this package's entry in `userDefinedMetadata`. */
 export const METADATA_KEY = 'rnnNotebooks';
@@ -37,6 +39,7 @@ export interface SavedModelInfo {
   readonly weightBytes: number;
 }
 
+/** Options of `saveModel` and `modelFolderHandler`. */
 export interface SaveModelOptions {
   /** JSON-safe facts stored under `userDefinedMetadata.rnnNotebooks` (e.g. the model options, a run id). */
   readonly metadata?: Readonly<Record<string, unknown>>;

@@ -20,6 +20,7 @@ const USAGE = `usage: npm run runs -- <command> [--runs-dir DIR] [ids...]
 /** A user mistake: reported in one line with exit code 2. */
 class UsageError extends Error {}
 
+/** A parsed `npm run runs` command line. */
 export interface RunsCliConfig {
   readonly command: 'list' | 'compare';
   readonly runsDir: string;

@@ -19,6 +19,7 @@ export interface RunsComparisonOptions {
   readonly names?: readonly string[];
 }
 
+/** Defaults of `runsComparisonFigure`. */
 export const RUNS_COMPARISON_DEFAULTS = { x: 'examples', curve: 'validation', height: 420 } as const;
 
 // plotly's default colour cycle, fixed here so each run keeps its colour across charts.

@@ -14,11 +14,13 @@ export interface StoredRunRecord {
   readonly record: RunRecord;
 }
 
+/** Options of `loadRunRecords`. */
 export interface LoadRunsOptions {
   /** Told about each skipped file, in one line naming it (the same lines are returned as `warnings`). */
   readonly onWarning?: (message: string) => void;
 }
 
+/** What `loadRunRecords` found: the readable runs and a line per skipped file. */
 export interface LoadedRuns {
   /** Oldest first (by `createdAt`, then id). */
   readonly runs: readonly StoredRunRecord[];

@@ -204,6 +204,7 @@ export interface WriteRunOptions {
   readonly runsDir?: string;
 }
 
+/** Defaults of `writeRunRecord`: `runs/` in the current directory (the repository's, under npm run). */
 export const WRITE_RUN_DEFAULTS = { runsDir: 'runs' } as const;
 
 /** True for names the loader reads: `<id>.json`, not hidden (temporary files start with a dot). */
