@@ -1,6 +1,6 @@
 /** One entry point for the models the tutorial can train, selectable by name from notebooks and the CLI. */
 import type { Classifier } from './classifier';
-import { buildFamilyModel, CELL_TYPES, familyName, isCellType, layersModelClassifier, type CellType } from './families';
+import { buildFamilyModel, CELL_TYPES, FAMILY_MODEL_DEFAULTS, familyName, isCellType, layersModelClassifier, type CellType, type FamilyModelOptions } from './families';
 import { SeedLstm } from './seed-lstm';
 
 /**
@@ -15,36 +15,18 @@ export type ModelKind = 'fused' | 'layers' | 'seed';
 /** Every model kind, in the order the help text lists them. */
 export const MODEL_KINDS: readonly ModelKind[] = ['fused', 'layers', 'seed'];
 
-/** Options of `buildClassifier`: which model, its sizes (the seed's names in comments) and the seed. */
-export interface ClassifierOptions {
+/**
+ * Options of `buildClassifier`: the family's cell, depth, direction and sizes (the seed's names in
+ * `FamilyModelOptions`' comments) and the seed, plus which implementation builds an LSTM.
+ */
+export interface ClassifierOptions extends Omit<FamilyModelOptions, 'fused'> {
   /** Default: `fused` for `cell: 'lstm'`, `layers` for the other cells (see `defaultKind`). */
   readonly kind: ModelKind;
-  /** The recurrent cell (default `lstm`, the seed's). */
-  readonly cell: CellType;
-  /** Recurrent layers stacked (default 1, the seed's). */
-  readonly layers: number;
-  /** Read the rows in both directions (default false). */
-  readonly bidirectional: boolean;
-  readonly timeSteps: number;
-  readonly inputSize: number;
-  /** The seed's `n_hidden`. */
-  readonly units: number;
-  readonly numClasses: number;
-  readonly seed: number;
 }
 
 /** The seed's model: one fused LSTM layer of 128 units on 28 rows of 28 pixels, 10 classes, seed 0. */
-export const CLASSIFIER_DEFAULTS: ClassifierOptions = {
-  kind: 'fused',
-  cell: 'lstm',
-  layers: 1,
-  bidirectional: false,
-  timeSteps: 28,
-  inputSize: 28,
-  units: 128,
-  numClasses: 10,
-  seed: 0,
-};
+const { fused: _fused, ...FAMILY_DEFAULTS_WITHOUT_FUSED } = FAMILY_MODEL_DEFAULTS;
+export const CLASSIFIER_DEFAULTS: ClassifierOptions = { ...FAMILY_DEFAULTS_WITHOUT_FUSED, kind: 'fused' };
 
 /** The implementation used when none is asked for: the fused LSTM for `lstm`, tf.layers for the rest. */
 export function defaultKind(cell: CellType): ModelKind {

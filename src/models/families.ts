@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier';
 import { fusedLstm } from './fused-lstm';
-import { buildLayersModel, layersClassifier } from './layers-lstm';
+import { buildLayersModel, layersClassifier, withoutOrthogonalWarning } from './layers-lstm';
 
 /** The recurrent cell of a model family. */
 export type CellType = 'lstm' | 'gru' | 'simple-rnn';
@@ -80,33 +80,6 @@ export class ReverseTime extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(ReverseTime);
-
-/**
- * tfjs-layers warns on stderr whenever the orthogonal initialiser (recurrent kernels) fills more
- * than 2,000 numbers; it takes milliseconds, and in a notebook the warning reads as an error.
- * Only that message is dropped, only while `build` runs (or, if it returns a promise, until it
- * settles: `tf.loadLayersModel` builds layers asynchronously).
- */
-export function withoutOrthogonalWarning<T>(build: () => T): T {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called')) return;
-    warn(...args);
-  };
-  const restore = (): void => {
-    console.warn = warn;
-  };
-  let result: T;
-  try {
-    result = build();
-  } catch (err) {
-    restore();
-    throw err;
-  }
-  if (result instanceof Promise) return result.finally(restore) as T;
-  restore();
-  return result;
-}
 
 /** Layer-name stem per cell: `lstm`, `gru`, `simple_rnn` (tfjs names are snake_case). */
 const STEM: Readonly<Record<CellType, string>> = { lstm: 'lstm', gru: 'gru', 'simple-rnn': 'simple_rnn' };

@@ -43,21 +43,30 @@ export function buildLayersModel(options: Partial<LayersModelOptions> = {}): tf.
 }
 
 /**
- * tfjs-layers warns on stderr whenever the orthogonal initialiser (Keras's default for recurrent
- * kernels) fills more than 2,000 numbers; for a 128 x 512 kernel it takes milliseconds, and the
- * warning would read as an error in a notebook. Only that message is dropped, only while building.
+ * tfjs-layers warns on stderr whenever the orthogonal initialiser (recurrent kernels) fills more
+ * than 2,000 numbers; it takes milliseconds, and in a notebook the warning reads as an error.
+ * Only that message is dropped, only while `build` runs (or, if it returns a promise, until it
+ * settles: `tf.loadLayersModel` builds layers asynchronously).
  */
-function withoutOrthogonalWarning<T>(build: () => T): T {
+export function withoutOrthogonalWarning<T>(build: () => T): T {
   const warn = console.warn;
   console.warn = (...args: unknown[]): void => {
     if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called')) return;
     warn(...args);
   };
-  try {
-    return build();
-  } finally {
+  const restore = (): void => {
     console.warn = warn;
+  };
+  let result: T;
+  try {
+    result = build();
+  } catch (err) {
+    restore();
+    throw err;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 function stackLayers(o: LayersModelOptions): tf.Sequential {

@@ -18,7 +18,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile }
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier';
-import { isLayersClassifier, layersModelClassifier, withoutOrthogonalWarning, type LayersClassifier } from './families';
+import { isLayersClassifier, layersModelClassifier, type LayersClassifier } from './families';
+import { withoutOrthogonalWarning } from './layers-lstm';
 import { buildLayersModel, seedToLayersWeights } from './layers-lstm';
 import { SeedLstm } from './seed-lstm';
 
