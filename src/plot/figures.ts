@@ -4,6 +4,7 @@
  * its input's shape and throws an `Error` naming the builder and the value when it is wrong.
  */
 import type { ColorScale, Data, Datum, Layout, Shape } from 'plotly.js';
+import { check, FRAME_COLOR, INK, MISTAKE_COLOR, PIXELS, SIZE } from './style';
 
 /** A plotly figure: traces and layout, as `Plotly.react(div, data, layout)` takes them. */
 export interface Figure {
@@ -25,19 +26,9 @@ export interface ValidationCurvePoint {
   readonly loss?: number;
 }
 
-// MNIST geometry: the seed's n_steps = n_input = 28.
-const SIZE = 28;
-const PIXELS = SIZE * SIZE;
 
-// Ink on paper: 0 (background) white, 1 (stroke) near black, as the digits look on the page.
-const INK: ColorScale = [
-  [0, '#ffffff'],
-  [1, '#111111'],
-];
 const TRAIN_COLOR = '#1f77b4';
 const VALIDATION_COLOR = '#ff7f0e';
-const MISTAKE_COLOR = '#d62728';
-const FRAME_COLOR = '#cccccc';
 const TRUTH_COLOR = '#222222';
 // White to dark blue; plotly's named 'Blues' runs the other way (dark for small counts).
 const COUNTS: ColorScale = [
@@ -45,10 +36,6 @@ const COUNTS: ColorScale = [
   [0.5, '#6baed6'],
   [1, '#08306b'],
 ];
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function checkDigit(digit: ArrayLike<number>, where: string): void {
   check(digit.length === PIXELS, `${where}: a digit must have ${PIXELS} values (28 x 28, row by row), got ${digit.length}`);

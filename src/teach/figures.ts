@@ -4,25 +4,14 @@
  * they print nothing, and throw an `Error` naming the builder and the value when an input is wrong.
  */
 import type { Annotations, ColorScale, Dash, Data, Layout, Shape } from 'plotly.js';
+import { check, FRAME_COLOR, INK, MISTAKE_COLOR, PIXELS, SIZE } from '../plot/style';
 import type { Figure } from '../plot';
 import type { ClassAccuracy } from './predictions';
 
-const SIZE = 28;
-const PIXELS = SIZE * SIZE;
 // plotly's default palette (D3 category10): ten digits, ten distinguishable colours.
 const CLASS_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const INK: ColorScale = [
-  [0, '#ffffff'],
-  [1, '#111111'],
-];
-const MISTAKE_COLOR = '#d62728';
 const BOX_COLOR = '#deebf7';
 const LINE_COLOR = '#333333';
-const FRAME_COLOR = '#cccccc';
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 /** Options of `unrolledRnnFigure`. */
 export interface UnrolledRnnOptions {

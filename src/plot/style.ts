@@ -1,0 +1,22 @@
+/** What every figure builder shares: the digit geometry, the colours, and the input check. */
+import type { ColorScale } from 'plotly.js';
+
+/** MNIST geometry: the seed's n_steps = n_input = 28. */
+export const SIZE = 28;
+/** Pixels in one digit. */
+export const PIXELS = SIZE * SIZE;
+
+/** Ink on paper: 0 (background) white, 1 (stroke) near black, as the digits look on the page. */
+export const INK: ColorScale = [
+  [0, '#ffffff'],
+  [1, '#111111'],
+];
+/** Wrong answers, in every chart. */
+export const MISTAKE_COLOR = '#d62728';
+/** The frame that shows where a 28 x 28 image ends on a white page. */
+export const FRAME_COLOR = '#cccccc';
+
+/** Throws `message` when `condition` is false (a figure's input has the wrong shape). */
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
