@@ -58,7 +58,8 @@ for (const name of notebooks) {
     try {
       const reportPath = path.join(dir, 'report.json');
       const run = spawnSync(python, [path.join(__dirname, 'notebook_runner.py'), path.join(notebooksDir, name), reportPath, '--passes', '2', '--probe', PROBE], {
-        env: { ...process.env, JUPYTER_PATH: jupyterPath, RNN_SMOKE: '1', RNN_CACHE_DIR: path.join(dir, 'cache') },
+        // TMPDIR: what a notebook writes to os.tmpdir() in smoke mode (run records) goes with dir.
+        env: { ...process.env, JUPYTER_PATH: jupyterPath, RNN_SMOKE: '1', RNN_CACHE_DIR: path.join(dir, 'cache'), TMPDIR: dir },
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       });
