@@ -188,7 +188,8 @@ async function benchVariant(backend: BackendName, variant: Variant, steps: numbe
 
 async function benchTutorial(extraArgs: readonly string[]): Promise<Record<string, unknown>> {
   const cli = join(__dirname, '..', 'dist', 'cli.js');
-  const args = ['--data', 'bundled', '--json', ...extraArgs];
+  // --no-record: a benchmark run is not an experiment to keep in runs/.
+  const args = ['--data', 'bundled', '--json', '--no-record', ...extraArgs];
   const command = `node dist/cli.js ${args.join(' ')}`;
   if (!existsSync(cli)) return { phase: 'tutorial', command, skipped: 'dist/cli.js not found: run `npm run build` first' };
   const result = await runChild(process.execPath, [cli, ...args]);
