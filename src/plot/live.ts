@@ -4,7 +4,7 @@
  * redraws are throttled so a long run does not flood the kernel and the page with messages.
  * Throttling drops intermediate states only: `close()` / `done()` always draws the last one.
  */
-import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './figures';
+import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
 import { createChartOutput, createOutput, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
 
 /** Options for `createLiveChart`: those of `trainingCurvesFigure` plus when and where to draw. */

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from 'plotly.js';
 import type { Display } from 'tslab';
-import type { Figure } from './figures';
+import type { Figure } from './style';
 
 /** A Jupyter MIME bundle: MIME type to content (`+json` types carry objects, the rest strings). */
 export type MimeBundle = Readonly<Record<string, string | object>>;

@@ -1,5 +1,16 @@
-/** What every figure builder shares: the digit geometry, the colours, and the input check. */
-import type { ColorScale } from 'plotly.js';
+/**
+ * What every figure builder shares: the `Figure` type, the digit geometry, the colours, and the
+ * input check. Figure builders are pure functions from numbers to plotly `{ data, layout }`. They
+ * draw nothing and print nothing; `show` in `render.ts` puts a figure into a notebook. Each builder
+ * checks its input's shape and throws an `Error` naming the builder and the value when it is wrong.
+ */
+import type { ColorScale, Data, Layout } from 'plotly.js';
+
+/** A plotly figure: traces and layout, as `Plotly.react(div, data, layout)` takes them. */
+export interface Figure {
+  data: Data[];
+  layout: Partial<Layout>;
+}
 
 /** MNIST geometry: the seed's n_steps = n_input = 28. */
 export const SIZE = 28;

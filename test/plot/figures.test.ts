@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PlotData } from 'plotly.js';
-import {
-  confusionMatrix,
-  confusionMatrixFigure,
-  digitFigure,
-  digitGridFigure,
-  digitRows,
-  digitStepsFigure,
-  downsample,
-  sequenceHeatmapFigure,
-  stepProbabilitiesFigure,
-  trainingCurvesFigure,
-  type Figure,
-} from '../../src/plot/figures';
+import { downsample, trainingCurvesFigure } from '../../src/plot/curves';
+import { digitFigure, digitGridFigure, digitRows, digitStepsFigure } from '../../src/plot/digits';
+import { confusionMatrix, confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure } from '../../src/plot/matrices';
+import type { Figure } from '../../src/plot/style';
 
 /** A digit whose pixel (r, c) is (r * 28 + c) / 783, so every position is recognisable. */
 function rampDigit(): Float32Array {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Figure, TrainCurvePoint } from '../../src/plot/figures';
+import type { TrainCurvePoint } from '../../src/plot/curves';
+import type { Figure } from '../../src/plot/style';
 import { createLiveChart, createProgressBar, formatDuration, progressBundle, progressLine } from '../../src/plot/live';
 import type { MimeBundle } from '../../src/plot/render';
 

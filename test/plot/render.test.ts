@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
-import type { Figure } from '../../src/plot/figures';
+import type { Figure } from '../../src/plot/style';
 import { chartBundle, chartHtml, createChartOutput, createOutput, figureSummary, loadPlotly, PLOTLY_MIME, plotlyLoaderHtml, scriptJson, show } from '../../src/plot/render';
 
 const figure: Figure = {
