@@ -26,6 +26,8 @@ export const INK: ColorScale = [
 export const MISTAKE_COLOR = '#d62728';
 /** The frame that shows where a 28 x 28 image ends on a white page. */
 export const FRAME_COLOR = '#cccccc';
+/** Lines, arrows and text of the teaching diagrams and charts (src/teach). */
+export const LINE_COLOR = '#333333';
 
 /** Throws `message` when `condition` is false (a figure's input has the wrong shape). */
 export function check(condition: boolean, message: string): asserts condition {

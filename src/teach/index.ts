@@ -1,22 +1,18 @@
 /** Helpers of the teaching notebooks 5-9 (the seven steps by hand, the cell, inside the network, predictions, why LSTM): named re-exports only. */
+export { lstmInsideFigure, unrolledRnnFigure, UNROLLED_RNN_DEFAULTS, type InsidePanel, type UnrolledRnnOptions } from './figures-network';
 export {
   lineChartFigure,
-  lstmInsideFigure,
   pcaScatterFigure,
   perClassAccuracyFigure,
   predictionGalleryFigure,
-  unrolledRnnFigure,
   LINE_CHART_DEFAULTS,
   PREDICTION_GALLERY_DEFAULTS,
-  UNROLLED_RNN_DEFAULTS,
-  type InsidePanel,
   type LineChartOptions,
   type LineSeries,
   type PcaScatterOptions,
   type PredictionGalleryInput,
   type PredictionGalleryOptions,
-  type UnrolledRnnOptions,
-} from './figures';
+} from './figures-results';
 export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';
 export { disposeTrace, exampleRows, stepProbabilities, traceSeedLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
 export { assignSeedWeights, layersToSeedWeights, seedLstmFromLayers, type SeedWeights } from './lstm-mapping';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Annotations, PlotData, Shape } from 'plotly.js';
 import type { Figure } from '../../src/plot';
-import { lineChartFigure, lstmInsideFigure, pcaScatterFigure, perClassAccuracyFigure, predictionGalleryFigure, unrolledRnnFigure } from '../../src/teach/figures';
+import { lstmInsideFigure, unrolledRnnFigure } from '../../src/teach/figures-network';
+import { lineChartFigure, pcaScatterFigure, perClassAccuracyFigure, predictionGalleryFigure } from '../../src/teach/figures-results';
 
 function trace(figure: Figure, index = 0): Partial<PlotData> {
   const t = figure.data[index];
