@@ -26,7 +26,7 @@ export interface BackendOptions {
   /** Environment to read `RNN_BACKEND` from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * On wasm, replace the kernels that take slow paths as shipped (src/wasm-kernels.ts); default
+   * On wasm, replace the kernels that take slow paths as shipped (src/wasm-kernels/); default
    * true. False restores the stock kernels (the benchmark's reference rows).
    */
   readonly wasmKernelFixes?: boolean;

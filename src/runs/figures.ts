@@ -1,6 +1,6 @@
 /**
  * Comparison charts of recorded runs: accuracy against examples seen, or against wall time. Pure
- * builders (numbers in, plotly figure out), like src/plot/figures.ts; `show` draws them.
+ * builders (numbers in, plotly figure out), like those in src/plot/; `show` draws them.
  */
 import type { Data } from 'plotly.js';
 import type { Figure } from '../plot';
