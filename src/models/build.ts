@@ -1,6 +1,7 @@
 /** One entry point for the models the tutorial can train, selectable by name from notebooks and the CLI. */
 import type { Classifier } from './classifier';
-import { buildFamilyModel, CELL_TYPES, FAMILY_MODEL_DEFAULTS, familyName, isCellType, layersModelClassifier, type CellType, type FamilyModelOptions } from './families';
+import { buildFamilyModel, CELL_TYPES, FAMILY_MODEL_DEFAULTS, familyName, isCellType, type CellType, type FamilyModelOptions } from './families';
+import { layersClassifier } from './layers-lstm';
 import { SeedLstm } from './seed-lstm';
 
 /**
@@ -60,5 +61,5 @@ export function buildClassifier(options: Partial<ClassifierOptions> = {}): Class
   const { kind, cell, layers, bidirectional, ...sizes } = resolveClassifierOptions(options);
   if (kind === 'seed') return new SeedLstm(sizes);
   const family = { cell, layers, bidirectional, fused: kind === 'fused' };
-  return layersModelClassifier(buildFamilyModel({ ...family, ...sizes }), familyName(family));
+  return layersClassifier(buildFamilyModel({ ...family, ...sizes }), familyName(family));
 }

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier';
 import { fusedLstm } from './fused-lstm';
-import { buildLayersModel, layersClassifier, withoutOrthogonalWarning } from './layers-lstm';
+import { buildLayersModel, withoutOrthogonalWarning, type LayersClassifier } from './layers-lstm';
 
 /** The recurrent cell of a model family. */
 export type CellType = 'lstm' | 'gru' | 'simple-rnn';
@@ -171,25 +171,6 @@ export function buildFamilyModel(options: Partial<FamilyModelOptions> = {}): tf.
 export function familyName(o: Pick<FamilyModelOptions, 'cell' | 'fused' | 'layers' | 'bidirectional'>): string {
   const layer = o.cell === 'lstm' ? (o.fused ? 'fused LSTM' : 'tf.layers.lstm') : o.cell === 'gru' ? 'tf.layers.gru' : 'tf.layers.simpleRNN';
   return `${o.layers > 1 ? `${o.layers} x ` : ''}${layer}${o.bidirectional ? ', bidirectional' : ''}`;
-}
-
-/** A `Classifier` that also exposes its `tf.LayersModel` (for saving). */
-export interface LayersClassifier extends Classifier {
-  readonly model: tf.LayersModel;
-}
-
-/** Wraps a layers model (`[batch, steps, features]` → logits) as a `Classifier` that keeps the model reachable. */
-export function layersModelClassifier(model: tf.LayersModel, name: string): LayersClassifier {
-  const inner = layersClassifier(model, name);
-  return {
-    name,
-    model,
-    predict: inner.predict,
-    get variables(): readonly tf.Variable[] {
-      return inner.variables;
-    },
-    dispose: inner.dispose,
-  };
 }
 
 /** True when `classifier` carries a `tf.LayersModel` (everything `buildClassifier` makes except the seed kind). */

@@ -105,10 +105,16 @@ function startForgetGateOpen(lstm: tf.layers.Layer, units: number): void {
   opened.dispose();
 }
 
+/** A `Classifier` that also exposes its `tf.LayersModel` (for saving, summaries, weights). */
+export interface LayersClassifier extends Classifier {
+  readonly model: tf.LayersModel;
+}
+
 /** Wraps a layers model (input `[batch, steps, features]`, output logits) as a `Classifier`. */
-export function layersClassifier(model: tf.LayersModel, name = 'tf.layers.lstm'): Classifier {
+export function layersClassifier(model: tf.LayersModel, name = 'tf.layers.lstm'): LayersClassifier {
   return {
     name,
+    model,
     predict: (xs: tf.Tensor3D, training = false): tf.Tensor2D => model.apply(xs, { training }) as tf.Tensor2D,
     // LayerVariable.read() is the underlying tf.Variable that the optimiser updates in place.
     get variables(): readonly tf.Variable[] {

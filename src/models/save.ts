@@ -18,8 +18,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile }
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier';
-import { isLayersClassifier, layersModelClassifier, type LayersClassifier } from './families';
-import { withoutOrthogonalWarning } from './layers-lstm';
+import { isLayersClassifier } from './families';
+import { layersClassifier, withoutOrthogonalWarning, type LayersClassifier } from './layers-lstm';
 import { buildLayersModel, seedToLayersWeights } from './layers-lstm';
 import { SeedLstm } from './seed-lstm';
 
@@ -280,15 +280,6 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
   const stored = artifacts.userDefinedMetadata?.[METADATA_KEY];
   const metadata = isRecord(stored) ? stored : {};
   const name = typeof metadata.name === 'string' ? metadata.name : model.name;
-  const classifier = layersModelClassifier(model, name);
-  return {
-    name,
-    model,
-    metadata,
-    predict: classifier.predict,
-    get variables(): readonly tf.Variable[] {
-      return classifier.variables;
-    },
-    dispose: classifier.dispose,
-  };
+  // Object.assign keeps the classifier's `variables` getter.
+  return Object.assign(layersClassifier(model, name), { metadata });
 }
