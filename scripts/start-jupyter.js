@@ -17,5 +17,7 @@ if (!sub) {
   console.error('npm start: neither `jupyter lab` nor `jupyter notebook` was found; see README "Set up" (conda env or Debian packages)');
   process.exit(2);
 }
-const child = spawn('jupyter', [sub, `--notebook-dir=${path.join(root, 'notebooks')}`, ...process.argv.slice(2)], { env, stdio: 'inherit' });
+// Jupyter refuses to start as root without --allow-root; containers often run as root.
+const rootFlag = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-root'] : [];
+const child = spawn('jupyter', [sub, `--notebook-dir=${path.join(root, 'notebooks')}`, ...rootFlag, ...process.argv.slice(2)], { env, stdio: 'inherit' });
 child.on('exit', (code) => process.exit(code ?? 1));
