@@ -13,6 +13,7 @@ import { loadMnist, type DownloadProgress } from './data';
 import { CELL_TYPES, checkSaveTarget, defaultKind, isCellType, MODEL_KINDS, saveModel, type CellType, type ModelKind } from './models';
 import { runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
 import { TRAIN_DEFAULTS, type TrainProgress } from './train';
+import { runAsMain } from './entry';
 
 const USAGE = `usage: npm run tutorial -- [flags]
   --data auto|bundled|download|<dir>   MNIST source (default auto: cached files, else download, else bundled digits)
@@ -280,14 +281,4 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`tutorial: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain('tutorial', (argv) => main(argv));

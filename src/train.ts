@@ -60,12 +60,8 @@ export interface DisplayRecord {
   readonly accuracy: number;
 }
 
-export interface ValidationRecord {
-  readonly step: number;
-  readonly examplesSeen: number;
-  readonly loss: number;
-  readonly accuracy: number;
-}
+/** The same numbers measured on the whole validation split instead of one batch. */
+export type ValidationRecord = DisplayRecord;
 
 export interface TrainProgress {
   readonly step: number;

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadRunRecords, selectRuns } from './load';
 import { WRITE_RUN_DEFAULTS } from './record';
 import { compareRunsTable, formatTable, runsTable } from './table';
+import { runAsMain } from '../entry';
 
 const USAGE = `usage: npm run runs -- <command> [--runs-dir DIR] [ids...]
   list                 one row per recorded run, oldest first
@@ -87,14 +88,4 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`runs: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain('runs', (argv) => main(argv));
