@@ -14,6 +14,7 @@
  *    steps at the end, and the input gradient is computed only when something upstream trains.
  */
 import * as tf from '@tensorflow/tfjs';
+import { linkInput, tokenGradient } from './input-link';
 
 /**
  * Column scales [4u] that turn the c-gate's pre-activation z into 2z, so that one sigmoid over
@@ -42,19 +43,7 @@ export function fusedLstmSequence(
   }
 
   const dims: Dims = { batch, steps, inputDim, units, returnSequences };
-  // dL/dx costs a [steps*batch, 4u] x [4u, inputDim] matmul, wasted when nothing before this
-  // layer is trained (the seed model: x is the data). So x does not enter the LSTM op itself:
-  // `link` turns it into a scalar token that does, and computes dL/dx in its own gradient,
-  // which tfjs calls only when backprop has to reach x. Backprop visits `link` after the LSTM
-  // op (reverse order of recording), so the LSTM's gradient has left dZ and W' here by then.
-  let forInput: InputGradientParts | undefined;
-  const link = tf.customGrad(() => ({
-    value: tf.scalar(0),
-    gradFunc: (): tf.Tensor => {
-      if (forInput === undefined) throw new Error('fusedLstmSequence: input gradient requested before the LSTM gradient');
-      return inputGradient(forInput, dims); // [batch, steps, inputDim]
-    },
-  }));
+  const input = linkInput(x, 'fusedLstmSequence'); // dL/dx only when backprop reaches x (input-link.ts)
 
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [token, kIn, rIn, bIn, save] = args;
@@ -66,7 +55,6 @@ export function fusedLstmSequence(
     const u = tf.mul(rIn, scale); // [u, 4u]
     const b = tf.mul(bIn, scale); // [4u]
     // Time-major rows so that each step's projections are one contiguous block.
-    // x is read through the closure (see `link` above).
     const xRows = tf.reshape(tf.transpose(x, [1, 0, 2]), [steps * batch, inputDim]); // [steps*batch, inputDim]
     const projected = tf.fused.matMul({ a: xRows, b: w, bias: b }); // [steps*batch, 4u], bias added inside the matmul
     const perStep = tf.unstack(tf.reshape(projected, [steps, batch, 4 * units])); // steps x [batch, 4u]
@@ -104,6 +92,7 @@ export function fusedLstmSequence(
       hidden.push(h);
     }
     // Keeps the tensors the backward pass reads; tfjs only keeps them when a gradient is taped.
+    // x is read through the closure (x itself is not an input of this op: see linkInput).
     save([x, w, u, ...gates, ...inputGates, ...forgetGates, ...outputGates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
     const value = returnSequences
       ? tf.transpose(tf.stack(hidden), [1, 0, 2]) // [batch, steps, u]
@@ -113,12 +102,12 @@ export function fusedLstmSequence(
       const dOut = Array.isArray(dy) ? dy[0] : dy;
       if (dOut === undefined) throw new Error('fusedLstmSequence: no upstream gradient');
       const { weightGradients, parts } = lstmBackward(dOut, saved, dims);
-      forInput = parts;
-      return [tf.zerosLike(token), ...weightGradients];
+      input.provide(() => inputGradient(parts, dims)); // [batch, steps, inputDim]
+      return [tokenGradient(), ...weightGradients];
     };
     return { value, gradFunc };
   });
-  return run(link(x), kernel, recurrentKernel, bias);
+  return run(input.token, kernel, recurrentKernel, bias);
 }
 
 interface Dims {
