@@ -2,7 +2,8 @@
  * A fused LSTM layer: the same cell as `tf.layers.lstm` with `recurrentActivation: 'sigmoid'`,
  * computed with fewer, larger kernels and a hand-written backward pass.
  * This file holds the layer (options, initializers, serialisation); the sequence computation and
- * its gradient are in fused-lstm-sequence.ts.
+ * its gradient are in fused-lstm-sequence.ts (tfjs ops, every backend) and
+ * native-lstm-sequence.ts (libtensorflow's LSTM kernels, used on the tensorflow backend).
  *
  * Weights have exactly `tf.layers.lstm`'s layout and order (kernel [inputDim, 4u],
  * recurrentKernel [u, 4u], bias [4u], gates i, f, c, o), so `getWeights()`/`setWeights()`
@@ -20,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LSTMLayerArgs } from '@tensorflow/tfjs';
 import { fusedLstmSequence } from './fused-lstm-sequence';
+import { nativeLstmAvailable, nativeLstmSequence } from './native-lstm-sequence';
 
 export { fusedLstmSequence } from './fused-lstm-sequence';
 
@@ -197,7 +199,9 @@ export class FusedLstm extends tf.layers.Layer {
       if (this.kernel === undefined || this.recurrentKernel === undefined || this.bias === undefined) {
         throw new Error('fusedLstm: call() before build()');
       }
-      return fusedLstmSequence(
+      // On tfjs-node, libtensorflow's fused LSTM kernels compute the same function faster.
+      const sequence = nativeLstmAvailable() ? nativeLstmSequence : fusedLstmSequence;
+      return sequence(
         x as tf.Tensor3D,
         this.kernel.read() as tf.Tensor2D,
         this.recurrentKernel.read() as tf.Tensor2D,

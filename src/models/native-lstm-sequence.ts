@@ -1,0 +1,214 @@
+/**
+ * The fused LSTM on the `tensorflow` backend (tfjs-node): the same function and weights as
+ * `fusedLstmSequence`, computed by libtensorflow's own LSTM kernels.
+ *
+ * tfjs-node runs every tfjs op as one TensorFlow eager op, at a fixed cost of tens of
+ * microseconds each, so a step built from a dozen small ops spends much of its time in calls.
+ * libtensorflow has fused kernels that tfjs does not expose, reachable by name through the
+ * backend's op executor:
+ *  - forward: `BlockLSTMV2`, the whole sequence in one op. Its gate layout is i, f, c, o, the
+ *    same as `tf.layers.lstm`, so it takes [kernel; recurrentKernel] and the bias as they are.
+ *    It has no forget bias of its own and `cell_clip: 0` turns clipping off.
+ *  - backward: per step one `LSTMBlockCellGrad` (all the gate derivatives in one op; its gate
+ *    layout is i, c, f, o) and one matmul for dL/dh_{t-1}; the weight gradients are one matmul
+ *    each over all steps at the end. libtensorflow's `BlockLSTMGradV2` does the whole backward
+ *    pass in one op, but it multiplies the weight gradient out step by step and computes dL/dx
+ *    always; measured on the tutorial's model it takes about twice as long as this.
+ *
+ * Where a backend lacks these ops (not tensorflow, or a libtensorflow without them),
+ * `nativeLstmAvailable()` is false and the layer computes `fusedLstmSequence` instead.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { linkInput, tokenGradient } from './input-link';
+
+/** What this file uses of tfjs-node's backend; checked at run time, never imported. */
+interface TensorflowBinding {
+  executeOp(name: string, attrs: readonly OpAttr[], inputIds: readonly number[], numOutputs: number): unknown[];
+  createTensor(shape: readonly number[], dtype: number, values: Int32Array): number;
+  deleteTensor(id: number): void;
+  readonly TF_INT64: number;
+  readonly TF_FLOAT: number;
+  readonly TF_ATTR_TYPE: number;
+  readonly TF_ATTR_FLOAT: number;
+  readonly TF_ATTR_BOOL: number;
+}
+interface OpAttr {
+  readonly name: string;
+  readonly type: number;
+  readonly value: number | boolean;
+}
+interface TensorflowBackend {
+  readonly binding: TensorflowBinding;
+  getInputTensorIds(tensors: readonly tf.Tensor[]): number[];
+  createOutputTensor(metadata: unknown): tf.Tensor;
+}
+
+function isTensorflowBackend(backend: unknown): backend is TensorflowBackend {
+  if (typeof backend !== 'object' || backend === null) return false;
+  const b = backend as Partial<Record<keyof TensorflowBackend, unknown>>;
+  const binding = b.binding as Partial<Record<keyof TensorflowBinding, unknown>> | undefined;
+  return typeof b.getInputTensorIds === 'function' && typeof b.createOutputTensor === 'function'
+    && typeof binding === 'object' && binding !== null
+    && typeof binding.executeOp === 'function' && typeof binding.createTensor === 'function' && typeof binding.deleteTensor === 'function';
+}
+
+/** The active backend's op executor, if it is tfjs-node's. */
+function tensorflowBackend(): TensorflowBackend | undefined {
+  if (tf.getBackend() !== 'tensorflow') return undefined;
+  const backend: unknown = tf.backend();
+  return isTensorflowBackend(backend) ? backend : undefined;
+}
+
+/**
+ * Runs libtensorflow op `name` on `inputs`, returning `numOutputs` tfjs tensors (tracked like any
+ * op's outputs). `seqLenMax` prepends the int64 scalar input the BlockLSTM ops take first, which
+ * tfjs has no dtype for: it is made in libtensorflow directly and freed after the call.
+ */
+function runOp(backend: TensorflowBackend, name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[], numOutputs: number, seqLenMax?: number): tf.Tensor[] {
+  const { binding } = backend;
+  // An int64 is two int32 words, low first (tfjs-node's Int64Scalar, little-endian only).
+  const lengthId = seqLenMax === undefined ? undefined : binding.createTensor([], binding.TF_INT64, new Int32Array([seqLenMax, 0]));
+  try {
+    const ids = [...(lengthId === undefined ? [] : [lengthId]), ...backend.getInputTensorIds(inputs)];
+    return binding.executeOp(name, attrs, ids, numOutputs).map((metadata) => backend.createOutputTensor(metadata));
+  } finally {
+    if (lengthId !== undefined) binding.deleteTensor(lengthId);
+  }
+}
+
+function floatType(b: TensorflowBinding): OpAttr {
+  return { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT };
+}
+function noPeephole(b: TensorflowBinding): OpAttr {
+  return { name: 'use_peephole', type: b.TF_ATTR_BOOL, value: false };
+}
+
+let probed: { backend: unknown; ok: boolean } | undefined;
+
+/**
+ * True when the active backend can run the native LSTM: tfjs-node, with a libtensorflow that has
+ * `BlockLSTMV2` and `LSTMBlockCellGrad` (checked once per backend instance on a tiny input).
+ */
+export function nativeLstmAvailable(): boolean {
+  const backend = tensorflowBackend();
+  if (backend === undefined) return false;
+  if (probed?.backend === backend) return probed.ok;
+  let ok: boolean;
+  try {
+    tf.tidy(() => {
+      const x = tf.zeros([1, 1, 1]);
+      const w = tf.zeros([2, 4]);
+      const b = tf.zeros([4]);
+      const zeros = tf.zeros([1, 1]);
+      const peephole = tf.zeros([1]);
+      const [i, cs, f, o, ci, co] = forward(backend, x, w, b, zeros, peephole);
+      runOp(backend, 'LSTMBlockCellGrad', [floatType(backend.binding), noPeephole(backend.binding)], [tf.zeros([1, 1]), zeros, zeros, w, peephole, peephole, peephole, b, ...[i, cs, f, o, ci, co].map((t) => tf.reshape(t as tf.Tensor, [1, 1])), zeros, zeros], 5);
+    });
+    ok = true;
+  } catch {
+    ok = false;
+  }
+  probed = { backend, ok };
+  return ok;
+}
+
+/** BlockLSTMV2 on time-major x [steps, batch, inputDim]: i, cs, f, o, ci, co, h, each [steps, batch, u]. */
+function forward(backend: TensorflowBackend, xTime: tf.Tensor, w: tf.Tensor, b: tf.Tensor, zeroState: tf.Tensor, zeroPeephole: tf.Tensor): tf.Tensor[] {
+  const binding = backend.binding;
+  const attrs = [floatType(binding), { name: 'cell_clip', type: binding.TF_ATTR_FLOAT, value: 0 }, noPeephole(binding)];
+  const steps = xTime.shape[0] as number;
+  return runOp(backend, 'BlockLSTMV2', attrs, [xTime, zeroState, zeroState, w, zeroPeephole, zeroPeephole, zeroPeephole, b], 7, steps);
+}
+
+/** Swaps the f and c quarters of the last axis: i, f, c, o <-> i, c, f, o (its own inverse). */
+function swapForgetAndCell(t: tf.Tensor): tf.Tensor {
+  const axis = t.rank - 1;
+  const [i, f, c, o] = tf.split(t, 4, axis) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  return tf.concat([i, c, f, o], axis);
+}
+
+/**
+ * The LSTM over a whole sequence on libtensorflow's kernels, with the same contract as
+ * `fusedLstmSequence`: x [batch, steps, inputDim], kernel [inputDim, 4u], recurrentKernel [u, 4u],
+ * bias [4u] (gates i, f, c, o; sigmoid gates, tanh cell) -> [batch, steps, u] if
+ * `returnSequences`, else [batch, u]. Zero initial state. Needs `nativeLstmAvailable()`.
+ */
+export function nativeLstmSequence(
+  x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  returnSequences: boolean,
+): tf.Tensor {
+  const backend = tensorflowBackend();
+  if (backend === undefined || !nativeLstmAvailable()) throw new Error(`nativeLstmSequence: needs the tensorflow backend with BlockLSTMV2 (active: ${tf.getBackend()})`);
+  const [batch, steps, inputDim] = x.shape;
+  const [units] = recurrentKernel.shape;
+  if (steps < 1) throw new Error(`nativeLstmSequence: x must have at least one time step, got shape [${x.shape}]`);
+  if (kernel.shape[0] !== inputDim || kernel.shape[1] !== 4 * units || recurrentKernel.shape[1] !== 4 * units || bias.shape[0] !== 4 * units) {
+    throw new Error(`nativeLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`);
+  }
+  const input = linkInput(x, 'nativeLstmSequence');
+  const binding = backend.binding;
+
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [, kIn, rIn, bIn, save] = args;
+    if (!(kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
+      throw new Error('nativeLstmSequence: customGrad called with unexpected arguments');
+    }
+    const xTime = tf.transpose(x, [1, 0, 2]); // [steps, batch, inputDim]
+    const w = tf.concat([kIn, rIn], 0); // [inputDim + u, 4u], rows x then h, as BlockLSTM's [x, h]·w
+    const zeroState = tf.zeros([batch, units]);
+    const zeroPeephole = tf.zeros([units]);
+    const [i, cs, f, o, ci, co, h] = forward(backend, xTime, w, bIn, zeroState, zeroPeephole) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    save([xTime, w, rIn, i, cs, f, o, ci, co, h]);
+    const value = returnSequences
+      ? tf.transpose(h, [1, 0, 2]) // [batch, steps, u]
+      : tf.reshape(tf.slice(h, [steps - 1, 0, 0], [1, batch, units]), [batch, units]);
+
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
+      const dOut = Array.isArray(dy) ? dy[0] : dy;
+      if (dOut === undefined) throw new Error('nativeLstmSequence: no upstream gradient');
+      const [xT, wS, r, ...gates] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+      const [iS, csS, fS, oS, ciS, coS] = gates.slice(0, 6).map((t) => tf.unstack(t)) as tf.Tensor[][] as [tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[]];
+      const hS = gates[6] as tf.Tensor;
+      const rIcfo = swapForgetAndCell(r); // [u, 4u] in LSTMBlockCellGrad's gate order
+      const zeros = tf.zeros([batch, units]);
+      const noPeep = tf.zeros([units]);
+      // Read for their shapes only: LSTMBlockCellGrad computes from the gates and states.
+      const xShape = tf.zeros([batch, inputDim]);
+      const bShape = tf.zeros([4 * units]);
+      const dyStep: (tf.Tensor | undefined)[] = returnSequences
+        ? tf.unstack(tf.transpose(dOut, [1, 0, 2]))
+        : [...new Array<undefined>(steps - 1), dOut];
+      const attrs = [floatType(binding), noPeephole(binding)];
+      const dGates: tf.Tensor[] = new Array<tf.Tensor>(steps); // dL/d(pre-activations) per step, [batch, 4u], i, c, f, o
+      let dhNext: tf.Tensor | undefined;
+      let dc: tf.Tensor = zeros;
+      for (let t = steps - 1; t >= 0; t--) {
+        const fromOut = dyStep[t];
+        const dh = fromOut === undefined ? (dhNext ?? zeros) : dhNext === undefined ? fromOut : tf.add(fromOut, dhNext);
+        const csPrev = t > 0 ? (csS[t - 1] as tf.Tensor) : zeros;
+        const [dcPrev, dz] = runOp(backend, 'LSTMBlockCellGrad', attrs, [
+          xShape, csPrev, zeros, wS, noPeep, noPeep, noPeep, bShape,
+          iS[t] as tf.Tensor, csS[t] as tf.Tensor, fS[t] as tf.Tensor, oS[t] as tf.Tensor, ciS[t] as tf.Tensor, coS[t] as tf.Tensor,
+          dc, dh,
+        ], 5) as [tf.Tensor, tf.Tensor];
+        dGates[t] = dz;
+        dc = dcPrev;
+        if (t > 0) dhNext = tf.matMul(dz, rIcfo, false, true); // [batch, u]
+      }
+      const dZ = tf.concat(dGates, 0); // [steps*batch, 4u], time-major, gates i, c, f, o
+      const xRows = tf.reshape(xT, [steps * batch, inputDim]);
+      // h_{t-1} for every step, h_{-1} = 0: [steps*batch, u]
+      const hPrev = steps > 1 ? tf.concat([zeros, tf.reshape(tf.slice(hS, [0, 0, 0], [steps - 1, batch, units]), [(steps - 1) * batch, units])], 0) : zeros;
+      const dKernel = swapForgetAndCell(tf.matMul(xRows, dZ, true, false)); // [inputDim, 4u]
+      const dRecurrent = swapForgetAndCell(tf.matMul(hPrev, dZ, true, false)); // [u, 4u]
+      const dBias = swapForgetAndCell(tf.sum(dZ, 0)); // [4u]
+      input.provide(() => {
+        const kernelIcfo = swapForgetAndCell(tf.slice(wS, [0, 0], [inputDim, 4 * units]));
+        return tf.transpose(tf.reshape(tf.matMul(dZ, kernelIcfo, false, true), [steps, batch, inputDim]), [1, 0, 2]);
+      });
+      return [tokenGradient(), dKernel, dRecurrent, dBias];
+    };
+    return { value, gradFunc };
+  });
+  return run(input.token, kernel, recurrentKernel, bias);
+}
