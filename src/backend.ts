@@ -3,8 +3,10 @@
  *
  * This is the only file that loads tfjs-node or the wasm package; everything else imports
  * `@tensorflow/tfjs` and runs on whichever backend is active.
- *  - `tensorflow`: `@tensorflow/tfjs-node`, native libtensorflow. The fast path, but its install
- *    downloads libtensorflow, so it is an optional dependency and often missing.
+ *  - `tensorflow`: `@tensorflow/tfjs-node`, native libtensorflow. The fastest (the fused LSTM
+ *    runs on libtensorflow's own LSTM kernels there), but its install downloads libtensorflow, so
+ *    it is an optional dependency and often missing; `npm run native` builds it without that
+ *    download (scripts/native.ts).
  *  - `wasm`: `@tensorflow/tfjs-backend-wasm`, portable and always installed.
  *  - `cpu`: tfjs's pure-JavaScript kernels, the slowest, the reference for tests.
  */
@@ -47,6 +49,10 @@ let loaded: { wasm?: true; tensorflow?: true } = {};
 
 function loadTensorflow(): void {
   if (loaded.tensorflow) return;
+  // libtensorflow logs INFO and WARNING lines to stderr (e.g. "BlockLSTMOp is inefficient when
+  // batch_size is odd"); keep errors only, unless the user asked for more. It reads the variable
+  // when it first logs, so setting it here, before the library loads, is enough.
+  process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
   // Registers the 'tensorflow' backend; throws if the package or its native binding is missing.
   require('@tensorflow/tfjs-node');
   loaded = { ...loaded, tensorflow: true };
@@ -58,13 +64,20 @@ function loadWasm(): void {
   loaded = { ...loaded, wasm: true };
 }
 
-/** Why tfjs-node did not load, in words a user can act on. */
-function tensorflowProblem(err: unknown): string {
+/** Why tfjs-node did not load, in words a user can act on (one line). */
+export function tensorflowProblem(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  const first = (message.split('\n')[0] ?? '').trim();
   if (/Cannot find module '@tensorflow\/tfjs-node'/.test(message)) {
-    return 'tfjs-node not installed: run `npm install` with network access for the native backend';
+    return 'tfjs-node not installed: `npm install` with network access installs it, or `npm run native` builds it here';
   }
-  return `tfjs-node failed to load (${message.split('\n')[0]})`;
+  if (/tfjs_binding\.node\) can not be found/.test(message)) {
+    return `tfjs-node is installed but its native binding is not built (${first.replace(/^The Node.js native addon module /, '')}): run \`npm run native\``;
+  }
+  if (/libtensorflow\S*\.(so|dylib)\S*: cannot open shared object file|Library not loaded|image not found/.test(message)) {
+    return `tfjs-node's libtensorflow is missing (${first}): run \`npm run native\``;
+  }
+  return `tfjs-node failed to load (${first})`;
 }
 
 /** tfjs-backend-cpu greets Node users with a long "install tfjs-node" banner on first use; the one-line reason replaces it. */
@@ -117,7 +130,7 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
   let tensorflowWhy: string;
   try {
     await activate('tensorflow', fixes);
-    return { name: 'tensorflow', reason: 'tfjs-node (native libtensorflow) is installed' };
+    return { name: 'tensorflow', reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}` };
   } catch (err) {
     tensorflowWhy = tensorflowProblem(err);
   }
@@ -129,6 +142,16 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
     await activate('cpu', fixes);
     return { name: 'cpu', reason: `${tensorflowWhy}; wasm failed too (${wasmWhy})` };
   }
+}
+
+/** The version of the libtensorflow that tfjs-node runs on (e.g. `2.21.0`), or undefined when tensorflow is not the active backend. */
+export function libtensorflowVersion(): string | undefined {
+  if (tf.getBackend() !== 'tensorflow') return undefined;
+  const backend: unknown = tf.backend();
+  if (typeof backend !== 'object' || backend === null || !('binding' in backend)) return undefined;
+  const binding: unknown = backend.binding;
+  if (typeof binding !== 'object' || binding === null || !('TF_Version' in binding)) return undefined;
+  return typeof binding.TF_Version === 'string' ? binding.TF_Version : undefined;
 }
 
 /** One line for logs and notebooks, e.g. `backend: wasm (tfjs-node not installed: ...)`. */

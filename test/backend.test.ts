@@ -1,28 +1,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, isBackendChoice, setupBackend } from '../src/backend';
+import { describeBackend, isBackendChoice, libtensorflowVersion, setupBackend, tensorflowProblem } from '../src/backend';
 import { wasmKernelsPatched } from '../src/wasm-kernels';
+import { testBackends, tensorflowRequired, tensorflowUnavailable } from './backends';
 
-function tfjsNodeInstalled(): boolean {
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test('auto picks tfjs-node where it is installed, else wasm, and says why', async () => {
+test('auto picks tfjs-node where it loads, else wasm, and says why', async () => {
+  const problem = tensorflowUnavailable();
   const info = await setupBackend({ backend: 'auto', env: {} });
   assert.equal(tf.getBackend(), info.name);
-  if (tfjsNodeInstalled()) {
+  if (problem === undefined) {
     assert.equal(info.name, 'tensorflow');
+    const version = libtensorflowVersion();
+    assert.match(version ?? '', /^\d+\.\d+\.\d+/, 'the binding reports its libtensorflow version');
+    assert.equal(info.reason, `the fastest that loads here: tfjs-node, native libtensorflow ${version}`);
   } else {
     assert.equal(info.name, 'wasm');
-    assert.match(info.reason, /tfjs-node not installed/);
+    assert.equal(info.reason, tensorflowProblem(new Error(problem)));
   }
   assert.match(describeBackend(info), new RegExp(`^backend: ${info.name} \\(.+\\)$`));
+});
+
+test('CI has the native backend (built by npm run native)', { skip: !tensorflowRequired() && 'not required here (no CI, no RNN_REQUIRE_TENSORFLOW=1)' }, () => {
+  assert.equal(tensorflowUnavailable(), undefined);
+});
+
+// The messages tfjs-node 4.22 throws, recorded verbatim (its binding removed; its libtensorflow removed).
+test("tfjs-node's load failures become one line naming the fix", () => {
+  const notInstalled = new Error("Cannot find module '@tensorflow/tfjs-node'\nRequire stack:\n- /app/dist/backend.js");
+  assert.equal(tensorflowProblem(notInstalled), 'tfjs-node not installed: `npm install` with network access installs it, or `npm run native` builds it here');
+  const noBinding = new Error("The Node.js native addon module (tfjs_binding.node) can not be found at path: /app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node. \nPlease run command 'npm rebuild @tensorflow/tfjs-node --build-addon-from-source' to rebuild the native addon module. \nIf you have problem with building the addon module, please check https://github.com/tensorflow/tfjs/blob/master/tfjs-node/WINDOWS_TROUBLESHOOTING.md or file an issue.");
+  assert.equal(tensorflowProblem(noBinding), 'tfjs-node is installed but its native binding is not built ((tfjs_binding.node) can not be found at path: /app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node.): run `npm run native`');
+  const noLibrary = new Error('libtensorflow_cc.so.2: cannot open shared object file: No such file or directory');
+  assert.equal(tensorflowProblem(noLibrary), "tfjs-node's libtensorflow is missing (libtensorflow_cc.so.2: cannot open shared object file: No such file or directory): run `npm run native`");
+  assert.equal(tensorflowProblem(new Error('something else\nsecond line')), 'tfjs-node failed to load (something else)');
 });
 
 test('RNN_BACKEND overrides auto; an explicit option overrides RNN_BACKEND', async () => {
@@ -38,19 +49,20 @@ test('a bad RNN_BACKEND value is a clear error', async () => {
   await assert.rejects(setupBackend({ env: { RNN_BACKEND: 'gpu' } }), /RNN_BACKEND="gpu" is not a backend; expected one of auto, tensorflow, wasm, cpu/);
 });
 
-test('asking for tfjs-node where it is missing names the fix', { skip: tfjsNodeInstalled() && 'tfjs-node is installed here' }, async () => {
-  await assert.rejects(setupBackend({ backend: 'tensorflow' }), /backend "tensorflow" \(requested\) is not available: tfjs-node not installed: run `npm install` with network access/);
+test('asking for tfjs-node where it does not load names the fix', { skip: tensorflowUnavailable() === undefined && 'tfjs-node loads here' }, async () => {
+  await assert.rejects(setupBackend({ backend: 'tensorflow' }), /backend "tensorflow" \(requested\) is not available: tfjs-node .*`npm run native`/);
 });
 
 test('every backend gives the same matmul result (the setup really switches)', async () => {
   const a = [[1, 2], [3, 4]];
   const results: number[][] = [];
-  for (const backend of ['cpu', 'wasm'] as const) {
+  const backends = testBackends();
+  for (const backend of backends) {
     await setupBackend({ backend });
     assert.equal(tf.getBackend(), backend);
     results.push(Array.from(tf.tidy(() => tf.matMul(tf.tensor2d(a), tf.tensor2d(a)).dataSync())));
   }
-  assert.deepEqual(results, [[7, 10, 15, 22], [7, 10, 15, 22]]);
+  assert.deepEqual(results, backends.map(() => [7, 10, 15, 22]));
   assert.equal(isBackendChoice('wasm'), true);
   assert.equal(isBackendChoice('webgl'), false);
 });

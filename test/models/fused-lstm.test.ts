@@ -1,7 +1,8 @@
 /**
  * The fused LSTM computes what `tf.layers.lstm({recurrentActivation: 'sigmoid'})` computes, with
- * the same weights: outputs, gradients (input and weights) and a few Adam steps, on cpu and on
- * wasm with the kernel fixes; it saves and loads, and leaks no tensors.
+ * the same weights: outputs, gradients (input and weights) and a few Adam steps, on cpu, on wasm
+ * with the kernel fixes and on tensorflow, where the layer runs libtensorflow's LSTM kernels
+ * (native-lstm-sequence.ts); it saves and loads, and leaks no tensors.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { patchWasmKernels } from '../../src/wasm-kernels';
 import { FusedLstm, fusedLstm, fusedLstmSequence } from '../../src/models/fused-lstm';
+import { nativeLstmAvailable, nativeLstmSequence } from '../../src/models/native-lstm-sequence';
+import { describeOnBackends } from '../backends';
 
 const TOLERANCE = 1e-4;
 
@@ -78,12 +81,18 @@ function trainSteps(model: tf.Sequential, xs: tf.Tensor, ys: tf.Tensor, steps: n
   return tensorCounts;
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fused LSTM on ${backend}`, () => {
-    before(async () => {
-      await setupBackend({ backend });
+describeOnBackends('fused LSTM', (backend) => {
+    before(() => {
       if (backend === 'wasm') patchWasmKernels();
     });
+
+    it(`computes with ${backend === 'tensorflow' ? "libtensorflow's LSTM kernels" : 'tfjs ops'} here`, () => {
+      assert.equal(nativeLstmAvailable(), backend === 'tensorflow');
+    });
+
+    type Sequence = typeof fusedLstmSequence;
+    const sequences: [string, Sequence][] = [['fusedLstmSequence', fusedLstmSequence]];
+    if (backend === 'tensorflow') sequences.push(['nativeLstmSequence', nativeLstmSequence]);
 
     // [batch, steps, inputDim, units]
     const shapes: [number, number, number, number][] = [[1, 2, 3, 2], [3, 5, 4, 6], [2, 9, 1, 5], [5, 28, 28, 8]];
@@ -107,7 +116,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     // tf.layers.lstm cannot take gradients over a single time step (its Unpack gradient fails),
     // so one step is checked against the LSTM equations written out.
-    it('matches the LSTM equations on a single time step', () => {
+    for (const [name, sequence] of sequences) it(`${name} matches the LSTM equations on a single time step`, () => {
       tf.tidy(() => {
         const [batch, inputDim, units] = [3, 4, 5];
         const x = tf.randomNormal([batch, 1, inputDim], 0, 1, 'float32', 1);
@@ -124,7 +133,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         };
         const lossOf = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]): tf.Tensor => tf.sum(tf.mul(f(...t), dy));
         const fused = (xs: tf.Tensor, k: tf.Tensor, r: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-          fusedLstmSequence(xs as tf.Tensor3D, k as tf.Tensor2D, r as tf.Tensor2D, b as tf.Tensor1D, false);
+          sequence(xs as tf.Tensor3D, k as tf.Tensor2D, r as tf.Tensor2D, b as tf.Tensor1D, false);
         const args = [x, kernel, recurrent, bias];
         const actual = [fused(x, kernel, recurrent, bias), ...tf.grads(lossOf(fused))(args)];
         const withoutRecurrent = (xs: tf.Tensor, k: tf.Tensor, b: tf.Tensor): tf.Tensor => equations(xs, k, recurrent, b);
@@ -134,11 +143,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       });
     });
 
-    it('fusedLstmSequence checks shapes', () => {
+    for (const [name, sequence] of sequences) it(`${name} checks shapes`, () => {
       tf.tidy(() => {
         const x = tf.zeros([2, 3, 4]) as tf.Tensor3D;
-        assert.throws(() => fusedLstmSequence(x, tf.zeros([5, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /shapes do not fit/);
-        assert.throws(() => fusedLstmSequence(tf.zeros([2, 0, 4]), tf.zeros([4, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /at least one time step/);
+        assert.throws(() => sequence(x, tf.zeros([5, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /shapes do not fit/);
+        assert.throws(() => sequence(tf.zeros([2, 0, 4]), tf.zeros([4, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /at least one time step/);
       });
     });
 
@@ -210,8 +219,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       model.dispose();
       loaded.dispose();
     });
-  });
-}
+});
 
 describe('fused LSTM layer options', () => {
   before(async () => {
