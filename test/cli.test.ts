@@ -12,6 +12,7 @@ import { formatIterLine, formatTestingLine } from '../src/format';
 import { loadModel } from '../src/models';
 import { parseRunRecord } from '../src/runs';
 import { evaluate } from '../src/train';
+import { tensorflowUnavailable } from './backends';
 
 const cli = path.join(__dirname, '..', 'src', 'cli.ts');
 // tsx by path: `--import tsx` would resolve from the (temporary) current directory.
@@ -115,6 +116,36 @@ test('--cell gru --layers 2 --bidirectional --save DIR --runs-dir DIR: the saved
     assert.equal(model.name, summary.model);
     assert.equal(model.metadata.runId, record.id);
     assert.equal(evaluate(model, data.test, 500).accuracy, summary.testAccuracy);
+    model.dispose();
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('on tensorflow: the same log format, summary and record say tensorflow, and the saved model loads on wasm', { skip: tensorflowUnavailable() !== undefined && `tfjs-node does not load (${tensorflowUnavailable()})` }, async () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'rnn-cli-tf-'));
+  try {
+    const modelDir = path.join(out, 'model');
+    const runsDir = path.join(out, 'runs');
+    const r = run(['--data', 'bundled', '--batch-size', '32', '--hidden', '8', '--backend', 'tensorflow', '--training-iters', '641', '--seed', '3', '--save', modelDir, '--runs-dir', runsDir, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^Iter 320, Minibatch Loss= \d+\.\d{6}, Training Accuracy= \d\.\d{5}$/);
+    assert.equal(lines[2], 'Optimization Finished!');
+    const summary = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+    assert.equal(summary.backend, 'tensorflow');
+    assert.equal(summary.model, 'fused LSTM');
+    assert.match(r.stderr, /^backend: tensorflow \(requested\)$/m);
+    const files = readdirSync(runsDir);
+    const record = parseRunRecord(JSON.parse(readFileSync(path.join(runsDir, files[0]!), 'utf8')));
+    assert.equal(record.backend, 'tensorflow');
+
+    await setupBackend({ backend: 'wasm' });
+    const data = await loadMnist({ source: 'bundled', seed: 0 });
+    const model = await loadModel(modelDir);
+    // Other kernels, other rounding: a digit on the fence may flip, no more.
+    const accuracy = evaluate(model, data.test, 500).accuracy;
+    assert.ok(Math.abs(accuracy - (summary.testAccuracy as number)) <= 0.002, `wasm ${accuracy} vs tensorflow ${String(summary.testAccuracy)}`);
     model.dispose();
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -1,15 +1,11 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend } from '../src/backend';
 import { DataSet, type Datasets } from '../src/data';
 import { buildClassifier, SeedLstm, type Classifier } from '../src/models';
 import { formatIterLine, formatTestingLine } from '../src/format';
 import { countSteps, evaluate, trainSeed, trainStep } from '../src/train';
-
-before(async () => {
-  await setupBackend({ backend: 'cpu' });
-});
+import { describeOnBackends } from './backends';
 
 /** A learnable toy set: the label is the row (0..9) that is bright, so a small LSTM can learn it. */
 function toySet(n: number, seed: number): DataSet {
@@ -42,6 +38,7 @@ test('countSteps matches the seed loop `while step * batch_size < training_iters
   assert.equal(countSteps(100_000, 128), 781);
 });
 
+describeOnBackends('training', () => {
 test('trainSeed prints the seed log, returns consistent accuracies and learns', async () => {
   const data = toyData();
   const model = buildClassifier({ units: 16, seed: 1 });
@@ -78,7 +75,7 @@ test('trainSeed prints the seed log, returns consistent accuracies and learns', 
   model.dispose();
 });
 
-for (const kind of ['layers', 'seed'] as const) {
+for (const kind of ['fused', 'layers', 'seed'] as const) {
   test(`no tensor growth across training steps (${kind} model)`, () => {
     const data = toyData();
     const model: Classifier = buildClassifier({ kind, units: 8, seed: 2 });
@@ -104,6 +101,7 @@ test('trainSeed leaves no tensors behind', async () => {
   await trainSeed(model, data, { trainingIters: 8 * 6, batchSize: 8, displayStep: 2, validateEvery: 2 });
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
+});
 });
 
 test('trainSeed rejects bad options with a message naming them', async () => {

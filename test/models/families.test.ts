@@ -1,19 +1,15 @@
 /**
- * Model families: every cell / depth / direction maps [batch, 28, 28] to logits [batch, 10],
+ * Model families, on every backend: every cell / depth / direction maps [batch, 28, 28] to logits [batch, 10],
  * is seeded, leaks no tensors when built, disposed or trained; the bidirectional construction
  * (ReverseTime) computes what tf.layers.bidirectional computes with the same weights, and the
  * fused and stock LSTM agree in stacked bidirectional models too.
  */
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend } from '../../src/backend';
 import { buildClassifier, buildFamilyModel, buildLayersModel, CELL_TYPES, isLayersClassifier, resolveClassifierOptions, type Classifier } from '../../src/models';
 import { trainStep } from '../../src/train';
-
-before(async () => {
-  await setupBackend({ backend: 'cpu' });
-});
+import { describeOnBackends } from '../backends';
 
 const UNITS = 8;
 
@@ -30,6 +26,7 @@ function weightsOf(c: Classifier): Float32Array[] {
   return c.variables.map((v) => v.dataSync() as Float32Array);
 }
 
+describeOnBackends('model families', () => {
 describe('shapes, seeds and memory', () => {
   for (const cell of CELL_TYPES) {
     for (const layers of [1, 2]) {
@@ -143,4 +140,5 @@ describe('bidirectional and stacked models against references', () => {
     }
     model.dispose();
   });
+});
 });

@@ -1,8 +1,9 @@
 /**
  * Saving and loading models: a trained model reloads and predicts the same logits (1e-5) and
- * labels on the test split, on cpu and on wasm, and across the two; the folder has tfjs-node's
- * file:// layout; damaged or mismatched folders give a one-line error naming the file; a failed
- * save leaves nothing behind.
+ * labels on the test split, on cpu, wasm and tensorflow, and across them; the folder is what
+ * tfjs-node's own file:// handler writes and reads (checked with tfjs-node where it loads);
+ * damaged or mismatched folders give a one-line error naming the file; a failed save leaves
+ * nothing behind.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { setupBackend, type BackendName } from '../../src/backend';
 import { loadMnist, type DataSet } from '../../src/data';
 import { buildClassifier, loadModel, saveModel, type Classifier, type ClassifierOptions } from '../../src/models';
 import { trainStep } from '../../src/train';
+import { testBackends, tensorflowUnavailable } from '../backends';
 
 const UNITS = 8;
 let work: string;
@@ -64,7 +66,7 @@ function trainedModel(options: Partial<ClassifierOptions>): Classifier {
   return model;
 }
 
-/** Every kind and cell, stacked and bidirectional; the stock 2-layer bidirectional LSTM only on wasm (10 s on cpu). */
+/** Every kind and cell, stacked and bidirectional; the stock 2-layer bidirectional LSTM not on cpu (10 s there). */
 const FAMILIES: readonly (Partial<ClassifierOptions> & { readonly wasmOnly?: true })[] = [
   { kind: 'fused' },
   { kind: 'layers', layers: 2, bidirectional: true, wasmOnly: true },
@@ -79,9 +81,9 @@ async function useBackend(name: BackendName): Promise<void> {
 }
 
 describe('round trip on one backend', () => {
-  for (const backend of ['cpu', 'wasm'] as const) {
+  for (const backend of testBackends()) {
     for (const { wasmOnly, ...options } of FAMILIES) {
-      if (wasmOnly && backend !== 'wasm') continue;
+      if (wasmOnly && backend === 'cpu') continue;
       it(`${backend}: ${JSON.stringify(options)} reloads with the same logits and labels on the test split`, async () => {
         await useBackend(backend);
         const model = trainedModel(options);
@@ -104,8 +106,14 @@ describe('round trip on one backend', () => {
   }
 });
 
+/** Each backend saves, another loads: every ordered pair among the backends here. */
+function backendPairs(): [BackendName, BackendName][] {
+  const names = testBackends();
+  return names.flatMap((from) => names.filter((to) => to !== from).map((to): [BackendName, BackendName] => [from, to]));
+}
+
 describe('across backends', () => {
-  for (const [from, to] of [['cpu', 'wasm'], ['wasm', 'cpu']] as const) {
+  for (const [from, to] of backendPairs()) {
     it(`saved on ${from}, loaded on ${to}: same labels on the test split (fused LSTM and GRU)`, async () => {
       for (const options of [{ kind: 'fused' }, { cell: 'gru', bidirectional: true }] as const) {
         await useBackend(from);
@@ -182,6 +190,31 @@ describe('folder format', () => {
     const loaded = await loadModel(dir);
     assert.equal(loaded.model.getLayer('gru').getWeights()[1]?.shape[0], UNITS + 2);
     for (const m of [first, second, loaded]) m.dispose();
+  });
+});
+
+describe("tfjs-node's own file:// handler", { skip: tensorflowUnavailable() !== undefined && `tfjs-node does not load (${tensorflowUnavailable()})` }, () => {
+  it('reads a folder saveModel wrote, and saveModel reads a folder it wrote', async () => {
+    await useBackend('tensorflow');
+    const x = tf.randomUniform([3, 28, 28], 0, 1, 'float32', 8) as tf.Tensor3D;
+    const model = trainedModel({ kind: 'fused', bidirectional: true });
+    const ours = path.join(work, 'ours-for-tfjs-node');
+    await saveModel(model, ours);
+    const byNode = await tf.loadLayersModel(`file://${path.join(ours, 'model.json')}`);
+    const expected = model.predict(x);
+    const viaNode = byNode.predict(x) as tf.Tensor;
+    const theirs = path.join(work, 'written-by-tfjs-node');
+    await byNode.save(`file://${theirs}`);
+    const back = await loadModel(theirs);
+    const viaOurs = back.predict(x);
+    for (const [what, t] of [['tfjs-node loading ours', viaNode], ['ours loading tfjs-node\'s', viaOurs]] as const) {
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(t, expected))).dataSync()[0] ?? 1);
+      assert.ok(d < 1e-6, `${what}: logits differ by ${d}`);
+    }
+    tf.dispose([x, expected, viaNode, viaOurs]);
+    for (const m of [model, back]) m.dispose();
+    byNode.dispose();
+    await useBackend('cpu');
   });
 });
 

@@ -1,12 +1,8 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend } from '../../src/backend';
 import { basicLstmCellStep, buildLayersModel, layersClassifier, SeedLstm, seedToLayersWeights } from '../../src/models';
-
-before(async () => {
-  await setupBackend({ backend: 'cpu' });
-});
+import { describeOnBackends } from '../backends';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? NaN);
@@ -14,6 +10,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+describeOnBackends('the seed model', () => {
 test('basicLstmCellStep computes the BasicLSTMCell equations (checked with scalar arithmetic)', () => {
   // inputSize 2, units 1: kernel [3, 4] with columns i, j, f, o.
   const kernel = tf.tensor2d([[0.1, -0.2, 0.3, 0.4], [0.5, 0.6, -0.7, 0.8], [-0.9, 1.0, 1.1, -1.2]]);
@@ -110,4 +107,5 @@ test('the fused and the stock layers models start from the same weights and comp
   tf.dispose([xs, ya, yb]);
   stock.dispose();
   fused.dispose();
+});
 });

@@ -1,6 +1,7 @@
 /**
- * Reproducibility: the same seed on the same backend (cpu) gives the same run, display record
- * for display record, for the LSTM (fused and stock), GRU and SimpleRNN; another seed does not.
+ * Reproducibility: the same seed on the same backend (each of cpu, wasm, tensorflow) gives the
+ * same run, display record for display record, for the LSTM (fused and stock), GRU and
+ * SimpleRNN; another seed does not.
  * And runExperiment's record describes the run it made.
  */
 import { before, describe, it } from 'node:test';
@@ -10,6 +11,7 @@ import { setupBackend } from '../../src/backend';
 import { DataSet, loadMnist, type Datasets } from '../../src/data';
 import { splitSeeds } from '../../src/data/dataset';
 import { runExperiment, type RunConfig } from '../../src/runs';
+import { describeOnBackends } from '../backends';
 
 let bundled: Datasets;
 
@@ -50,7 +52,7 @@ function numbers(points: readonly { step: number; examplesSeen: number; loss: nu
   return points.map((p) => [p.step, p.examplesSeen, p.loss, p.accuracy]);
 }
 
-describe('the same seed gives the same losses step for step', () => {
+describeOnBackends('the same seed gives the same losses step for step', () => {
   for (const config of [{ cell: 'lstm', kind: 'fused' }, { cell: 'lstm', kind: 'layers' }, { cell: 'gru' }, { cell: 'simple-rnn', bidirectional: true }] as const) {
     it(JSON.stringify(config), async () => {
       const a = await run({ ...config, seed: 3 }, 3);
@@ -73,6 +75,10 @@ describe('the same seed gives the same losses step for step', () => {
 });
 
 describe('runExperiment', () => {
+  before(async () => {
+    await setupBackend({ backend: 'cpu' });
+  });
+
   it('returns the trained classifier and a record of the run, with timed points; no tensors left after dispose', async () => {
     const data = smallData(1);
     const before = tf.memory().numTensors;
