@@ -5,11 +5,15 @@
  *  - stock:   tf.layers.lstm on the kernels as shipped;
  *  - kernels: tf.layers.lstm on the fixed wasm kernels (wasm only);
  *  - fast:    the fused LSTM layer on the fixed kernels (the fast path);
- * and the wall time of the whole tutorial (`node dist/cli.js --data bundled --json`).
+ * and the wall time of the whole tutorial (`node dist/cli.js --data bundled --json`) on each
+ * backend measured but cpu (about 45 minutes there).
+ * With `--peers`, the same model in PyTorch and TensorFlow/Keras (scripts/bench_peers.py) where a
+ * Python has them ($RNN_PEERS_PYTHON, else $RNN_PYTHON, .venv/bin/python, python3), in the same
+ * run, and every row's training step as a multiple of PyTorch's.
  * Each variant runs in its own child process, so kernel patches and peak RSS stay separate.
  * A benchmark, not a test: nothing here asserts a time.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +27,10 @@ const USAGE = `usage: npm run bench -- [flags]
   --backends a,b     backends to try, of tensorflow, wasm, cpu (default all three; missing ones are reported)
   --variants a,b     of stock, kernels, fast (default all; kernels runs on wasm only)
   --steps N          timed steps per variant (default 20; cpu 3, its stock step takes ~5 s)
+  --peers            also time the model in PyTorch and TensorFlow (Python from $RNN_PEERS_PYTHON, else
+                     $RNN_PYTHON, .venv/bin/python, python3: the first that imports torch or tensorflow)
   --skip-tutorial    do not time the full tutorial run
-  --tutorial-args s  extra flags for the tutorial run, e.g. --tutorial-args="--training-iters 1280"
+  --tutorial-args s  extra flags for the tutorial runs, e.g. --tutorial-args="--training-iters 1280"
   --json             one JSON object per row instead of a table`;
 
 const BATCH = 128;
@@ -175,7 +181,12 @@ function isRow(value: unknown): value is Row {
   return typeof value === 'object' && value !== null && 'train' in value && 'infer' in value && 'variant' in value;
 }
 
-type Output = Row | { readonly backend: string; readonly variant: string; readonly skipped: string } | Record<string, unknown>;
+type Output = Row | PeerRow | Record<string, unknown>;
+
+/** A field of any output row, measured or skipped. */
+function field(o: Output, key: string): unknown {
+  return (o as Readonly<Record<string, unknown>>)[key];
+}
 
 async function benchVariant(backend: BackendName, variant: Variant, steps: number): Promise<Output> {
   const result = await runChild(process.execPath, [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`]);
@@ -186,10 +197,53 @@ async function benchVariant(backend: BackendName, variant: Variant, steps: numbe
   return { backend, variant, skipped: why };
 }
 
-async function benchTutorial(extraArgs: readonly string[]): Promise<Record<string, unknown>> {
+/** A peer framework's row, as scripts/bench_peers.py prints it. */
+interface PeerRow {
+  readonly framework: string;
+  readonly version: string;
+  readonly variant: string;
+  readonly train: Timing;
+  readonly infer: Timing;
+  readonly peakRssMB: number;
+}
+
+function isPeerRow(value: unknown): value is PeerRow {
+  return typeof value === 'object' && value !== null && 'framework' in value && 'train' in value;
+}
+
+const PEERS = [['pytorch', 'torch'], ['tensorflow', 'tensorflow']] as const;
+
+/** The first Python that imports `module`, from $RNN_PEERS_PYTHON, $RNN_PYTHON, the project's .venv, python3. */
+function peerPython(module: string): string | undefined {
+  const env = process.env;
+  for (const candidate of [env['RNN_PEERS_PYTHON'], env['RNN_PYTHON'], join(__dirname, '..', '.venv', 'bin', 'python'), 'python3']) {
+    if (!candidate) continue;
+    if (spawnSync(candidate, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0) return candidate;
+  }
+  return undefined;
+}
+
+/** Each peer framework in its own Python process (their thread pools and memory stay apart). */
+async function benchPeers(steps: number): Promise<Output[]> {
+  const out: Output[] = [];
+  for (const [framework, module] of PEERS) {
+    const python = peerPython(module);
+    if (python === undefined) {
+      out.push({ framework, skipped: `no Python imports ${module} (set RNN_PEERS_PYTHON)` });
+      continue;
+    }
+    const script = join(__dirname, 'bench_peers.py');
+    const result = await runChild(python, [script, '--steps', String(steps), '--threads', String(cpus().length), '--frameworks', framework]);
+    const row = lastJsonLine(result.stdout);
+    out.push(result.code === 0 && typeof row === 'object' && row !== null ? { ...(row as Record<string, unknown>), python } : { framework, skipped: `exit code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}` });
+  }
+  return out;
+}
+
+async function benchTutorial(backend: BackendName, extraArgs: readonly string[]): Promise<Record<string, unknown>> {
   const cli = join(__dirname, '..', 'dist', 'cli.js');
   // --no-record: a benchmark run is not an experiment to keep in runs/.
-  const args = ['--data', 'bundled', '--json', '--no-record', ...extraArgs];
+  const args = ['--data', 'bundled', '--backend', backend, '--json', '--no-record', ...extraArgs];
   const command = `node dist/cli.js ${args.join(' ')}`;
   if (!existsSync(cli)) return { phase: 'tutorial', command, skipped: 'dist/cli.js not found: run `npm run build` first' };
   const result = await runChild(process.execPath, [cli, ...args]);
@@ -200,19 +254,25 @@ async function benchTutorial(extraArgs: readonly string[]): Promise<Record<strin
   return { phase: 'tutorial', command, wallSeconds: Math.round(result.seconds * 10) / 10, peakRssMB: result.peakRssMB ?? null, ...summary };
 }
 
-function formatTable(outputs: readonly Output[], tutorial: Record<string, unknown> | undefined): string {
+function formatTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
   const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
-  const header = ['backend', 'variant', 'train ms median (min-max)', 'samples/s', 'vs stock', 'infer ms median (min-max)', 'samples/s', 'peak RSS MB', 'tensor growth', 'load 1m'];
+  const pytorch = outputs.find((o): o is PeerRow => isPeerRow(o) && o.framework === 'pytorch');
+  const vsPytorch = (t: Timing): string => (pytorch === undefined ? '' : `${(t.medianMs / pytorch.train.medianMs).toFixed(2)}x`);
+  const header = ['backend', 'variant', 'train ms median (min-max)', 'samples/s', 'vs stock', 'vs PyTorch', 'infer ms median (min-max)', 'samples/s', 'peak RSS MB', 'tensor growth', 'load 1m'];
   const rows: string[][] = outputs.map((o) => {
-    if (!isRow(o)) return [String(o['backend']), String(o['variant']), `not run: ${String(o['skipped'])}`];
+    if (isPeerRow(o)) {
+      const perSec = (t: Timing): string => String(Math.round((BATCH / t.medianMs) * 1000));
+      return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', ''];
+    }
+    if (!isRow(o)) return [String(field(o, 'backend') ?? field(o, 'framework')), String(field(o, 'variant') ?? ''), `not run: ${String(field(o, 'skipped'))}`];
     const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock');
     const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
-    return [o.backend, o.variant, ms(o.train), String(o.trainSamplesPerSec), speedup, ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
+    return [o.backend, o.variant, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
   });
   const widths = header.map((h, c) => Math.max(h.length, ...rows.filter((r) => r.length === header.length).map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ');
   const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map((r) => (r.length === header.length ? line(r) : r.join(' | ')))];
-  if (tutorial !== undefined) {
+  for (const tutorial of tutorials) {
     lines.push('', `tutorial (${String(tutorial['command'])}): ${tutorial['skipped'] !== undefined ? `not run: ${String(tutorial['skipped'])}` : JSON.stringify(tutorial)}`);
   }
   return lines.join('\n');
@@ -234,6 +294,7 @@ async function main(): Promise<void> {
       backends: { type: 'string' },
       variants: { type: 'string' },
       steps: { type: 'string' },
+      peers: { type: 'boolean' },
       'skip-tutorial': { type: 'boolean' },
       'tutorial-args': { type: 'string' },
       child: { type: 'string' },
@@ -259,8 +320,10 @@ async function main(): Promise<void> {
   const outputs: Output[] = [];
   const emit = (o: Output): void => {
     outputs.push(o);
+    const name = `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
+    const timed = isRow(o) || isPeerRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(field(o, 'skipped'))})`;
     if (values.json) process.stdout.write(`${JSON.stringify(o)}\n`);
-    else process.stderr.write(`  ${o['backend'] as string} ${o['variant'] as string}: ${isRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(o['skipped'])})`}\n`);
+    else process.stderr.write(`  ${name}: ${timed}\n`);
   };
   if (!values.json) {
     process.stderr.write(`bench: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs ${tf.version.tfjs}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
@@ -269,18 +332,25 @@ async function main(): Promise<void> {
     for (const variant of variants) {
       if (variant === 'kernels' && backend !== 'wasm') continue;
       const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
-      const first = outputs.find((o) => o['backend'] === backend);
+      const first = outputs.find((o) => field(o, 'backend') === backend);
       // A backend that failed to load fails for every variant: report it once.
       if (first !== undefined && !isRow(first)) continue;
       emit(await benchVariant(backend, variant, stepsHere));
     }
   }
-  let tutorial: Record<string, unknown> | undefined;
+  if (values.peers) for (const peer of await benchPeers(steps ?? 20)) emit(peer);
+  const tutorials: Record<string, unknown>[] = [];
   if (!values['skip-tutorial']) {
-    tutorial = await benchTutorial((values['tutorial-args'] ?? '').split(/\s+/).filter((a) => a !== ''));
-    if (values.json) process.stdout.write(`${JSON.stringify(tutorial)}\n`);
+    // Every backend that loaded but cpu, whose 781 steps take about 45 minutes.
+    const loadedBackends = backends.filter((b) => b !== 'cpu' && outputs.some((o) => isRow(o) && o.backend === b));
+    for (const backend of loadedBackends) {
+      const tutorial = await benchTutorial(backend, (values['tutorial-args'] ?? '').split(/\s+/).filter((a) => a !== ''));
+      tutorials.push(tutorial);
+      if (values.json) process.stdout.write(`${JSON.stringify(tutorial)}\n`);
+      else process.stderr.write(`  tutorial on ${backend}: ${tutorial['skipped'] !== undefined ? `not run (${String(tutorial['skipped'])})` : `${String(tutorial['wallSeconds'])} s`}\n`);
+    }
   }
-  if (!values.json) process.stdout.write(`${formatTable(outputs, tutorial)}\n`);
+  if (!values.json) process.stdout.write(`${formatTable(outputs, tutorials)}\n`);
 }
 
 main().catch((err: unknown) => {

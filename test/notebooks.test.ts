@@ -5,6 +5,8 @@
  * A notebook fails on any stderr text (tslab's way of reporting compile and runtime errors) and
  * on any expectation it declares in a code cell's metadata, `"rnn_expect": ["regex", ...]`,
  * that the cell's output does not match. Every notebook must declare at least one.
+ * Every notebook runs on wasm (the portable backend) and on tensorflow (tfjs-node, what `auto`
+ * picks where it loads), chosen through RNN_BACKEND, which the notebooks' `backend: 'auto'` honours.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { BackendName } from '../src/backend';
+import { tensorflowRequired, tensorflowUnavailable } from './backends';
 
 const root = path.resolve(__dirname, '..');
 const notebooksDir = path.join(root, 'notebooks');
@@ -47,8 +51,16 @@ test('there are notebooks to run', () => {
   assert.ok(notebooks.length > 0, `no notebooks in ${notebooksDir}`);
 });
 
-for (const name of notebooks) {
-  test(`notebook ${name} runs top to bottom twice through tslab`, { timeout: 30 * 60_000 }, (t) => {
+const BACKENDS: readonly BackendName[] = ['wasm', 'tensorflow'];
+
+for (const backend of BACKENDS) for (const name of notebooks) {
+  test(`notebook ${name} runs top to bottom twice through tslab on ${backend}`, { timeout: 30 * 60_000 }, (t) => {
+    const problem = backend === 'tensorflow' ? tensorflowUnavailable() : undefined;
+    if (problem !== undefined) {
+      if (tensorflowRequired()) assert.fail(`tfjs-node does not load: ${problem} (build it with \`npm run native\`)`);
+      t.skip(`tfjs-node does not load here (${problem}); \`npm run native\` builds it`);
+      return;
+    }
     if (!python) {
       if (process.env.CI) assert.fail('no Python with nbclient found (CI must install python3-nbclient)');
       t.skip('no Python with nbclient: install the Jupyter packages (README "Set up") to run the notebook tests');
@@ -59,7 +71,7 @@ for (const name of notebooks) {
       const reportPath = path.join(dir, 'report.json');
       const run = spawnSync(python, [path.join(__dirname, 'notebook_runner.py'), path.join(notebooksDir, name), reportPath, '--passes', '2', '--probe', PROBE], {
         // TMPDIR: what a notebook writes to os.tmpdir() in smoke mode (run records) goes with dir.
-        env: { ...process.env, JUPYTER_PATH: jupyterPath, RNN_SMOKE: '1', RNN_CACHE_DIR: path.join(dir, 'cache'), TMPDIR: dir },
+        env: { ...process.env, JUPYTER_PATH: jupyterPath, RNN_SMOKE: '1', RNN_BACKEND: backend, RNN_CACHE_DIR: path.join(dir, 'cache'), TMPDIR: dir },
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       });
@@ -72,6 +84,9 @@ for (const name of notebooks) {
         [],
         `${name} wrote to stderr`,
       );
+
+      const allOutput = report.cells.flatMap((c) => c.outputs).join('\n');
+      assert.match(allOutput, new RegExp(`^backend: ${backend} \\(set by RNN_BACKEND\\)$`, 'm'), `${name} did not run on ${backend}`);
 
       const expectations = report.cells.flatMap((c) => (c.metadata.rnn_expect ?? []).map((re) => ({ cell: c, re })));
       assert.ok(expectations.length > 0, `${name} declares no "rnn_expect" outputs`);
