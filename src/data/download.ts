@@ -3,6 +3,7 @@
  * name only once it is complete and its SHA-256 matches, so an interrupted or corrupted
  * download can never be mistaken for data on the next run.
  */
+import { UsageError } from '../errors';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -52,8 +53,8 @@ export interface DownloadOptions {
 const DEFAULTS = { timeoutMs: 60_000, maxRedirects: 5 } as const;
 
 /** A failed download: `problem` is the short reason, the message adds the URL. */
-export class DownloadError extends Error {
-  override readonly name = 'DownloadError';
+export class DownloadError extends UsageError {
+  override readonly name: string = 'DownloadError';
   constructor(
     readonly url: string,
     readonly problem: string,
@@ -181,7 +182,7 @@ export function mirrorUrl(base: string, name: string): string {
   try {
     return new URL(name, base.endsWith('/') ? base : `${base}/`).href;
   } catch {
-    throw new Error(`MNIST mirror "${base}" is not a valid URL (expected e.g. ${DEFAULT_MIRROR})`);
+    throw new UsageError(`MNIST mirror "${base}" is not a valid URL (expected e.g. ${DEFAULT_MIRROR})`);
   }
 }
 

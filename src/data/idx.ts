@@ -6,6 +6,7 @@
  * The files are usually gzipped; `maybeGunzip` looks at the first two bytes rather than the
  * file name, because people unpack the archives and keep (or drop) the `.gz` suffix at random.
  */
+import { UsageError } from '../errors';
 import { gunzipSync } from 'node:zlib';
 
 /** Magic number of an IDX file of unsigned-byte images with 3 dimensions. */
@@ -37,7 +38,7 @@ export function maybeGunzip(buffer: Uint8Array, name: string): Uint8Array {
     return gunzipSync(buffer);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`${name}: corrupt gzip data (${why}); delete the file so it can be downloaded again`);
+    throw new UsageError(`${name}: corrupt gzip data (${why}); delete the file so it can be downloaded again`);
   }
 }
 
@@ -47,13 +48,13 @@ function view(buffer: Uint8Array): DataView {
 
 function checkHeader(buffer: Uint8Array, name: string, headerBytes: number, magic: number, kind: string): DataView {
   const truncated = (): Error =>
-    new Error(`${name}: truncated IDX ${kind} file (${buffer.length} bytes, shorter than the ${headerBytes}-byte header)`);
+    new UsageError(`${name}: truncated IDX ${kind} file (${buffer.length} bytes, shorter than the ${headerBytes}-byte header)`);
   if (buffer.length < 4) throw truncated();
   const data = view(buffer);
   // The magic number first: a short file of the wrong kind is better reported as the wrong kind.
   const found = data.getInt32(0, false);
   if (found !== magic) {
-    throw new Error(
+    throw new UsageError(
       `${name}: not an IDX ${kind} file (magic number ${found}, expected ${magic})` +
         (isGzip(buffer) ? '; it is still gzipped' : ''),
     );
@@ -65,11 +66,11 @@ function checkHeader(buffer: Uint8Array, name: string, headerBytes: number, magi
 function checkBody(buffer: Uint8Array, name: string, headerBytes: number, expected: number, what: string): void {
   const found = buffer.length - headerBytes;
   if (found < expected) {
-    throw new Error(`${name}: truncated file (header promises ${expected} bytes of ${what}, found ${found})`);
+    throw new UsageError(`${name}: truncated file (header promises ${expected} bytes of ${what}, found ${found})`);
   }
   if (found > expected) {
     // Trailing bytes mean the header and the data disagree: better to stop than to guess which is right.
-    throw new Error(`${name}: ${found - expected} unexpected bytes after the ${expected} bytes of ${what} the header promises`);
+    throw new UsageError(`${name}: ${found - expected} unexpected bytes after the ${expected} bytes of ${what} the header promises`);
   }
 }
 
@@ -80,7 +81,7 @@ export function parseIdxImages(buffer: Uint8Array, name: string): IdxImages {
   const rows = data.getInt32(8, false);
   const cols = data.getInt32(12, false);
   if (count < 0 || rows < 1 || cols < 1) {
-    throw new Error(`${name}: bad IDX images header (count ${count}, rows ${rows}, cols ${cols})`);
+    throw new UsageError(`${name}: bad IDX images header (count ${count}, rows ${rows}, cols ${cols})`);
   }
   checkBody(buffer, name, IMAGES_HEADER_BYTES, count * rows * cols, `pixels (${count} images of ${rows}x${cols})`);
   return { count, rows, cols, pixels: buffer.subarray(IMAGES_HEADER_BYTES) };
@@ -91,13 +92,13 @@ export function parseIdxLabels(buffer: Uint8Array, name: string): Uint8Array {
   const data = checkHeader(buffer, name, LABELS_HEADER_BYTES, IDX_LABELS_MAGIC, 'labels');
   const count = data.getInt32(4, false);
   if (count < 0) {
-    throw new Error(`${name}: bad IDX labels header (count ${count})`);
+    throw new UsageError(`${name}: bad IDX labels header (count ${count})`);
   }
   checkBody(buffer, name, LABELS_HEADER_BYTES, count, `labels (${count} labels)`);
   const labels = buffer.subarray(LABELS_HEADER_BYTES);
   const bad = labels.findIndex((label) => label >= NUM_CLASSES);
   if (bad >= 0) {
-    throw new Error(`${name}: label ${labels[bad]} at index ${bad} is not a digit 0..9`);
+    throw new UsageError(`${name}: label ${labels[bad]} at index ${bad} is not a digit 0..9`);
   }
   return labels;
 }

@@ -4,6 +4,7 @@
  * (the first 5,000 training images, as TF does) and 10,000 test examples, pixels scaled to
  * [0, 1]. Where the files cannot be had (offline), `auto` says so and uses the bundled digits.
  */
+import { UsageError } from '../errors';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +93,7 @@ async function locate(dir: string, names: (role: Role) => readonly string[]): Pr
       }
     }
     const path = found[role];
-    if (path === undefined) throw new Error(`MNIST directory ${dir} has no ${names(role).join(' or ')}`);
+    if (path === undefined) throw new UsageError(`MNIST directory ${dir} has no ${names(role).join(' or ')}`);
   }
   return found as Record<Role, string>;
 }
@@ -117,11 +118,11 @@ async function readIdxDatasets(dir: string, paths: Record<Role, string>, validat
   const pair = (images: Uint8Array, labels: Uint8Array, imagesPath: string, labelsPath: string): Examples => {
     const parsed = parseIdxImages(images, imagesPath);
     if (parsed.rows !== IMAGE_SIZE || parsed.cols !== IMAGE_SIZE) {
-      throw new Error(`${imagesPath}: images are ${parsed.rows}x${parsed.cols}, expected ${IMAGE_SIZE}x${IMAGE_SIZE} (MNIST)`);
+      throw new UsageError(`${imagesPath}: images are ${parsed.rows}x${parsed.cols}, expected ${IMAGE_SIZE}x${IMAGE_SIZE} (MNIST)`);
     }
     const digits = parseIdxLabels(labels, labelsPath);
     if (digits.length !== parsed.count) {
-      throw new Error(`${imagesPath} holds ${parsed.count} images but ${labelsPath} holds ${digits.length} labels`);
+      throw new UsageError(`${imagesPath} holds ${parsed.count} images but ${labelsPath} holds ${digits.length} labels`);
     }
     // TF1's DataSet multiplies by 1/255 in float32; the same here.
     const pixels = new Float32Array(parsed.pixels.length);
@@ -133,7 +134,7 @@ async function readIdxDatasets(dir: string, paths: Record<Role, string>, validat
 
   const nTrain = train.labels.length;
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize > nTrain) {
-    throw new Error(`validationSize ${validationSize} must be an integer from 0 to ${nTrain} (the images in ${paths.trainImages})`);
+    throw new UsageError(`validationSize ${validationSize} must be an integer from 0 to ${nTrain} (the images in ${paths.trainImages})`);
   }
   const seeds = splitSeeds(seed);
   const cut = validationSize * IMAGE_PIXELS;
@@ -155,7 +156,7 @@ function namesFromFiles(files: readonly MnistFile[]): (role: Role) => readonly s
   return (role) => {
     const name = files.map((f) => f.name).find((n) => candidateNames(role).includes(n));
     if (name === undefined) {
-      throw new Error(`files must include ${candidateNames(role).join(' or ')} (got ${files.map((f) => f.name).join(', ')})`);
+      throw new UsageError(`files must include ${candidateNames(role).join(' or ')} (got ${files.map((f) => f.name).join(', ')})`);
     }
     return [name];
   };
@@ -170,7 +171,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset
 
   if (source !== 'auto' && source !== 'download') {
     if (!(await exists(source))) {
-      throw new Error(`MNIST directory ${source} does not exist (expected the four IDX files there, or source 'auto', 'bundled' or 'download')`);
+      throw new UsageError(`MNIST directory ${source} does not exist (expected the four IDX files there, or source 'auto', 'bundled' or 'download')`);
     }
     return readIdxDatasets(source, await locate(source, candidateNames), validationSize, seed);
   }

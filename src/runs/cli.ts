@@ -2,14 +2,16 @@
 /**
  * `npm run runs -- list|compare [--runs-dir DIR] [ids...]`: tables of the run records that
  * `npm run tutorial` and the notebooks write. The table goes to stdout; skipped (damaged) record
- * files are named on stderr, one line each. Bad input: one line on stderr and exit code 2.
+ * files are named on stderr, one line each. Bad flags or input: one line on stderr and exit
+ * code 2; a failure of this program: one line and exit code 1.
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors';
 import { loadRunRecords, selectRuns } from './load';
 import { WRITE_RUN_DEFAULTS } from './record';
 import { compareRunsTable, formatTable, runsTable } from './table';
-import { runAsMain } from '../entry';
+import { errorLine, exitCodeOf, runAsMain } from '../entry';
 
 const USAGE = `usage: npm run runs -- <command> [--runs-dir DIR] [ids...]
   list                 one row per recorded run, oldest first
@@ -17,9 +19,6 @@ const USAGE = `usage: npm run runs -- <command> [--runs-dir DIR] [ids...]
                        config fields that differ, and test accuracy minus the first run's
   --runs-dir DIR       folder of the records (default ${WRITE_RUN_DEFAULTS.runsDir}/, where npm run tutorial writes them)
   --help`;
-
-/** A user mistake: reported in one line with exit code 2. */
-class UsageError extends Error {}
 
 /** A parsed `npm run runs` command line. */
 export interface RunsCliConfig {
@@ -72,19 +71,27 @@ export async function runRunsCommand(config: RunsCliConfig, onWarning: (message:
 
 /** Entry point: returns the process exit code. */
 export async function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const fail = (e: unknown, hint = ''): number => {
+    // Flags and unreadable folders are the user's to fix: exit 2; anything else is ours: exit 1.
+    err.write(`${errorLine('runs', e)}${hint}\n`);
+    return exitCodeOf(e);
+  };
+  let config: RunsCliConfig | 'help';
   try {
-    const config = parseRunsCli(argv);
-    if (config === 'help') {
-      out.write(`${USAGE}\n`);
-      return 0;
-    }
+    config = parseRunsCli(argv);
+  } catch (e) {
+    return fail(e, ' (see --help)');
+  }
+  if (config === 'help') {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
     const text = await runRunsCommand(config, (message) => err.write(`runs: ${message}\n`));
     out.write(`${text}\n`);
     return 0;
   } catch (e) {
-    // Usage errors and unreadable folders are the user's to fix: one line, exit 2.
-    err.write(`runs: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}${e instanceof UsageError ? ' (see --help)' : ''}\n`);
-    return 2;
+    return fail(e);
   }
 }
 

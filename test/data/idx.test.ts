@@ -115,7 +115,7 @@ describe('maybeGunzip', () => {
     const gz = gzipSync(IMAGES);
     const corrupt = Uint8Array.from(gz);
     corrupt.fill(0xaa, 10, 20);
-    assert.throws(() => maybeGunzip(corrupt, 'train-images-idx3-ubyte.gz'), /^Error: train-images-idx3-ubyte\.gz: corrupt gzip data \(/);
+    assert.throws(() => maybeGunzip(corrupt, 'train-images-idx3-ubyte.gz'), /^UsageError: train-images-idx3-ubyte\.gz: corrupt gzip data \(/);
     assert.throws(() => maybeGunzip(gz.subarray(0, gz.length - 8), 'cut.gz'), /cut\.gz: corrupt gzip data/);
   });
 });
