@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../src/backend';
-import { buildLayersModel } from '../src/models/layers-lstm';
+import { buildLayersModel } from '../src/models/build';
 import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
 
 const USAGE = `usage: npm run bench -- [flags]
@@ -83,8 +83,8 @@ function timeIt(run: () => void, warmUp: number, steps: number): number[] {
 }
 
 /** The tutorial's model, as the CLI builds it, with the stock or the fused LSTM. */
-function seedModel(variant: Variant): tf.Sequential {
-  return buildLayersModel({ timeSteps: STEPS_IN_TIME, inputSize: FEATURES, units: UNITS, numClasses: CLASSES, seed: 1, fused: variant === 'fast' });
+function tutorialModel(variant: Variant): tf.LayersModel {
+  return buildLayersModel({ timeSteps: STEPS_IN_TIME, inputSize: FEATURES, units: UNITS, numClasses: CLASSES, seed: 1, kind: variant === 'fast' ? 'fused' : 'layers' });
 }
 
 /** Child process: measures one (backend, variant) and prints its Row as JSON. */
@@ -96,7 +96,7 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
     if (variant === 'stock') unpatchWasmKernels();
     else patchWasmKernels();
   }
-  const model = seedModel(variant);
+  const model = tutorialModel(variant);
   const optimizer = tf.train.adam(0.001);
   const xs = tf.randomUniform([BATCH, STEPS_IN_TIME, FEATURES], 0, 1, 'float32', 7);
   const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', 8) as tf.Tensor1D, CLASSES));

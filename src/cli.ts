@@ -1,36 +1,41 @@
 #!/usr/bin/env node
 /**
- * `npm run tutorial -- [flags]`: the whole seed tutorial headless. Prints the seed's log on stdout
+ * `npm run tutorial -- [flags]`: the whole tutorial headless. Prints the tutorial's log on stdout
  * (the `Iter ...` lines, `Optimization Finished!`, `Testing Accuracy: ...`), set-up notes and the
  * progress bar on stderr (the bar only on a terminal), and with `--json` one JSON summary as the
  * last stdout line. Every run writes a run record (src/runs/record.ts) to runs/ unless
- * --no-record; --save also saves the trained model. Bad flags or data: one line on stderr and exit code 2.
+ * --no-record; --save also saves the trained model. The flags set the settings of
+ * src/settings.ts, checked there. Bad flags or input: one line on stderr and exit code 2; a
+ * failure of this program: one line and exit code 1.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, isBackendChoice, setupBackend, BACKEND_CHOICES, type BackendChoice } from './backend';
 import { loadMnist, type DownloadProgress } from './data';
-import { CELL_TYPES, checkSaveTarget, defaultKind, isCellType, MODEL_KINDS, saveModel, type CellType, type ModelKind } from './models';
+import { UsageError } from './errors';
+import { saveModel } from './models';
+import { checkSaveTarget } from './models/save';
 import { runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
-import { TRAIN_DEFAULTS, type TrainProgress } from './train';
-import { runAsMain } from './entry';
+import { CELL_TYPES, MODEL_DEFAULTS, MODEL_KINDS, resolveRunSettings, TRAIN_DEFAULTS, type RunSettings } from './settings';
+import type { TrainProgress } from './train';
+import { errorLine, exitCodeOf, runAsMain } from './entry';
 
 const USAGE = `usage: npm run tutorial -- [flags]
   --data auto|bundled|download|<dir>   MNIST source (default auto: cached files, else download, else bundled digits)
   --cache-dir <dir>                    where downloads are kept (default ~/.cache/rnn-notebooks/mnist)
-  --training-iters <n>                 examples to train on (seed: training_iters = ${TRAIN_DEFAULTS.trainingIters})
-  --batch-size <n>                     seed: batch_size = ${TRAIN_DEFAULTS.batchSize}
-  --display-step <n>                   log every n steps (seed: display_step = ${TRAIN_DEFAULTS.displayStep})
-  --lr <x>                             Adam learning rate (seed: learning_rate = ${TRAIN_DEFAULTS.learningRate})
-  --clip-norm <x>                      clip the gradients to this global norm before each update (default 0: off, as the seed)
-  --hidden <n>                         units per recurrent layer (seed: n_hidden = 128)
-  --cell ${CELL_TYPES.join('|')}           recurrent cell (default lstm, the seed's)
-  --layers <n>                         recurrent layers stacked (default 1)
+  --training-iters <n>                 examples to train on (the tutorial's training_iters = ${TRAIN_DEFAULTS.trainingIters})
+  --batch-size <n>                     batch_size = ${TRAIN_DEFAULTS.batchSize}
+  --display-step <n>                   log every n steps (display_step = ${TRAIN_DEFAULTS.displayStep})
+  --lr <x>                             Adam learning rate (learning_rate = ${TRAIN_DEFAULTS.learningRate})
+  --clip-norm <x>                      clip the gradients to this global norm before each update (default ${TRAIN_DEFAULTS.clipNorm}: off, as the tutorial)
+  --hidden <n>                         units per recurrent layer (n_hidden = ${MODEL_DEFAULTS.units})
+  --cell ${CELL_TYPES.join('|')}           recurrent cell (default ${MODEL_DEFAULTS.cell}, the tutorial's)
+  --layers <n>                         recurrent layers stacked (default ${MODEL_DEFAULTS.layers})
   --bidirectional                      each recurrent layer also reads the rows bottom to top
-  --model ${MODEL_KINDS.join('|')}            how an LSTM is implemented: fused layer (fast, the default for lstm),
-                                       stock tf.layers.lstm, or the seed's BasicLSTMCell (one layer, one direction).
-                                       gru and simple-rnn run on tf.layers (--model layers, their default)
-  --seed <n>                           initial weights, data shuffling and batch order (default 0)
+  --model ${MODEL_KINDS.join('|')}           how the model is computed: the fused LSTM layer (fast, the default for lstm),
+                                       the stock tf.layers cells (the reference; the only one for gru and simple-rnn),
+                                       or the tutorial's own TF1 BasicLSTMCell model (one layer, one direction)
+  --seed <n>                           random seed: initial weights, data shuffling and batch order (default ${MODEL_DEFAULTS.seed})
   --backend ${BACKEND_CHOICES.join('|')}   (default auto, or $RNN_BACKEND)
   --save <dir>                         save the trained model there (model.json + weights.bin, tfjs file:// layout)
   --runs-dir <dir>                     where the run record goes (default ${WRITE_RUN_DEFAULTS.runsDir}/)
@@ -38,26 +43,32 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --json                               end with one JSON summary line
   --help`;
 
-/** A user mistake: reported in one line with exit code 2. */
-class UsageError extends Error {}
+/** The flag of each setting the command line sets; errors name a setting by its flag. */
+const FLAGS: Readonly<Partial<Record<keyof RunSettings, string>>> = {
+  trainingIters: 'training-iters',
+  batchSize: 'batch-size',
+  displayStep: 'display-step',
+  learningRate: 'lr',
+  clipNorm: 'clip-norm',
+  units: 'hidden',
+  cell: 'cell',
+  layers: 'layers',
+  bidirectional: 'bidirectional',
+  kind: 'model',
+  seed: 'seed',
+};
+
+const flagOf = (key: string): string => {
+  const flag = FLAGS[key as keyof RunSettings];
+  return flag === undefined ? key : `--${flag}`;
+};
 
 /** A parsed `npm run tutorial` command line. */
 export interface CliConfig {
   readonly data: string;
   readonly cacheDir?: string;
-  readonly trainingIters: number;
-  readonly batchSize: number;
-  readonly displayStep: number;
-  readonly learningRate: number;
-  /** Global-norm gradient clipping (`TrainOptions.clipNorm`); 0: off. */
-  readonly clipNorm: number;
-  readonly units: number;
-  readonly cell: CellType;
-  readonly layers: number;
-  readonly bidirectional: boolean;
-  /** Resolved: --model, else fused for lstm and layers for the other cells. */
-  readonly model: ModelKind;
-  readonly seed: number;
+  /** The run's model and training settings (src/settings.ts), checked. */
+  readonly settings: RunSettings;
   readonly backend: BackendChoice;
   readonly save?: string;
   /** Write a run record (false with --no-record). */
@@ -66,35 +77,24 @@ export interface CliConfig {
   readonly json: boolean;
 }
 
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number >= 1, got "${value}"`);
-  return n;
+/** A flag's text as a number where it spells one; otherwise the text, so that the settings check quotes it back. */
+function numeric(text: string): number | string {
+  return /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : text;
 }
 
 /** Parses argv (without `node cli.js`) into a config; throws UsageError for anything wrong. */
 export function parseCli(argv: readonly string[]): CliConfig | 'help' {
-  let values;
+  const settingFlags = Object.fromEntries(Object.entries(FLAGS).map(([key, flag]) => [flag, { type: key === 'bidirectional' ? ('boolean' as const) : ('string' as const) }]));
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
       allowPositionals: false,
       options: {
+        ...settingFlags,
         data: { type: 'string' },
         'cache-dir': { type: 'string' },
-        'training-iters': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'display-step': { type: 'string' },
-        lr: { type: 'string' },
-        'clip-norm': { type: 'string' },
-        hidden: { type: 'string' },
-        model: { type: 'string' },
-        cell: { type: 'string' },
-        layers: { type: 'string' },
-        bidirectional: { type: 'boolean' },
-        seed: { type: 'string' },
         backend: { type: 'string' },
         save: { type: 'string' },
         'runs-dir': { type: 'string' },
@@ -106,56 +106,38 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.split('\n')[0] ?? 'bad flags' : 'bad flags');
   }
-  if (values.help) return 'help';
-  const backend = values.backend ?? 'auto';
+  if (values.help === true) return 'help';
+  const text = (flag: string): string | undefined => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const given: Record<string, unknown> = {};
+  for (const [key, flag] of Object.entries(FLAGS)) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    given[key] = typeof v === 'boolean' || key === 'cell' || key === 'kind' ? v : numeric(v);
+  }
+  const settings = resolveRunSettings(given, { nameOf: flagOf });
+  const backend = text('backend') ?? 'auto';
   if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
-  const cell = values.cell ?? 'lstm';
-  if (!isCellType(cell)) throw new UsageError(`--cell must be one of ${CELL_TYPES.join(', ')}, got "${cell}"`);
-  const model = values.model ?? defaultKind(cell);
-  if (!(MODEL_KINDS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODEL_KINDS.join(', ')}, got "${model}"`);
-  if (model !== 'layers' && cell !== 'lstm') {
-    throw new UsageError(`--model ${model} is an LSTM implementation; --cell ${cell} runs on tf.layers (drop --model or use --model layers)`);
-  }
-  const layers = positiveInt('layers', values.layers, 1);
-  const bidirectional = values.bidirectional ?? false;
-  if (model === 'seed' && (layers > 1 || bidirectional)) {
-    throw new UsageError(`--model seed is the seed's single BasicLSTMCell; use --model fused or layers with ${layers > 1 ? '--layers' : '--bidirectional'}`);
-  }
-  const record = !(values['no-record'] ?? false);
-  if (!record && values['runs-dir'] !== undefined) throw new UsageError('--runs-dir and --no-record contradict each other');
+  const record = values['no-record'] !== true;
+  if (!record && text('runs-dir') !== undefined) throw new UsageError('--runs-dir and --no-record contradict each other');
   for (const flag of ['save', 'runs-dir'] as const) {
-    if (values[flag]?.trim() === '') throw new UsageError(`--${flag} must name a folder, got ""`);
+    if (text(flag)?.trim() === '') throw new UsageError(`--${flag} must name a folder, got ""`);
   }
-  const lrText = values.lr;
-  const learningRate = lrText === undefined ? TRAIN_DEFAULTS.learningRate : Number(lrText);
-  if (!Number.isFinite(learningRate) || learningRate <= 0 || lrText?.trim() === '') throw new UsageError(`--lr must be a positive number, got "${lrText}"`);
-  const clipText = values['clip-norm'];
-  const clipNorm = clipText === undefined ? TRAIN_DEFAULTS.clipNorm : Number(clipText);
-  if (!Number.isFinite(clipNorm) || clipNorm < 0 || clipText?.trim() === '') throw new UsageError(`--clip-norm must be a number >= 0 (0: off), got "${clipText}"`);
-  const seedText = values.seed;
-  const seed = seedText === undefined ? 0 : Number(seedText);
-  if (!/^\d+$/.test(seedText ?? '0') || !Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number >= 0, got "${seedText}"`);
-  const data = values.data ?? 'auto';
+  const data = text('data') ?? 'auto';
   if (data.trim() === '') throw new UsageError('--data must be auto, bundled, download or a directory, got ""');
+  const cacheDir = text('cache-dir');
+  const save = text('save');
   return {
     data,
-    ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
-    trainingIters: positiveInt('training-iters', values['training-iters'], TRAIN_DEFAULTS.trainingIters),
-    batchSize: positiveInt('batch-size', values['batch-size'], TRAIN_DEFAULTS.batchSize),
-    displayStep: positiveInt('display-step', values['display-step'], TRAIN_DEFAULTS.displayStep),
-    learningRate,
-    clipNorm,
-    units: positiveInt('hidden', values.hidden, 128),
-    cell,
-    layers,
-    bidirectional,
-    model: model as ModelKind,
-    seed,
-    backend: backend as BackendChoice,
-    ...(values.save !== undefined ? { save: values.save } : {}),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
+    settings,
+    backend,
+    ...(save !== undefined ? { save } : {}),
     record,
-    runsDir: values['runs-dir'] ?? WRITE_RUN_DEFAULTS.runsDir,
-    json: values.json ?? false,
+    runsDir: text('runs-dir') ?? WRITE_RUN_DEFAULTS.runsDir,
+    json: values.json === true,
   };
 }
 
@@ -197,7 +179,7 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
   err.write(`${describeBackend(backend)}\n`);
   const data = await loadMnist({
     source: config.data,
-    seed: config.seed,
+    seed: config.settings.seed,
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
     onNotice: (message) => err.write(`${message}\n`),
     onProgress: downloadLine(err),
@@ -205,19 +187,7 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
   err.write(`data: ${data.description}\n`);
   const bar = progressBar(err);
   const { classifier, result, record } = await runExperiment(
-    {
-      kind: config.model,
-      cell: config.cell,
-      layers: config.layers,
-      bidirectional: config.bidirectional,
-      units: config.units,
-      seed: config.seed,
-      trainingIters: config.trainingIters,
-      batchSize: config.batchSize,
-      displayStep: config.displayStep,
-      learningRate: config.learningRate,
-      clipNorm: config.clipNorm,
-    },
+    config.settings,
     data,
     {
       label: 'npm run tutorial',
@@ -249,12 +219,13 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
       backend: backend.name,
       data: data.source,
       model: classifier.name,
-      cell: config.cell,
+      cell: config.settings.cell,
       trainSize: data.train.numExamples,
       testSize: data.test.numExamples,
       examplesSeen: result.examplesSeen,
       seconds: Number(result.seconds.toFixed(3)),
-      testAccuracy128: result.testAccuracy128,
+      // The first 128 test images (the CLI has no flag for testExamples); the name predates testingAccuracy.
+      testAccuracy128: result.testingAccuracy,
       testAccuracy: result.testAccuracy,
       runId: record.id,
       record: recordPath,
@@ -272,8 +243,8 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
   try {
     config = parseCli(argv);
   } catch (e) {
-    err.write(`tutorial: ${e instanceof Error ? e.message : String(e)} (see --help)\n`);
-    return 2;
+    err.write(`${errorLine('tutorial', e)} (see --help)\n`);
+    return exitCodeOf(e);
   }
   if (config === 'help') {
     out.write(`${USAGE}\n`);
@@ -284,9 +255,10 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     if (config.json) out.write(`${JSON.stringify(summary)}\n`);
     return 0;
   } catch (e) {
-    // Data and backend problems are the user's to fix (a path, a mirror, a flag): one line, exit 2.
-    err.write(`tutorial: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
-    return 2;
+    // Data, backend and folder problems are the user's to fix (a path, a mirror, a flag): exit 2.
+    // Anything else is a failure of this program: exit 1. One line either way.
+    err.write(`${errorLine('tutorial', e)}\n`);
+    return exitCodeOf(e);
   }
 }
 

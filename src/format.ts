@@ -1,5 +1,5 @@
 /**
- * Number formatting that matches the seed's Python output to the digit: `"{:.6f}".format(x)`
+ * Number formatting that matches the tutorial's Python output to the digit: `"{:.6f}".format(x)`
  * rounds the exact binary value half to even, while JavaScript's `toFixed` rounds ties up
  * (125/128 = 0.9765625 prints as 0.976562 in Python and 0.976563 with toFixed).
  */
@@ -39,12 +39,12 @@ function incrementDecimalString(s: string): string {
   return `1${chars.join('')}`;
 }
 
-/** The seed's display line: `Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219`. */
+/** The tutorial's display line: `Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219`. */
 export function formatIterLine(examplesSeen: number, loss: number, accuracy: number): string {
   return `Iter ${examplesSeen}, Minibatch Loss= ${formatFixed(loss, 6)}, Training Accuracy= ${formatFixed(accuracy, 5)}`;
 }
 
-/** The seed's last line: `Testing Accuracy: 0.976562` (numpy float32 printed with 6 decimals). */
+/** The tutorial's last line: `Testing Accuracy: 0.976562` (numpy float32 printed with 6 decimals). */
 export function formatTestingLine(accuracy: number): string {
   return `Testing Accuracy: ${formatFixed(accuracy, 6)}`;
 }

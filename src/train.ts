@@ -1,5 +1,5 @@
 /**
- * The seed's training loop (tutorial step 4), returning what it printed as data:
+ * The tutorial's training loop (tutorial step 4), returning what it printed as data:
  *
  *   step = 1
  *   while step * batch_size < training_iters:
@@ -9,36 +9,20 @@
  *       step += 1
  *   print "Optimization Finished!"; print "Testing Accuracy:" on the first 128 test images
  *
- * The loss and accuracy printed are computed on the same batch after the update, as the seed
- * does. Beyond the seed, it returns the accuracy on the whole test split (128 images move in
+ * The loss and accuracy printed are computed on the same batch after the update, as the tutorial
+ * does. Beyond the tutorial, it returns the accuracy on the whole test split (128 images move in
  * steps of 1/128) and can track validation accuracy for the curves.
  */
 import * as tf from '@tensorflow/tfjs';
 import { accuracy, softmaxCrossEntropy, type Classifier } from './models/classifier';
 import type { DataSet, Datasets } from './data';
 import { formatIterLine, formatTestingLine } from './format';
+import { UsageError } from './errors';
+import { resolveTrainSettings, type TrainSettings } from './settings';
 
-/** The seed's hyperparameters (`training_iters`, `batch_size`, `display_step`, `learning_rate`) and our hooks. */
-export interface TrainOptions {
-  /** Examples to train on; the loop runs while `step * batchSize < trainingIters` (781 steps for the defaults). */
-  readonly trainingIters: number;
-  readonly batchSize: number;
-  /** Log (and record) every `displayStep` optimiser steps. */
-  readonly displayStep: number;
-  readonly learningRate: number;
-  /**
-   * Clip the gradients by their global norm before each update (not in the seed): when
-   * ‖g‖ = sqrt(Σ over every variable of Σ g²) exceeds `clipNorm`, every gradient is scaled by
-   * clipNorm / ‖g‖, so the step keeps its direction. 0 turns clipping off (the seed's loop).
-   */
-  readonly clipNorm: number;
-  /** The seed's "Testing Accuracy" uses the first 128 test images. */
-  readonly testExamples: number;
-  /** Evaluate the validation split every this many steps (0: never, like the seed). */
-  readonly validateEvery: number;
-  /** Batch size for evaluation passes (memory, not results). */
-  readonly evalBatchSize: number;
-  /** Receives each line the seed prints, in order. */
+/** What the loop tells its caller as it goes. */
+export interface TrainHooks {
+  /** Receives each line the tutorial prints, in order. */
   readonly onLog?: (line: string) => void;
   /** Receives each display-step record as soon as it is computed. */
   readonly onDisplay?: (record: DisplayRecord) => void;
@@ -48,16 +32,8 @@ export interface TrainOptions {
   readonly onProgress?: (progress: TrainProgress) => void;
 }
 
-export const TRAIN_DEFAULTS: TrainOptions = {
-  trainingIters: 100_000,
-  batchSize: 128,
-  displayStep: 10,
-  learningRate: 0.001,
-  clipNorm: 0,
-  testExamples: 128,
-  validateEvery: 0,
-  evalBatchSize: 500,
-};
+/** The training settings (src/settings.ts, defaults TRAIN_DEFAULTS) and the hooks. */
+export type TrainOptions = TrainSettings & TrainHooks;
 
 /** One printed line's numbers: `Iter examplesSeen, Minibatch Loss= loss, Training Accuracy= accuracy`. */
 export interface DisplayRecord {
@@ -80,19 +56,19 @@ export interface TrainProgress {
 
 export interface TrainResult {
   readonly steps: number;
-  /** `steps * batchSize`, what the seed's `Iter` counts. */
+  /** `steps * batchSize`, what the tutorial's `Iter` counts. */
   readonly examplesSeen: number;
   readonly history: readonly DisplayRecord[];
   readonly validation: readonly ValidationRecord[];
-  /** Accuracy on the first `testExamples` test images: the seed's "Testing Accuracy". */
-  readonly testAccuracy128: number;
+  /** Accuracy on the first `testExamples` test images: the tutorial's "Testing Accuracy" line. */
+  readonly testingAccuracy: number;
   /** Accuracy on the whole test split. */
   readonly testAccuracy: number;
   /** Wall time of training plus testing. */
   readonly seconds: number;
 }
 
-/** Number of optimiser steps the seed's `while step * batch_size < training_iters` loop makes. */
+/** Number of optimiser steps the tutorial's `while step * batch_size < training_iters` loop makes. */
 export function countSteps(trainingIters: number, batchSize: number): number {
   return Math.max(0, Math.ceil(trainingIters / batchSize) - 1);
 }
@@ -175,32 +151,18 @@ export function evaluate(model: Classifier, data: DataSet, batchSize: number, st
   return { loss: loss / n, accuracy: Math.round(correct) / n };
 }
 
-function checkOptions(o: TrainOptions): void {
-  const positive: (keyof TrainOptions)[] = ['trainingIters', 'batchSize', 'displayStep', 'learningRate', 'testExamples', 'evalBatchSize'];
-  for (const key of positive) {
-    const v = o[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`train: ${key} must be a positive number, got ${String(v)}`);
-  }
-  for (const key of ['trainingIters', 'batchSize', 'displayStep', 'testExamples', 'evalBatchSize', 'validateEvery'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 0) throw new Error(`train: ${key} must be a whole number, got ${o[key]}`);
-  }
-  if (typeof o.clipNorm !== 'number' || !Number.isFinite(o.clipNorm) || o.clipNorm < 0) {
-    throw new Error(`train: clipNorm must be a number >= 0 (0: no clipping), got ${String(o.clipNorm)}`);
-  }
-}
-
 /** Lets the event loop run (tslab sends display updates, Ctrl-C arrives) without slowing the loop. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Trains `model` with the seed's loop on `data.train`, then tests on `data.test`.
+ * Trains `model` with the tutorial's loop on `data.train`, then tests on `data.test`.
  * No tensors leak: `tf.memory().numTensors` is the same after every step once Adam has made its slots.
  */
-export async function trainSeed(model: Classifier, data: Datasets, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
-  const o: TrainOptions = { ...TRAIN_DEFAULTS, ...options };
-  checkOptions(o);
+export async function trainTutorial(model: Classifier, data: Datasets, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
+  const { onLog, onDisplay, onValidation, onProgress } = options;
+  const o: TrainOptions = { ...resolveTrainSettings(options), onLog, onDisplay, onValidation, onProgress };
   if (o.batchSize > data.train.numExamples) {
-    throw new Error(`train: batchSize ${o.batchSize} is larger than the training split (${data.train.numExamples} examples)`);
+    throw new UsageError(`batchSize ${o.batchSize} is larger than the training split (${data.train.numExamples} examples)`);
   }
   const testExamples = Math.min(o.testExamples, data.test.numExamples);
   const steps = countSteps(o.trainingIters, o.batchSize);
@@ -236,15 +198,15 @@ export async function trainSeed(model: Classifier, data: Datasets, options: Part
     optimizer.dispose();
   }
   o.onLog?.('Optimization Finished!');
-  const testAccuracy128 = evaluate(model, data.test, o.evalBatchSize, 0, testExamples).accuracy;
-  o.onLog?.(formatTestingLine(testAccuracy128));
+  const testingAccuracy = evaluate(model, data.test, o.evalBatchSize, 0, testExamples).accuracy;
+  o.onLog?.(formatTestingLine(testingAccuracy));
   const testAccuracy = evaluate(model, data.test, o.evalBatchSize).accuracy;
   return {
     steps,
     examplesSeen: steps * o.batchSize,
     history,
     validation,
-    testAccuracy128,
+    testingAccuracy,
     testAccuracy,
     seconds: (performance.now() - started) / 1000,
   };

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { DataSet, type Datasets } from '../src/data';
-import { buildClassifier, SeedLstm, type Classifier } from '../src/models';
+import { buildClassifier, BasicLstmClassifier, type Classifier } from '../src/models';
 import { formatIterLine, formatTestingLine } from '../src/format';
-import { clipByGlobalNorm, countSteps, evaluate, trainSeed, trainStep } from '../src/train';
+import { clipByGlobalNorm, countSteps, evaluate, trainTutorial, trainStep } from '../src/train';
 import { describeOnBackends } from './backends';
 
 /** A learnable toy set: the label is the row (0..9) that is bright, so a small LSTM can learn it. */
@@ -39,12 +39,12 @@ test('countSteps matches the seed loop `while step * batch_size < training_iters
 });
 
 describeOnBackends('training', () => {
-test('trainSeed prints the seed log, returns consistent accuracies and learns', async () => {
+test('trainTutorial prints the seed log, returns consistent accuracies and learns', async () => {
   const data = toyData();
   const model = buildClassifier({ units: 16, seed: 1 });
   const lines: string[] = [];
   const progress: number[] = [];
-  const result = await trainSeed(model, data, {
+  const result = await trainTutorial(model, data, {
     trainingIters: 16 * 61,
     batchSize: 16,
     displayStep: 20,
@@ -67,15 +67,15 @@ test('trainSeed prints the seed log, returns consistent accuracies and learns', 
   assert.equal(progress.length, 60);
   assert.equal(progress.at(-1), 960);
   // The numbers returned are the numbers printed, and agree with an independent evaluation.
-  assert.equal(lines[4], formatTestingLine(result.testAccuracy128));
+  assert.equal(lines[4], formatTestingLine(result.testingAccuracy));
   assert.equal(lines[2], formatIterLine(960, result.history[2]!.loss, result.history[2]!.accuracy));
-  assert.equal(result.testAccuracy128, evaluate(model, data.test, 7, 0, 16).accuracy);
+  assert.equal(result.testingAccuracy, evaluate(model, data.test, 7, 0, 16).accuracy);
   assert.equal(result.testAccuracy, evaluate(model, data.test, 13).accuracy);
   assert.ok(result.testAccuracy > 0.5, `the toy task is learnable, got ${result.testAccuracy}`);
   model.dispose();
 });
 
-for (const kind of ['fused', 'layers', 'seed'] as const) {
+for (const kind of ['fused', 'layers', 'basic'] as const) {
   test(`no tensor growth across training steps (${kind} model)`, () => {
     const data = toyData();
     const model: Classifier = buildClassifier({ kind, units: 8, seed: 2 });
@@ -94,22 +94,22 @@ for (const kind of ['fused', 'layers', 'seed'] as const) {
   });
 }
 
-test('trainSeed leaves no tensors behind', async () => {
+test('trainTutorial leaves no tensors behind', async () => {
   const data = toyData();
-  const model = new SeedLstm({ units: 4, seed: 3 });
+  const model = new BasicLstmClassifier({ units: 4, seed: 3 });
   const before = tf.memory().numTensors;
-  await trainSeed(model, data, { trainingIters: 8 * 6, batchSize: 8, displayStep: 2, validateEvery: 2 });
+  await trainTutorial(model, data, { trainingIters: 8 * 6, batchSize: 8, displayStep: 2, validateEvery: 2 });
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
 });
 });
 
-test('trainSeed rejects bad options with a message naming them', async () => {
+test('trainTutorial rejects bad options with a message naming them', async () => {
   const data = toyData();
   const model = buildClassifier({ units: 4 });
-  await assert.rejects(trainSeed(model, data, { batchSize: 0 }), /batchSize must be a positive number, got 0/);
-  await assert.rejects(trainSeed(model, data, { displayStep: 2.5 }), /displayStep must be a whole number/);
-  await assert.rejects(trainSeed(model, data, { batchSize: 500 }), /batchSize 500 is larger than the training split \(96 examples\)/);
+  await assert.rejects(trainTutorial(model, data, { batchSize: 0 }), /^UsageError: batchSize must be a whole number >= 1, got 0$/);
+  await assert.rejects(trainTutorial(model, data, { displayStep: 2.5 }), /displayStep must be a whole number/);
+  await assert.rejects(trainTutorial(model, data, { batchSize: 500 }), /batchSize 500 is larger than the training split \(96 examples\)/);
   model.dispose();
 });
 
@@ -139,7 +139,7 @@ test('clipByGlobalNorm scales every gradient by min(1, c/‖g‖) with one globa
 
 test('trainStep with clipNorm moves the weights by -lr times the clipped gradient (plain SGD, against the reference)', () => {
   const data = toyData();
-  const model = buildClassifier({ kind: 'seed', units: 4, seed: 5 });
+  const model = buildClassifier({ kind: 'basic', units: 4, seed: 5 });
   const { xs, ys } = data.train.slice(0, 16);
   const lr = 0.5;
   const clipNorm = 0.05;
@@ -164,7 +164,7 @@ test('trainStep with clipNorm moves the weights by -lr times the clipped gradien
 test('training with a clipNorm larger than any gradient equals training without; clipNorm is checked', async () => {
   const runOnce = async (clipNorm: number): Promise<{ weights: number[][]; losses: number[] }> => {
     const model = buildClassifier({ units: 8, seed: 6 });
-    const result = await trainSeed(model, toyData(), { trainingIters: 16 * 11, batchSize: 16, displayStep: 2, learningRate: 0.01, testExamples: 16, clipNorm });
+    const result = await trainTutorial(model, toyData(), { trainingIters: 16 * 11, batchSize: 16, displayStep: 2, learningRate: 0.01, testExamples: 16, clipNorm });
     const weights = model.variables.map((v) => Array.from(v.dataSync()));
     model.dispose();
     return { weights, losses: result.history.map((r) => r.loss) };
@@ -175,7 +175,7 @@ test('training with a clipNorm larger than any gradient equals training without;
   const clipped = await runOnce(1e-3);
   assert.notDeepEqual(clipped.weights, plain.weights, 'a small clipNorm changes training');
   const model = buildClassifier({ units: 4 });
-  await assert.rejects(trainSeed(model, toyData(), { clipNorm: -1 }), /clipNorm must be a number >= 0 \(0: no clipping\), got -1/);
+  await assert.rejects(trainTutorial(model, toyData(), { clipNorm: -1 }), /clipNorm must be a number >= 0 \(0: no clipping\), got -1/);
   model.dispose();
 });
 

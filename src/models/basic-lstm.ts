@@ -1,37 +1,18 @@
 /**
- * The seed tutorial's model, written the way TF1 computed it:
+ * The tutorial's own model (kind `basic`), written the way its TF1 code computed it:
  * `BasicLSTMCell(n_hidden, forget_bias=1.0)` unrolled by `static_rnn` over the 28 rows, and
- * logits = last output x `weights['out']` + `biases['out']`.
+ * logits = last output x `weights['out']` + `biases['out']`; and the weight mapping that makes
+ * the tf.layers model compute exactly the same function.
  *
  * Divergence notes (vs `tf.layers.lstm`): BasicLSTMCell keeps one kernel for `[x, h]` concatenated,
  * packs its gates as i, j, f, o (j is the candidate), starts its bias at 0 and adds `forgetBias`
  * inside the forget sigmoid at every step. `tf.layers.lstm` keeps separate input and recurrent
- * kernels, packs gates i, f, c, o and has no forget_bias term; `layers-lstm.ts` maps one onto
- * the other.
+ * kernels, packs gates i, f, c, o and has no forget_bias term; `basicToLayersWeights` maps one
+ * onto the other.
  */
 import * as tf from '@tensorflow/tfjs';
+import { resolveModelSettings, type ModelSettings } from '../settings';
 import type { Classifier } from './classifier';
-
-/** The seed's sizes; names map `n_input`→inputSize, `n_steps`→timeSteps, `n_hidden`→units, `n_classes`→numClasses. */
-export interface SeedLstmOptions {
-  readonly inputSize: number;
-  readonly timeSteps: number;
-  readonly units: number;
-  readonly numClasses: number;
-  /** Added to the forget gate's pre-activation at every step (TF1's `forget_bias`). */
-  readonly forgetBias: number;
-  /** Seeds the initialisers so the same seed gives the same initial weights. */
-  readonly seed: number;
-}
-
-export const SEED_LSTM_DEFAULTS: SeedLstmOptions = {
-  inputSize: 28,
-  timeSteps: 28,
-  units: 128,
-  numClasses: 10,
-  forgetBias: 1.0,
-  seed: 0,
-};
 
 /** The LSTM state carried from one time step to the next: `c` and `h`, each `[batch, units]`. */
 export interface LstmState {
@@ -68,23 +49,25 @@ function glorotUniform(shape: [number, number], seed: number): tf.Tensor2D {
   return tf.randomUniform(shape, -limit, limit, 'float32', seed) as tf.Tensor2D;
 }
 
-/** The seed's model with TF1 semantics; implements `Classifier` so the seed's loop trains it. */
-export class SeedLstm implements Classifier {
-  readonly name = 'seed BasicLSTMCell';
-  readonly options: SeedLstmOptions;
+/** The tutorial's model with TF1 semantics; a `Classifier`, so the tutorial's loop trains it. */
+export class BasicLstmClassifier implements Classifier {
+  readonly name = 'TF1 BasicLSTMCell';
+  /** Its settings (kind `basic`: one LSTM layer, one direction). */
+  readonly settings: ModelSettings;
   /** `[inputSize + units, 4 * units]`, gates i, j, f, o. */
   readonly kernel: tf.Variable<tf.Rank.R2>;
   /** `[4 * units]`, starts at 0 like BasicLSTMCell's. */
   readonly bias: tf.Variable<tf.Rank.R1>;
-  /** The seed's `weights['out']`, `[units, numClasses]`, `random_normal` (stddev 1) like the seed. */
+  /** The tutorial's `weights['out']`, `[units, numClasses]`, `random_normal` (stddev 1) as in its code. */
   readonly weightsOut: tf.Variable<tf.Rank.R2>;
-  /** The seed's `biases['out']`, `[numClasses]`, `random_normal` like the seed. */
+  /** The tutorial's `biases['out']`, `[numClasses]`, `random_normal` as in its code. */
   readonly biasesOut: tf.Variable<tf.Rank.R1>;
 
-  constructor(options: Partial<SeedLstmOptions> = {}) {
-    const o = { ...SEED_LSTM_DEFAULTS, ...options };
-    this.options = o;
-    const { inputSize, units, numClasses, seed } = o;
+  /** Settings as `buildClassifier` takes them; `kind` is `basic` whatever is given. */
+  constructor(settings: Partial<ModelSettings> = {}) {
+    const s = resolveModelSettings({ ...settings, kind: 'basic' });
+    this.settings = s;
+    const { inputSize, units, numClasses, seed } = s;
     // tf.tidy frees the initial values once the variables hold them (variables are never tidied).
     this.kernel = tf.tidy(() => tf.variable(glorotUniform([inputSize + units, 4 * units], seed), true, undefined, 'float32'));
     this.bias = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([4 * units]), true));
@@ -100,7 +83,7 @@ export class SeedLstm implements Classifier {
   outputs(xs: tf.Tensor3D): tf.Tensor2D[] {
     return tf.tidy(() => {
       const [batch, timeSteps] = xs.shape;
-      const { units, forgetBias } = this.options;
+      const { units, forgetBias } = this.settings;
       // static_rnn takes a list of timeSteps tensors [batch, inputSize]: unstack along time.
       const rows = tf.unstack(xs, 1) as tf.Tensor2D[];
       let state: LstmState = { c: tf.zeros([batch, units]), h: tf.zeros([batch, units]) };
@@ -124,4 +107,34 @@ export class SeedLstm implements Classifier {
   dispose(): void {
     for (const v of this.variables) v.dispose();
   }
+}
+
+/** Reorders the last axis from BasicLSTMCell's gate order i, j, f, o to tf.layers' i, f, c(=j), o. */
+function ijfoToIfco<T extends tf.Tensor>(t: T, units: number): T {
+  return tf.tidy(() => {
+    const axis = t.rank - 1;
+    const [i, j, f, o] = tf.split(t, [units, units, units, units], axis);
+    return tf.concat([i as T, f as T, j as T, o as T], axis) as T;
+  });
+}
+
+/**
+ * The basic model's weights in the layout of the tf.layers model's weights (kinds `layers` and
+ * `fused`, one layer): `[lstm kernel [inputSize, 4u], lstm recurrentKernel [u, 4u], lstm bias [4u],
+ * dense kernel [u, classes], dense bias [classes]]`. The forget bias gains `forgetBias`, so
+ * sigmoid(f + b_f + forgetBias) is computed by both.
+ */
+export function basicToLayersWeights(basic: BasicLstmClassifier): tf.Tensor[] {
+  return tf.tidy(() => {
+    const { inputSize, units, forgetBias } = basic.settings;
+    const [inputKernel, recurrentKernel] = tf.split(basic.kernel, [inputSize, units], 0);
+    const forget = tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])]); // adds to f in i, j, f, o order
+    return [
+      ijfoToIfco(inputKernel as tf.Tensor2D, units),
+      ijfoToIfco(recurrentKernel as tf.Tensor2D, units),
+      ijfoToIfco(tf.add(basic.bias, forget) as tf.Tensor1D, units),
+      basic.weightsOut.clone(),
+      basic.biasesOut.clone(),
+    ];
+  });
 }

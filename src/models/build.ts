@@ -1,65 +1,121 @@
-/** One entry point for the models the tutorial can train, selectable by name from notebooks and the CLI. */
+/**
+ * The one model builder: every kind and cell from `ModelSettings` (src/settings.ts), with the
+ * tutorial's contract `[batch, timeSteps, inputSize]` → logits `[batch, numClasses]`.
+ *
+ * - kind `basic`: the tutorial's own BasicLSTMCell model (basic-lstm.ts).
+ * - kinds `fused` and `layers`: a tf.layers model: `layers` recurrent layers (LSTM, GRU or
+ *   SimpleRNN; an LSTM is the fused layer for `fused`, `tf.layers.lstm` for `layers`), each
+ *   wrapped in `tf.layers.bidirectional` when `bidirectional`, all but the last returning every
+ *   step, then one dense layer `logits`.
+ *
+ * Seeds: recurrent layer j (forward and backward counted apart, in order) draws its kernel
+ * (Glorot uniform) and recurrent kernel (orthogonal) with seed + 2j' and seed + 2j' + 1, where
+ * j' = 0 for j = 0 and j + 1 after; the dense layer takes seed + 2. So one seed gives one set of
+ * initial weights, the fused and stock LSTM start from the same ones, and a one-layer model has
+ * the seeds it always had.
+ *
+ * Divergence notes (vs Keras): GRU uses `resetAfter: false` (the only mode tfjs has; Keras 2
+ * defaults to true); every cell uses `recurrentActivation: 'sigmoid'` (tfjs defaults to
+ * 'hardSigmoid'; TF1's BasicLSTMCell and Keras use sigmoid); every LSTM starts its forget-gate
+ * bias at `forgetBias` (Keras' unit_forget_bias), set after building because tfjs-layers 4.22
+ * leaks 4 tensors per layer built with `unitForgetBias: true`. `tf.layers.bidirectional` copies
+ * its layer, seeds included, for the backward direction; its backward weights are then drawn with
+ * their own seeds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resolveModelSettings, type CellType, type ModelSettings } from '../settings';
+import { BasicLstmClassifier } from './basic-lstm';
 import type { Classifier } from './classifier';
-import { buildFamilyModel, CELL_TYPES, FAMILY_MODEL_DEFAULTS, familyName, isCellType, type CellType, type FamilyModelOptions } from './families';
-import { layersClassifier } from './layers-lstm';
-import { SeedLstm } from './seed-lstm';
+import { fusedLstm } from './fused-lstm';
+import { layersClassifier, withoutOrthogonalWarning } from './layers-classifier';
 
-/**
- * How an LSTM is implemented:
- * - `fused`: the TF.js model (LSTM + dense) with the fused LSTM layer, the fast path (the default for LSTMs).
- * - `layers`: the same model with the stock `tf.layers.lstm`, the reference; for GRU and
- *   SimpleRNN the only implementation (`tf.layers.gru`, `tf.layers.simpleRNN`).
- * - `seed`: the seed's own BasicLSTMCell + `weights.out`/`biases.out`, TF1 semantics; one layer, one direction.
- * `fused` and `layers` compute the same function and start from the same weights for a seed.
- */
-export type ModelKind = 'fused' | 'layers' | 'seed';
-/** Every model kind, in the order the help text lists them. */
-export const MODEL_KINDS: readonly ModelKind[] = ['fused', 'layers', 'seed'];
+/** Layer-name stem per cell: `lstm`, `gru`, `simple_rnn` (tfjs names are snake_case). */
+const STEM: Readonly<Record<CellType, string>> = { lstm: 'lstm', gru: 'gru', 'simple-rnn': 'simple_rnn' };
 
-/**
- * Options of `buildClassifier`: the family's cell, depth, direction and sizes (the seed's names in
- * `FamilyModelOptions`' comments) and the seed, plus which implementation builds an LSTM.
- */
-export interface ClassifierOptions extends Omit<FamilyModelOptions, 'fused'> {
-  /** Default: `fused` for `cell: 'lstm'`, `layers` for the other cells (see `defaultKind`). */
-  readonly kind: ModelKind;
+/** Seed of the kernel of recurrent layer j (forward and backward counted apart); its recurrent kernel takes the next. */
+function kernelSeed(seed: number, j: number): number {
+  return j === 0 ? seed : seed + 2 + 2 * j;
 }
 
-/** The seed's model: one fused LSTM layer of 128 units on 28 rows of 28 pixels, 10 classes, seed 0. */
-const { fused: _fused, ...FAMILY_DEFAULTS_WITHOUT_FUSED } = FAMILY_MODEL_DEFAULTS;
-export const CLASSIFIER_DEFAULTS: ClassifierOptions = { ...FAMILY_DEFAULTS_WITHOUT_FUSED, kind: 'fused' };
+/** One recurrent layer of the settings' cell, seeded as recurrent layer j. */
+function recurrentLayer(s: ModelSettings, j: number, name: string, returnSequences: boolean): tf.layers.Layer {
+  const args = {
+    units: s.units,
+    returnSequences,
+    recurrentActivation: 'sigmoid' as const,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: kernelSeed(s.seed, j) }),
+    recurrentInitializer: tf.initializers.orthogonal({ seed: kernelSeed(s.seed, j) + 1 }),
+    name,
+  };
+  if (s.cell === 'gru') return tf.layers.gru(args);
+  if (s.cell === 'simple-rnn') {
+    const { recurrentActivation: _unused, ...simple } = args; // SimpleRNN has no gates
+    return tf.layers.simpleRNN(simple);
+  }
+  return s.kind === 'fused' ? fusedLstm(args) : tf.layers.lstm(args);
+}
 
-/** The implementation used when none is asked for: the fused LSTM for `lstm`, tf.layers for the rest. */
-export function defaultKind(cell: CellType): ModelKind {
-  return cell === 'lstm' ? 'fused' : 'layers';
+/** Draws layer `cell`'s weights with recurrent layer j's seeds, and starts an LSTM's forget gate at `forgetBias`. */
+function initialise(cell: tf.layers.Layer, s: ModelSettings, j: number): void {
+  const [kernel, recurrent, bias] = cell.getWeights();
+  if (kernel === undefined || recurrent === undefined || bias === undefined) throw new Error(`layer ${cell.name}: expected kernel, recurrent kernel and bias`);
+  const values = tf.tidy(() => {
+    const k = tf.initializers.glorotUniform({ seed: kernelSeed(s.seed, j) }).apply(kernel.shape);
+    const r = tf.initializers.orthogonal({ seed: kernelSeed(s.seed, j) + 1 }).apply(recurrent.shape);
+    // LSTM bias [4u], gates i, f, c, o: the f quarter starts at forgetBias.
+    const u = s.units;
+    const b = s.cell === 'lstm' ? tf.concat([tf.zeros([u]), tf.fill([u], s.forgetBias), tf.zeros([2 * u])]) : tf.zeros(bias.shape);
+    return [k, r, b];
+  });
+  cell.setWeights(values);
+  tf.dispose(values);
 }
 
 /**
- * Fills in defaults and checks that the combination exists; throws an Error naming the option.
- * `fused` and `seed` are LSTM implementations; `seed` is also one layer, one direction.
+ * The tf.layers model of kinds `fused` and `layers`: `[batch, timeSteps, inputSize]` → logits
+ * `[batch, numClasses]`, freshly and reproducibly initialised from `settings.seed`.
  */
-export function resolveClassifierOptions(options: Partial<ClassifierOptions> = {}): ClassifierOptions {
-  const cell = options.cell ?? CLASSIFIER_DEFAULTS.cell;
-  if (!isCellType(cell)) throw new Error(`unknown cell "${String(cell)}"; expected one of ${CELL_TYPES.join(', ')}`);
-  const o: ClassifierOptions = { ...CLASSIFIER_DEFAULTS, ...options, kind: options.kind ?? defaultKind(cell) };
-  if (!(MODEL_KINDS as readonly string[]).includes(o.kind)) {
-    throw new Error(`unknown model kind "${String(o.kind)}"; expected one of ${MODEL_KINDS.join(', ')}`);
-  }
-  if (o.kind !== 'layers' && cell !== 'lstm') {
-    throw new Error(`model kind "${o.kind}" is an LSTM implementation; cell "${cell}" is built with tf.layers (kind "layers")`);
-  }
-  if (o.kind === 'seed' && (o.layers !== 1 || o.bidirectional)) {
-    throw new Error('model kind "seed" (the seed\'s BasicLSTMCell) is one layer in one direction; use kind "fused" or "layers" for stacked or bidirectional LSTMs');
-  }
-  if (!Number.isSafeInteger(o.layers) || o.layers < 1) throw new Error(`layers must be a whole number >= 1, got ${String(o.layers)}`);
-  if (!Number.isSafeInteger(o.units) || o.units < 1) throw new Error(`units must be a whole number >= 1, got ${String(o.units)}`);
-  return o;
+export function buildLayersModel(settings: Partial<ModelSettings> = {}): tf.LayersModel {
+  const s = resolveModelSettings(settings);
+  if (s.kind === 'basic') throw new Error('buildLayersModel: kind "basic" is not a tf.layers model; use buildClassifier');
+  return withoutOrthogonalWarning(() => {
+    const input = tf.input({ shape: [s.timeSteps, s.inputSize], name: 'rows' }); // [batch, 28, 28]
+    const cells: tf.layers.Layer[] = []; // every recurrent layer in seed order: forward, backward, next forward, ...
+    let x = input;
+    for (let l = 1; l <= s.layers; l++) {
+      const name = l === 1 ? STEM[s.cell] : `${STEM[s.cell]}_${l}`;
+      const returnSequences = l < s.layers;
+      const layer = recurrentLayer(s, cells.length, name, returnSequences);
+      if (s.bidirectional) {
+        const both = tf.layers.bidirectional({ layer: layer as tf.RNN, mergeMode: 'concat', name });
+        x = both.apply(x) as tf.SymbolicTensor; // [..., 2 * units]
+        const wrapper = both as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
+        cells.push(wrapper.forwardLayer, wrapper.backwardLayer);
+      } else {
+        x = layer.apply(x) as tf.SymbolicTensor; // [batch, units] or [batch, steps, units]
+        cells.push(layer);
+      }
+    }
+    const logits = tf.layers
+      .dense({ units: s.numClasses, kernelInitializer: tf.initializers.glorotUniform({ seed: s.seed + 2 }), name: 'logits' })
+      .apply(x) as tf.SymbolicTensor; // [batch, numClasses]
+    const model = tf.model({ inputs: input, outputs: logits, name: `${STEM[s.cell]}_classifier` });
+    cells.forEach((cell, j) => initialise(cell, s, j));
+    return model;
+  });
 }
 
-/** Builds a fresh, randomly initialised (seeded) classifier: `[batch, 28, 28]` → logits `[batch, 10]`. */
-export function buildClassifier(options: Partial<ClassifierOptions> = {}): Classifier {
-  const { kind, cell, layers, bidirectional, ...sizes } = resolveClassifierOptions(options);
-  if (kind === 'seed') return new SeedLstm(sizes);
-  const family = { cell, layers, bidirectional, fused: kind === 'fused' };
-  return layersClassifier(buildFamilyModel({ ...family, ...sizes }), familyName(family));
+/** A short name for logs and records: `fused LSTM`, `tf.layers.gru`, `2 x tf.layers.simpleRNN, bidirectional`, `TF1 BasicLSTMCell`. */
+export function modelName(settings: Partial<ModelSettings> = {}): string {
+  const s = resolveModelSettings(settings);
+  if (s.kind === 'basic') return 'TF1 BasicLSTMCell';
+  const layer = s.cell === 'lstm' ? (s.kind === 'fused' ? 'fused LSTM' : 'tf.layers.lstm') : s.cell === 'gru' ? 'tf.layers.gru' : 'tf.layers.simpleRNN';
+  return `${s.layers > 1 ? `${s.layers} x ` : ''}${layer}${s.bidirectional ? ', bidirectional' : ''}`;
+}
+
+/** A fresh, seeded classifier of any kind and cell: `[batch, timeSteps, inputSize]` → logits `[batch, numClasses]`. */
+export function buildClassifier(settings: Partial<ModelSettings> = {}): Classifier {
+  const s = resolveModelSettings(settings);
+  if (s.kind === 'basic') return new BasicLstmClassifier(s);
+  return layersClassifier(buildLayersModel(s), modelName(s));
 }

@@ -13,8 +13,8 @@
  *  - only `activation: 'tanh'` and `recurrentActivation: 'sigmoid'`; tfjs defaults the latter to
  *    'hardSigmoid' (Keras: 'sigmoid'), so compare against `tf.layers.lstm({recurrentActivation:
  *    'sigmoid'})`;
- *  - no dropout, recurrentDropout, masking, initial state, returnState, goBackwards, stateful,
- *    regularizers or constraints; `useBias` is always true;
+ *  - no dropout, recurrentDropout, masking, initial state, returnState, stateful, regularizers
+ *    or constraints; `useBias` is always true;
  *  - initializer defaults follow tfjs (kernel 'glorotNormal', recurrent 'orthogonal', bias
  *    'zeros', `unitForgetBias` false); Keras uses 'glorot_uniform' and unit_forget_bias=True.
  */
@@ -22,8 +22,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { LSTMLayerArgs } from '@tensorflow/tfjs';
 import { fusedLstmSequence } from './fused-lstm-sequence';
 import { nativeLstmAvailable, nativeLstmSequence } from './native-lstm-sequence';
-
-export { fusedLstmSequence } from './fused-lstm-sequence';
 
 /** A tfjs initializer object (what `tf.initializers.*()` return). */
 type Initializer = ReturnType<typeof tf.initializers.ones>;
@@ -33,10 +31,16 @@ export type InitializerArg = NonNullable<LSTMLayerArgs['kernelInitializer']> | t
 
 /** Options of `fusedLstm`; the names and meanings are `tf.layers.lstm`'s. */
 export interface FusedLstmArgs {
-  /** Size of the hidden state h and cell state c (the seed's `n_hidden`). */
+  /** Size of the hidden state h and cell state c (the tutorial's `n_hidden`). */
   readonly units: number;
   /** Output every step's h, [batch, steps, units], instead of the last, [batch, units]. Default false. */
   readonly returnSequences?: boolean;
+  /**
+   * Read the steps last to first (what `tf.layers.bidirectional` sets for its backward copy).
+   * As in Keras, the returned sequence is in reading order: step t holds the state after
+   * reading steps T-1 down to T-1-t. Default false.
+   */
+  readonly goBackwards?: boolean;
   /** Only 'tanh' (the default) is implemented. */
   readonly activation?: 'tanh';
   /** Only 'sigmoid' (the default here) is implemented. */
@@ -58,13 +62,14 @@ export interface FusedLstmArgs {
 
 /** tf.layers.lstm options this layer does not implement; passing one (from JS or a config) throws. */
 const UNSUPPORTED = [
-  'dropout', 'recurrentDropout', 'goBackwards', 'stateful', 'returnState', 'unroll',
+  'dropout', 'recurrentDropout', 'stateful', 'returnState', 'unroll',
   'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'activityRegularizer',
   'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
 ] as const;
 
 const DEFAULTS = {
   returnSequences: false,
+  goBackwards: false,
   unitForgetBias: false,
   kernelInitializer: 'glorotNormal',
   recurrentInitializer: 'orthogonal',
@@ -129,6 +134,7 @@ export class FusedLstm extends tf.layers.Layer {
 
   readonly units: number;
   readonly returnSequences: boolean;
+  readonly goBackwards: boolean;
   readonly unitForgetBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly recurrentInitializer: Initializer;
@@ -157,6 +163,7 @@ export class FusedLstm extends tf.layers.Layer {
     }
     this.units = args.units;
     this.returnSequences = args.returnSequences ?? DEFAULTS.returnSequences;
+    this.goBackwards = args.goBackwards ?? DEFAULTS.goBackwards;
     this.unitForgetBias = args.unitForgetBias ?? DEFAULTS.unitForgetBias;
     this.kernelInitializer = resolveInitializer(args.kernelInitializer, DEFAULTS.kernelInitializer, 'kernelInitializer');
     this.recurrentInitializer = resolveInitializer(args.recurrentInitializer, DEFAULTS.recurrentInitializer, 'recurrentInitializer');
@@ -202,7 +209,7 @@ export class FusedLstm extends tf.layers.Layer {
       // On tfjs-node, libtensorflow's fused LSTM kernels compute the same function faster.
       const sequence = nativeLstmAvailable() ? nativeLstmSequence : fusedLstmSequence;
       return sequence(
-        x as tf.Tensor3D,
+        (this.goBackwards ? tf.reverse(x, 1) : x) as tf.Tensor3D,
         this.kernel.read() as tf.Tensor2D,
         this.recurrentKernel.read() as tf.Tensor2D,
         this.bias.read() as tf.Tensor1D,
@@ -216,6 +223,7 @@ export class FusedLstm extends tf.layers.Layer {
       ...super.getConfig(),
       units: this.units,
       returnSequences: this.returnSequences,
+      goBackwards: this.goBackwards,
       activation: 'tanh',
       recurrentActivation: 'sigmoid',
       unitForgetBias: this.unitForgetBias,

@@ -9,19 +9,23 @@
  * wasm, tensorflow) so that saves are atomic everywhere: files go to a temporary folder next to
  * the target, which is renamed into place; a failed save leaves nothing behind.
  *
- * The seed kind (`SeedLstm`, not a tf.layers model) is saved as the equivalent `tf.layers.lstm`
- * + dense model (`seedToLayersWeights`: gate order mapped, `forget_bias` folded into the bias),
- * which computes the same logits; it loads back as that layers model. Models holding the fused
- * LSTM or `ReverseTime` save those class names, registered with tf.serialization on import.
+ * The `basic` kind (`BasicLstmClassifier`, not a tf.layers model) is saved as the equivalent
+ * `tf.layers.lstm` + dense model (`basicToLayersWeights`: gate order mapped, `forget_bias` folded
+ * into the bias), which computes the same logits; it loads back as that layers model. Models
+ * holding the fused LSTM save its class name, registered with tf.serialization when this package
+ * is imported (as is 0.1's `ReverseTime`, models/legacy.ts, so that older folders load).
+ *
+ * A folder that cannot be used or read is the user's to fix: those errors are UsageErrors.
  */
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors';
+import { BasicLstmClassifier, basicToLayersWeights } from './basic-lstm';
+import { buildLayersModel } from './build';
 import type { Classifier } from './classifier';
-import { isLayersClassifier } from './families';
-import { layersClassifier, withoutOrthogonalWarning, type LayersClassifier } from './layers-lstm';
-import { buildLayersModel, seedToLayersWeights } from './layers-lstm';
-import { SeedLstm } from './seed-lstm';
+import { isLayersClassifier, layersClassifier, withoutOrthogonalWarning, type LayersClassifier } from './layers-classifier';
+import './legacy';
 
 /** The topology and weights manifest file of a model folder. */
 export const MODEL_JSON = 'model.json';
@@ -59,10 +63,10 @@ async function statOrUndefined(p: string): Promise<import('node:fs').Stats | und
 export async function checkSaveTarget(dir: string): Promise<void> {
   const info = await statOrUndefined(dir);
   if (info === undefined) return;
-  if (!info.isDirectory()) throw new Error(`${dir} exists and is not a folder; cannot save a model there`);
+  if (!info.isDirectory()) throw new UsageError(`${dir} exists and is not a folder; cannot save a model there`);
   const entries = await readdir(dir);
   if (entries.length > 0 && !entries.includes(MODEL_JSON)) {
-    throw new Error(`${dir} is a folder without ${MODEL_JSON}; refusing to replace it with a model (choose a new folder)`);
+    throw new UsageError(`${dir} is a folder without ${MODEL_JSON}; refusing to replace it with a model (choose a new folder)`);
   }
 }
 
@@ -139,11 +143,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** One manifest entry, checked: a name, whole-number dims, a dtype we can size. */
 function checkSpec(spec: unknown, where: string): tf.io.WeightsManifestEntry {
   if (!isRecord(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || typeof spec.dtype !== 'string') {
-    throw new Error(`${where}: expected {name, shape, dtype}, got ${JSON.stringify(spec)?.slice(0, 80)}`);
+    throw new UsageError(`${where}: expected {name, shape, dtype}, got ${JSON.stringify(spec)?.slice(0, 80)}`);
   }
-  if (!spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new Error(`${where} (${spec.name}): shape [${spec.shape.join(', ')}] is not whole numbers`);
+  if (!spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new UsageError(`${where} (${spec.name}): shape [${spec.shape.join(', ')}] is not whole numbers`);
   if (DTYPE_BYTES[spec.dtype] === undefined || spec.quantization !== undefined) {
-    throw new Error(`${where} (${spec.name}): dtype ${spec.dtype}${spec.quantization !== undefined ? ' (quantized)' : ''} is not supported; expected float32, int32 or bool`);
+    throw new UsageError(`${where} (${spec.name}): dtype ${spec.dtype}${spec.quantization !== undefined ? ' (quantized)' : ''} is not supported; expected float32, int32 or bool`);
   }
   return { name: spec.name, shape: spec.shape as number[], dtype: spec.dtype as 'float32' | 'int32' | 'bool' };
 }
@@ -155,32 +159,32 @@ function specBytes(spec: tf.io.WeightsManifestEntry): number {
 /** Reads and checks a model folder's files into ModelArtifacts; every error names the file. */
 async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   const info = await statOrUndefined(dir);
-  if (info === undefined) throw new Error(`${dir}: no such model folder`);
-  if (!info.isDirectory()) throw new Error(`${dir}: not a folder (expected a folder with ${MODEL_JSON} and ${WEIGHTS_BIN})`);
+  if (info === undefined) throw new UsageError(`${dir}: no such model folder`);
+  if (!info.isDirectory()) throw new UsageError(`${dir}: not a folder (expected a folder with ${MODEL_JSON} and ${WEIGHTS_BIN})`);
   const jsonPath = path.join(dir, MODEL_JSON);
   const text = await readFile(jsonPath, 'utf8').catch(() => undefined);
-  if (text === undefined) throw new Error(`${jsonPath}: missing (not a saved model folder)`);
+  if (text === undefined) throw new UsageError(`${jsonPath}: missing (not a saved model folder)`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${jsonPath}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new UsageError(`${jsonPath}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (!isRecord(parsed) || !isRecord(parsed.modelTopology)) throw new Error(`${jsonPath}: no modelTopology object (not a tfjs layers model)`);
+  if (!isRecord(parsed) || !isRecord(parsed.modelTopology)) throw new UsageError(`${jsonPath}: no modelTopology object (not a tfjs layers model)`);
   const manifest = parsed.weightsManifest;
-  if (!Array.isArray(manifest)) throw new Error(`${jsonPath}: no weightsManifest array`);
+  if (!Array.isArray(manifest)) throw new UsageError(`${jsonPath}: no weightsManifest array`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const [g, group] of manifest.entries()) {
     const where = `${jsonPath}: weightsManifest[${g}]`;
-    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${where}: expected {paths, weights}`);
+    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new UsageError(`${where}: expected {paths, weights}`);
     group.weights.forEach((w, k) => specs.push(checkSpec(w, `${where}.weights[${k}]`)));
     for (const p of group.paths) {
-      if (typeof p !== 'string') throw new Error(`${where}: paths must be strings`);
+      if (typeof p !== 'string') throw new UsageError(`${where}: paths must be strings`);
       const file = path.resolve(dir, p);
-      if (path.relative(path.resolve(dir), file).startsWith('..')) throw new Error(`${where}: weights path ${p} points outside the folder`);
+      if (path.relative(path.resolve(dir), file).startsWith('..')) throw new UsageError(`${where}: weights path ${p} points outside the folder`);
       const bytes = await readFile(file).catch(() => undefined);
-      if (bytes === undefined) throw new Error(`${file}: missing (listed in ${MODEL_JSON})`);
+      if (bytes === undefined) throw new UsageError(`${file}: missing (listed in ${MODEL_JSON})`);
       buffers.push(bytes);
     }
   }
@@ -188,7 +192,7 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   const actual = buffers.reduce((n, b) => n + b.byteLength, 0);
   if (actual !== expected) {
     const files = manifest.flatMap((group) => (isRecord(group) && Array.isArray(group.paths) ? group.paths.map((p) => path.join(dir, String(p))) : []));
-    throw new Error(`${files.join(', ') || jsonPath}: ${actual} bytes, but ${MODEL_JSON} lists weights of ${expected} bytes (${actual < expected ? 'too short' : 'too long'})`);
+    throw new UsageError(`${files.join(', ') || jsonPath}: ${actual} bytes, but ${MODEL_JSON} lists weights of ${expected} bytes (${actual < expected ? 'too short' : 'too long'})`);
   }
   const weightData = new Uint8Array(actual);
   let offset = 0;
@@ -206,11 +210,10 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   };
 }
 
-/** The seed model as the equivalent `tf.layers.lstm` + dense model (same logits), for saving. */
-function seedAsLayersModel(seed: SeedLstm): tf.LayersModel {
-  const { inputSize, timeSteps, units, numClasses } = seed.options;
-  const model = buildLayersModel({ inputSize, timeSteps, units, numClasses, fused: false });
-  const weights = seedToLayersWeights(seed);
+/** The basic model as the equivalent `tf.layers.lstm` + dense model (same logits), for saving. */
+function basicAsLayersModel(basic: BasicLstmClassifier): tf.LayersModel {
+  const model = buildLayersModel({ ...basic.settings, kind: 'layers' });
+  const weights = basicToLayersWeights(basic);
   model.setWeights(weights);
   tf.dispose(weights);
   return model;
@@ -222,19 +225,19 @@ function seedAsLayersModel(seed: SeedLstm): tf.LayersModel {
  */
 export async function saveModel(classifier: Classifier, dir: string, options: SaveModelOptions = {}): Promise<SavedModelInfo> {
   await checkSaveTarget(dir); // fail before serialising anything
-  const seed = classifier instanceof SeedLstm ? classifier : undefined;
-  if (seed === undefined && !isLayersClassifier(classifier)) {
-    throw new Error(`saveModel: "${classifier.name}" is neither a tf.layers model nor the seed LSTM; cannot save it`);
+  const basic = classifier instanceof BasicLstmClassifier ? classifier : undefined;
+  if (basic === undefined && !isLayersClassifier(classifier)) {
+    throw new Error(`saveModel: "${classifier.name}" is neither a tf.layers model nor the basic LSTM; cannot save it`);
   }
-  const model = seed !== undefined ? seedAsLayersModel(seed) : (classifier as LayersClassifier).model;
+  const model = basic !== undefined ? basicAsLayersModel(basic) : (classifier as LayersClassifier).model;
   try {
-    // The name a loaded model reports: a converted seed model is a tf.layers.lstm model from then on.
-    const name = seed !== undefined ? `tf.layers.lstm (from the ${classifier.name})` : classifier.name;
+    // The name a loaded model reports: a converted basic model is a tf.layers.lstm model from then on.
+    const name = basic !== undefined ? `tf.layers.lstm (from the ${classifier.name})` : classifier.name;
     const metadata = { ...options.metadata, name };
     const result = await model.save(modelFolderHandler(dir, { metadata }));
     return { dir, name, weightBytes: result.modelArtifactsInfo.weightDataBytes ?? 0 };
   } finally {
-    if (seed !== undefined) model.dispose();
+    if (basic !== undefined) model.dispose();
   }
 }
 
@@ -252,21 +255,21 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
   try {
     model = await withoutOrthogonalWarning(() => tf.loadLayersModel(tf.io.fromMemory(topologyOnly)));
   } catch (err) {
-    throw new Error(`${jsonPath}: cannot build the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new UsageError(`${jsonPath}: cannot build the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   }
   try {
     const expected = new Map(model.weights.map((w) => [w.originalName, w.shape]));
     const specs = weightSpecs ?? [];
     for (const spec of specs) {
       const shape = expected.get(spec.name);
-      if (shape === undefined) throw new Error(`${jsonPath}: weight ${spec.name} is not in the model's topology`);
+      if (shape === undefined) throw new UsageError(`${jsonPath}: weight ${spec.name} is not in the model's topology`);
       if (shape.length !== spec.shape.length || shape.some((d, k) => d !== spec.shape[k])) {
-        throw new Error(`${jsonPath}: weight ${spec.name} has shape [${spec.shape.join(', ')}] but the topology needs [${shape.join(', ')}]`);
+        throw new UsageError(`${jsonPath}: weight ${spec.name} has shape [${spec.shape.join(', ')}] but the topology needs [${shape.join(', ')}]`);
       }
     }
     const given = new Set(specs.map((s) => s.name));
     const missing = [...expected.keys()].filter((name) => !given.has(name));
-    if (missing.length > 0) throw new Error(`${jsonPath}: no weights for ${missing.join(', ')}`);
+    if (missing.length > 0) throw new UsageError(`${jsonPath}: no weights for ${missing.join(', ')}`);
     const tensors = tf.io.decodeWeights(weightData ?? new ArrayBuffer(0), specs);
     try {
       model.loadWeights(tensors, true);

@@ -5,7 +5,7 @@
 import type { Data } from 'plotly.js';
 import { check, type Figure } from './style';
 
-/** One point of the training curve: the seed's display line (`Iter`, `Minibatch Loss`, `Training Accuracy`). */
+/** One point of the training curve: the tutorial's display line (`Iter`, `Minibatch Loss`, `Training Accuracy`). */
 export interface TrainCurvePoint {
   readonly examplesSeen: number;
   readonly loss: number;
@@ -48,7 +48,7 @@ export interface TrainingCurvesOptions {
 export const TRAINING_CURVES_DEFAULTS = { title: 'Loss and accuracy while training', maxPoints: 500, height: 520 } as const;
 
 /**
- * Loss (top) and accuracy (bottom) against examples seen, for the training batches (the seed's
+ * Loss (top) and accuracy (bottom) against examples seen, for the training batches (the tutorial's
  * `Minibatch Loss` / `Training Accuracy`) and, when given, the validation evaluations.
  */
 export function trainingCurvesFigure(

@@ -12,7 +12,7 @@ export interface Figure {
   layout: Partial<Layout>;
 }
 
-/** MNIST geometry: the seed's n_steps = n_input = 28. */
+/** MNIST geometry: the tutorial's n_steps = n_input = 28. */
 export const SIZE = 28;
 /** Pixels in one digit. */
 export const PIXELS = SIZE * SIZE;

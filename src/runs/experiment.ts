@@ -1,6 +1,6 @@
 /**
- * One experiment: build the classifier a config describes, train it with the seed's loop
- * (`trainSeed`), and return the model with the run's record (not yet written). The CLI and the
+ * One experiment: build the classifier a config describes, train it with the tutorial's loop
+ * (`trainTutorial`), and return the model with the run's record (not yet written). The CLI and the
  * experiments notebook both use it, so a run from either is recorded the same way.
  *
  * Reproducibility: the config's seed fixes the initial weights; the data's seed (the `seed`
@@ -9,11 +9,12 @@
  */
 import type { Datasets } from '../data';
 import { buildClassifier, type Classifier } from '../models';
-import { trainSeed, type TrainOptions, type TrainResult } from '../train';
-import { createRunRecord, resolveRunConfig, type RunConfig, type RunRecord, type TimedRecord } from './record';
+import { resolveRunSettings, type RunSettings } from '../settings';
+import { trainTutorial, type TrainHooks, type TrainResult } from '../train';
+import { createRunRecord, type RunRecord, type TimedRecord } from './record';
 
-/** Callbacks passed on to `trainSeed`, and the record's label. */
-export type ExperimentHooks = Pick<TrainOptions, 'onLog' | 'onDisplay' | 'onValidation' | 'onProgress'> & { readonly label?: string };
+/** Callbacks passed on to `trainTutorial`, and the record's label. */
+export type ExperimentHooks = TrainHooks & { readonly label?: string };
 
 /** A trained classifier (the caller disposes it), the loop's result and the run's record. */
 export interface Experiment {
@@ -26,8 +27,8 @@ export interface Experiment {
  * Builds, trains and tests the model `config` describes on `data`: xs `[batch, 28, 28]`, logits
  * `[batch, 10]`. Display and validation points carry the wall time they were reached.
  */
-export async function runExperiment(config: Partial<RunConfig>, data: Datasets, hooks: ExperimentHooks = {}): Promise<Experiment> {
-  const full = resolveRunConfig(config);
+export async function runExperiment(config: Partial<RunSettings> | object, data: Datasets, hooks: ExperimentHooks = {}): Promise<Experiment> {
+  const full = resolveRunSettings(config);
   const classifier = buildClassifier(full);
   const history: TimedRecord[] = [];
   const validation: TimedRecord[] = [];
@@ -35,7 +36,7 @@ export async function runExperiment(config: Partial<RunConfig>, data: Datasets, 
   const elapsed = (): number => (performance.now() - started) / 1000;
   try {
     const { label, ...callbacks } = hooks;
-    const result = await trainSeed(classifier, data, {
+    const result = await trainTutorial(classifier, data, {
       ...full,
       ...callbacks,
       onDisplay: (r) => {

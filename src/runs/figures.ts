@@ -11,7 +11,7 @@ import { cellLabel } from './table';
 export interface RunsComparisonOptions {
   /** Horizontal axis: examples seen (the same budget lines up) or seconds since training started (what it cost). */
   readonly x?: 'examples' | 'seconds';
-  /** Which accuracy: validation evaluations, or the seed's minibatch accuracy after each display step. */
+  /** Which accuracy: validation evaluations, or the tutorial's minibatch accuracy after each display step. */
   readonly curve?: 'validation' | 'train';
   readonly title?: string;
   readonly height?: number;

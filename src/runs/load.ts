@@ -5,8 +5,12 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CELL_TYPES, MODEL_KINDS } from '../models';
-import { isRecordFileName, RUN_RECORD_FORMAT, type RunConfig, type RunRecord, type TimedRecord } from './record';
+import { UsageError } from '../errors';
+import { resolveRunSettings, type RunSettings } from '../settings';
+import { isRecordFileName, RUN_RECORD_FORMAT, type RunRecord, type TimedRecord } from './record';
+
+/** Records of this package 0.1: model kind `seed` (now `basic`), `result.testAccuracy128`, no forgetBias or clipNorm. */
+const FORMAT_0_1 = 'rnn-notebooks/run@1';
 
 /** A record and the file it was read from. */
 export interface StoredRunRecord {
@@ -58,12 +62,6 @@ function number(obj: Json, key: string, where: string): number {
   return v;
 }
 
-function boolean(obj: Json, key: string, where: string): boolean {
-  const v = field(obj, key, where);
-  if (typeof v !== 'boolean') throw new Error(`${where}.${key} must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 function oneOf<T extends string>(obj: Json, key: string, where: string, allowed: readonly T[]): T {
   const v = string(obj, key, where);
   if (!(allowed as readonly string[]).includes(v)) throw new Error(`${where}.${key} must be one of ${allowed.join(', ')}, got "${v}"`);
@@ -81,28 +79,15 @@ function timedRecords(obj: Json, key: string, where: string): TimedRecord[] {
   });
 }
 
-function runConfig(obj: Json, where: string): RunConfig {
-  const n = (key: string): number => number(obj, key, where);
-  return {
-    kind: oneOf(obj, 'kind', where, MODEL_KINDS),
-    cell: oneOf(obj, 'cell', where, CELL_TYPES),
-    layers: n('layers'),
-    bidirectional: boolean(obj, 'bidirectional', where),
-    timeSteps: n('timeSteps'),
-    inputSize: n('inputSize'),
-    units: n('units'),
-    numClasses: n('numClasses'),
-    seed: n('seed'),
-    trainingIters: n('trainingIters'),
-    batchSize: n('batchSize'),
-    displayStep: n('displayStep'),
-    learningRate: n('learningRate'),
-    // Records written before gradient clipping existed have no clipNorm: they trained without it.
-    clipNorm: obj.clipNorm === undefined ? 0 : n('clipNorm'),
-    testExamples: n('testExamples'),
-    validateEvery: n('validateEvery'),
-    evalBatchSize: n('evalBatchSize'),
-  };
+/**
+ * The stored settings, checked by the one validator (src/settings.ts) with every field required;
+ * a 0.1 record's are read as what they meant then (kind `seed` is `basic`; it had no gradient
+ * clipping, and BasicLSTMCell's forget bias and the tf.layers LSTMs' first forget bias were 1).
+ */
+function runSettings(obj: Json, where: string, format: string): RunSettings {
+  const old = format === FORMAT_0_1;
+  const upgraded = old && obj.kind === 'seed' ? { ...obj, kind: 'basic' } : obj;
+  return resolveRunSettings(upgraded, { nameOf: (key) => `${where}.${key}`, complete: { except: old ? ['forgetBias', 'clipNorm'] : [] } });
 }
 
 /** Checks a parsed JSON value field by field and returns it as a RunRecord; the error names the first bad field. */
@@ -110,7 +95,7 @@ export function parseRunRecord(value: unknown): RunRecord {
   const where = 'record';
   if (!isObject(value)) throw new Error('not a JSON object');
   const format = string(value, 'format', where);
-  if (format !== RUN_RECORD_FORMAT) throw new Error(`format "${format}" is not ${RUN_RECORD_FORMAT}`);
+  if (format !== RUN_RECORD_FORMAT && format !== FORMAT_0_1) throw new Error(`format "${format}" is not ${RUN_RECORD_FORMAT} (or ${FORMAT_0_1})`);
   const data = object(value, 'data', where);
   const result = object(value, 'result', where);
   const versions = object(value, 'versions', where);
@@ -121,7 +106,7 @@ export function parseRunRecord(value: unknown): RunRecord {
     id: string(value, 'id', where),
     createdAt,
     label: string(value, 'label', where),
-    config: runConfig(object(value, 'config', where), `${where}.config`),
+    config: runSettings(object(value, 'config', where), `${where}.config`, format),
     model: string(value, 'model', where),
     backend: string(value, 'backend', where),
     data: {
@@ -136,7 +121,7 @@ export function parseRunRecord(value: unknown): RunRecord {
     result: {
       steps: number(result, 'steps', `${where}.result`),
       examplesSeen: number(result, 'examplesSeen', `${where}.result`),
-      testAccuracy128: number(result, 'testAccuracy128', `${where}.result`),
+      testingAccuracy: number(result, format === FORMAT_0_1 ? 'testAccuracy128' : 'testingAccuracy', `${where}.result`),
       testAccuracy: number(result, 'testAccuracy', `${where}.result`),
       seconds: number(result, 'seconds', `${where}.result`),
     },
@@ -156,7 +141,7 @@ export function parseRunRecord(value: unknown): RunRecord {
 export async function loadRunRecords(runsDir: string, options: LoadRunsOptions = {}): Promise<LoadedRuns> {
   const info = await stat(runsDir).catch(() => undefined);
   if (info === undefined) return { runs: [], warnings: [] };
-  if (!info.isDirectory()) throw new Error(`${runsDir} is not a folder of run records`);
+  if (!info.isDirectory()) throw new UsageError(`${runsDir} is not a folder of run records`);
   const names = (await readdir(runsDir)).filter(isRecordFileName).sort();
   const runs: StoredRunRecord[] = [];
   const warnings: string[] = [];

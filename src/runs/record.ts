@@ -1,7 +1,7 @@
 /**
  * Run records: one JSON file per training run, so that results outlive the kernel or the process
  * and runs can be compared later (`loadRunRecords`, `npm run runs`). A record holds what is needed
- * to read and repeat the run: the full config (model and training, with the seed), backend, data
+ * to read and repeat the run: the full settings (model and training, with the random seed), backend, data
  * source and split sizes, the per-display-step history and validation history (each point with
  * the wall time it was reached), final accuracies, wall time, package versions, a timestamp and
  * an id. Files are written atomically: a temporary file in the same folder, renamed into place.
@@ -14,17 +14,15 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Datasets } from '../data';
-import { resolveClassifierOptions, type ClassifierOptions } from '../models';
-import { TRAIN_DEFAULTS, type TrainOptions, type TrainResult } from '../train';
+import { resolveRunSettings, type RunSettings } from '../settings';
+import type { TrainResult } from '../train';
 
-/** The `format` every record carries; bumped when the layout changes. */
-export const RUN_RECORD_FORMAT = 'rnn-notebooks/run@1';
-
-/** The training options that change results (TrainOptions without its callbacks). */
-export type TrainSettings = Omit<TrainOptions, 'onLog' | 'onDisplay' | 'onValidation' | 'onProgress'>;
-
-/** Everything that defines a run: the model (with the seed) and the training settings. */
-export type RunConfig = ClassifierOptions & TrainSettings;
+/**
+ * The `format` every record carries; bumped when the layout changes. @2 (this package 0.2): the
+ * model kind `seed` became `basic`, `result.testAccuracy128` became `result.testingAccuracy`,
+ * `config` gained `forgetBias` and `clipNorm`. The loader reads @1 records too.
+ */
+export const RUN_RECORD_FORMAT = 'rnn-notebooks/run@2';
 
 /** A display-step or validation point, with the seconds since training started when it was measured. */
 export interface TimedRecord {
@@ -57,7 +55,8 @@ export interface RunVersions {
 export interface RunResult {
   readonly steps: number;
   readonly examplesSeen: number;
-  readonly testAccuracy128: number;
+  /** Accuracy on the first `config.testExamples` test images (the tutorial's "Testing Accuracy"). */
+  readonly testingAccuracy: number;
   readonly testAccuracy: number;
   /** Wall time of training plus testing. */
   readonly seconds: number;
@@ -72,7 +71,7 @@ export interface RunRecord {
   readonly createdAt: string;
   /** Free text, e.g. the notebook or sweep that made the run. */
   readonly label: string;
-  readonly config: RunConfig;
+  readonly config: RunSettings;
   /** The classifier's name, e.g. `fused LSTM`. */
   readonly model: string;
   /** The tfjs backend that trained it: tensorflow, wasm or cpu. */
@@ -88,8 +87,8 @@ export interface RunRecord {
 
 /** What `createRunRecord` needs; `history`/`validation` default to the result's (untimed). */
 export interface RunRecordInput {
-  /** Completed with the defaults (`resolveRunConfig`), so a notebook can pass its own config's fields. */
-  readonly config: Partial<RunConfig>;
+  /** Completed with the defaults (`resolveRunSettings`), so a notebook can pass its own config. */
+  readonly config: Partial<RunSettings> | object;
   readonly model: string;
   readonly data: Datasets;
   readonly result: TrainResult;
@@ -101,41 +100,6 @@ export interface RunRecordInput {
   readonly savedModel?: string;
   /** Default: now (tests fix it). */
   readonly createdAt?: Date;
-}
-
-/** The training settings of TRAIN_DEFAULTS (the seed's hyperparameters). */
-const TRAIN_SETTINGS_DEFAULTS: TrainSettings = {
-  trainingIters: TRAIN_DEFAULTS.trainingIters,
-  batchSize: TRAIN_DEFAULTS.batchSize,
-  displayStep: TRAIN_DEFAULTS.displayStep,
-  learningRate: TRAIN_DEFAULTS.learningRate,
-  clipNorm: TRAIN_DEFAULTS.clipNorm,
-  testExamples: TRAIN_DEFAULTS.testExamples,
-  validateEvery: TRAIN_DEFAULTS.validateEvery,
-  evalBatchSize: TRAIN_DEFAULTS.evalBatchSize,
-};
-
-/** `obj` without its undefined fields, so that spreading it over defaults keeps the defaults. */
-function definedOnly<T extends object>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Fills in defaults (the seed's sizes and hyperparameters, `defaultKind` for the cell) and checks the model options. */
-export function resolveRunConfig(config: Partial<RunConfig> = {}): RunConfig {
-  const train: TrainSettings = {
-    trainingIters: config.trainingIters ?? TRAIN_SETTINGS_DEFAULTS.trainingIters,
-    batchSize: config.batchSize ?? TRAIN_SETTINGS_DEFAULTS.batchSize,
-    displayStep: config.displayStep ?? TRAIN_SETTINGS_DEFAULTS.displayStep,
-    learningRate: config.learningRate ?? TRAIN_SETTINGS_DEFAULTS.learningRate,
-    clipNorm: config.clipNorm ?? TRAIN_SETTINGS_DEFAULTS.clipNorm,
-    testExamples: config.testExamples ?? TRAIN_SETTINGS_DEFAULTS.testExamples,
-    validateEvery: config.validateEvery ?? TRAIN_SETTINGS_DEFAULTS.validateEvery,
-    evalBatchSize: config.evalBatchSize ?? TRAIN_SETTINGS_DEFAULTS.evalBatchSize,
-  };
-  // Only the model fields go to resolveClassifierOptions, so a config can carry both.
-  const { kind, cell, layers, bidirectional, timeSteps, inputSize, units, numClasses, seed } = config;
-  const model = resolveClassifierOptions(definedOnly({ kind, cell, layers, bidirectional, timeSteps, inputSize, units, numClasses, seed }));
-  return { ...model, ...train };
 }
 
 let packageVersion: string | undefined;
@@ -160,7 +124,7 @@ export function runVersions(): RunVersions {
 }
 
 /** A new id: UTC time to the second, the cell, the units and 4 random hex digits (two runs in one second differ). */
-export function newRunId(config: Pick<RunConfig, 'cell' | 'units' | 'layers' | 'bidirectional'>, createdAt: Date = new Date()): string {
+export function newRunId(config: Pick<RunSettings, 'cell' | 'units' | 'layers' | 'bidirectional'>, createdAt: Date = new Date()): string {
   const stamp = createdAt.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15); // YYYYMMDD-HHMMSS
   const shape = `${config.layers > 1 ? `${config.layers}x` : ''}${config.bidirectional ? 'bi-' : ''}${config.cell}`;
   return `${stamp}-${shape}-u${config.units}-${randomBytes(2).toString('hex')}`;
@@ -170,7 +134,7 @@ export function newRunId(config: Pick<RunConfig, 'cell' | 'units' | 'layers' | '
 export function createRunRecord(input: RunRecordInput): RunRecord {
   const createdAt = input.createdAt ?? new Date();
   const { result, data } = input;
-  const config = resolveRunConfig(input.config);
+  const config = resolveRunSettings(input.config);
   return {
     format: RUN_RECORD_FORMAT,
     id: newRunId(config, createdAt),
@@ -191,7 +155,7 @@ export function createRunRecord(input: RunRecordInput): RunRecord {
     result: {
       steps: result.steps,
       examplesSeen: result.examplesSeen,
-      testAccuracy128: result.testAccuracy128,
+      testingAccuracy: result.testingAccuracy,
       testAccuracy: result.testAccuracy,
       seconds: result.seconds,
     },

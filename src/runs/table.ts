@@ -3,7 +3,8 @@
  * `runsTable` lists runs; `compareRunsTable` lines runs up against the first one: it adds every
  * config field that differs between them and the change in test accuracy.
  */
-import type { RunConfig, RunRecord } from './record';
+import type { RunSettings } from '../settings';
+import type { RunRecord } from './record';
 
 /** A table: header names and rows of cells, all strings. */
 export interface TextTable {
@@ -22,7 +23,7 @@ export function formatTable(table: TextTable): string {
 }
 
 /** `lstm/fused`, `gru`, `bi-simple-rnn`: the cell, its implementation for LSTMs, and the direction. */
-export function cellLabel(config: Pick<RunConfig, 'cell' | 'kind' | 'bidirectional'>): string {
+export function cellLabel(config: Pick<RunSettings, 'cell' | 'kind' | 'bidirectional'>): string {
   return `${config.bidirectional ? 'bi-' : ''}${config.cell}${config.cell === 'lstm' ? `/${config.kind}` : ''}`;
 }
 
@@ -58,7 +59,7 @@ export function runsTable(records: readonly RunRecord[]): TextTable {
 }
 
 /** Config fields the list already shows (as columns or inside `cell`). */
-const SHOWN: ReadonlySet<keyof RunConfig> = new Set(['cell', 'kind', 'bidirectional', 'units', 'layers']);
+const SHOWN: ReadonlySet<keyof RunSettings> = new Set(['cell', 'kind', 'bidirectional', 'units', 'layers']);
 
 /**
  * The list's columns plus every other config field whose value differs between the runs (e.g.
@@ -67,7 +68,7 @@ const SHOWN: ReadonlySet<keyof RunConfig> = new Set(['cell', 'kind', 'bidirectio
 export function compareRunsTable(records: readonly RunRecord[]): TextTable {
   const first = records[0];
   if (first === undefined) return runsTable([]);
-  const keys = (Object.keys(first.config) as (keyof RunConfig)[]).filter(
+  const keys = (Object.keys(first.config) as (keyof RunSettings)[]).filter(
     (key) => !SHOWN.has(key) && records.some((r) => r.config[key] !== first.config[key]),
   );
   const header = [...LIST_HEADER.slice(0, 5), ...keys, ...LIST_HEADER.slice(5), 'Δ acc'];

@@ -10,7 +10,7 @@ const BOX_COLOR = '#deebf7';
 
 /** Options of `unrolledRnnFigure`. */
 export interface UnrolledRnnOptions {
-  /** Time steps of the unrolled network (the seed's n_steps). */
+  /** Time steps of the unrolled network (the tutorial's n_steps). */
   readonly steps?: number;
   /** Steps drawn as boxes; a "…" stands for the ones between non-consecutive entries. */
   readonly shownSteps?: readonly number[];
@@ -35,7 +35,7 @@ export const UNROLLED_RNN_DEFAULTS = {
 } as const;
 
 /**
- * The seed's schematic: on the left a cell with a loop (its state feeds its next step), on the
+ * The tutorial's schematic: on the left a cell with a loop (its state feeds its next step), on the
  * right the same cell unrolled, one box per time step, every box with the same weights, the
  * last output going to the output layer. Boxes, arrows and text only (no data traces).
  */
@@ -101,7 +101,7 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
     x += width + gap;
   });
   const last = shown[shown.length - 1] as number;
-  // The output layer reads only the last step's h, as the seed does.
+  // The output layer reads only the last step's h, as the tutorial does.
   const outX = x + 0.2;
   box(outX, outX + 1.7, 3.7, 4.7, o.outputLabel, '#fdd0a2');
   arrow(previousRight !== undefined ? previousRight - width / 2 + 0.3 : outX, 4.2, outX, 4.2);

@@ -14,8 +14,8 @@ export {
   type PredictionGalleryOptions,
 } from './figures-results';
 export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';
-export { disposeTrace, exampleRows, stepProbabilities, traceSeedLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
-export { assignSeedWeights, layersToSeedWeights, seedLstmFromLayers, type SeedWeights } from './lstm-mapping';
+export { disposeTrace, exampleRows, stepProbabilities, traceBasicLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
+export { assignBasicWeights, layersToBasicWeights, basicLstmFromLayers, type BasicWeights } from './lstm-mapping';
 export { covarianceMatrix, meanPoint, pca, PCA_DEFAULTS, type PcaOptions, type PcaResult } from './pca';
 export {
   PlainRnn,

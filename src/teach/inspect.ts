@@ -1,10 +1,10 @@
 /**
- * Looking inside the seed's LSTM while it reads a digit: every gate and state at every time step,
+ * Looking inside the tutorial's BasicLSTMCell while it reads a digit: every gate and state at every time step,
  * and the answer it would give after each row. Notebook 7 draws these; notebook 6 derives the
  * equations they come from.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SeedLstm } from '../models';
+import type { BasicLstmClassifier } from '../models';
 
 /** Every gate (after its activation) and state of a BasicLSTMCell at every step, each `[batch, steps, units]`. */
 export interface LstmTrace {
@@ -26,13 +26,13 @@ export interface LstmTrace {
 export const LSTM_TRACE_NAMES = ['i', 'j', 'f', 'o', 'c', 'h'] as const;
 
 /**
- * Runs the seed's cell over `xs [batch, steps, inputSize]` and keeps every gate and state
+ * Runs the BasicLSTMCell over `xs [batch, steps, inputSize]` and keeps every gate and state
  * (the cell's own `basicLstmCellStep` keeps only c and h). The caller disposes the trace.
  */
-export function traceSeedLstm(model: SeedLstm, xs: tf.Tensor3D): LstmTrace {
+export function traceBasicLstm(model: BasicLstmClassifier, xs: tf.Tensor3D): LstmTrace {
   return tf.tidy(() => {
     const [batch, steps] = xs.shape;
-    const { units, forgetBias } = model.options;
+    const { units, forgetBias } = model.settings;
     const rows = tf.unstack(xs, 1) as tf.Tensor2D[];
     let c = tf.zeros([batch, units]) as tf.Tensor2D;
     let h = tf.zeros([batch, units]) as tf.Tensor2D;
@@ -68,7 +68,7 @@ export function disposeTrace(trace: LstmTrace): void {
  * softmax(h_t · weights.out + biases.out), `[batch, steps, numClasses]`. The last step is the
  * model's real answer. The caller disposes the result.
  */
-export function stepProbabilities(model: SeedLstm, xs: tf.Tensor3D): tf.Tensor3D {
+export function stepProbabilities(model: BasicLstmClassifier, xs: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
     const hs = tf.stack(model.outputs(xs), 1) as tf.Tensor3D; // [batch, steps, units]
     const [batch, steps, units] = hs.shape;

@@ -1,19 +1,20 @@
 /**
- * From `tf.layers.lstm` + dense weights back to the seed's BasicLSTMCell variables: the inverse of
- * `seedToLayersWeights` (src/models/layers-lstm.ts). With it a model trained the TF.js way can be
- * opened up with the seed's cell, gate by gate (notebook 7).
+ * From `tf.layers.lstm` + dense weights back to the tutorial's BasicLSTMCell variables: the inverse of
+ * `basicToLayersWeights` (src/models/basic-lstm.ts). With it a model trained the TF.js way can be
+ * opened up with the BasicLSTMCell, gate by gate (notebook 7).
  *
  * The two layouts (notebook 6 derives them):
- *  - seed:   kernel [inputSize + units, 4u] for [x, h] concatenated, gates i, j, f, o; bias [4u];
+ *  - basic:  kernel [inputSize + units, 4u] for [x, h] concatenated, gates i, j, f, o; bias [4u];
  *            forget_bias added inside the forget sigmoid at every step.
  *  - layers: kernel [inputSize, 4u], recurrentKernel [u, 4u], bias [4u], gates i, f, c (= j), o;
  *            no forget_bias term, so the forget bias carries it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeedLstm } from '../models';
+import { BasicLstmClassifier } from '../models';
+import { MODEL_DEFAULTS } from '../settings';
 
-/** The seed model's four variables as plain tensors. */
-export interface SeedWeights {
+/** The basic model's four variables as plain tensors. */
+export interface BasicWeights {
   /** `[inputSize + units, 4 * units]`, gates i, j, f, o. */
   readonly kernel: tf.Tensor2D;
   /** `[4 * units]`, gates i, j, f, o, without the forget bias. */
@@ -34,13 +35,13 @@ function ifcoToIjfo<T extends tf.Tensor>(t: T): T {
 
 /**
  * `[lstm kernel [in, 4u], recurrentKernel [u, 4u], bias [4u], dense kernel [u, classes], dense bias [classes]]`
- * (what `buildLayersModel(...).getWeights()` returns) as the seed's variables, for a cell that adds
+ * (what `buildLayersModel(...).getWeights()` returns) as the basic model's variables, for a cell that adds
  * `forgetBias` at every step. The caller disposes the result.
  */
-export function layersToSeedWeights(weights: readonly tf.Tensor[], forgetBias: number): SeedWeights {
+export function layersToBasicWeights(weights: readonly tf.Tensor[], forgetBias: number): BasicWeights {
   const [kernel, recurrentKernel, bias, denseKernel, denseBias] = weights;
   if (weights.length !== 5 || !kernel || !recurrentKernel || !bias || !denseKernel || !denseBias) {
-    throw new Error(`layersToSeedWeights: expected 5 tensors (lstm kernel, recurrentKernel, bias, dense kernel, dense bias), got ${weights.length}`);
+    throw new Error(`layersToBasicWeights: expected 5 tensors (lstm kernel, recurrentKernel, bias, dense kernel, dense bias), got ${weights.length}`);
   }
   const units = recurrentKernel.shape[0] ?? 0;
   const fits =
@@ -50,11 +51,11 @@ export function layersToSeedWeights(weights: readonly tf.Tensor[], forgetBias: n
     denseKernel.rank === 2 && denseKernel.shape[0] === units && denseBias.rank === 1 && denseBias.shape[0] === denseKernel.shape[1];
   if (!fits) {
     throw new Error(
-      `layersToSeedWeights: shapes do not fit an LSTM + dense: [${kernel.shape}], [${recurrentKernel.shape}], [${bias.shape}], [${denseKernel.shape}], [${denseBias.shape}]`,
+      `layersToBasicWeights: shapes do not fit an LSTM + dense: [${kernel.shape}], [${recurrentKernel.shape}], [${bias.shape}], [${denseKernel.shape}], [${denseBias.shape}]`,
     );
   }
   return tf.tidy(() => {
-    // The seed's cell adds forgetBias inside its sigmoid itself: take it out of the bias here.
+    // BasicLSTMCell adds forgetBias inside its sigmoid itself: take it out of the bias here.
     const forget = tf.concat([tf.zeros([units]), tf.fill([units], forgetBias), tf.zeros([2 * units])]); // i, f, c, o
     return {
       kernel: ifcoToIjfo(tf.concat([kernel, recurrentKernel], 0)) as tf.Tensor2D,
@@ -66,7 +67,7 @@ export function layersToSeedWeights(weights: readonly tf.Tensor[], forgetBias: n
 }
 
 /** Copies `weights` into the variables of `model` (shapes must match). */
-export function assignSeedWeights(model: SeedLstm, weights: SeedWeights): void {
+export function assignBasicWeights(model: BasicLstmClassifier, weights: BasicWeights): void {
   const pairs: [tf.Variable, tf.Tensor][] = [
     [model.kernel, weights.kernel],
     [model.bias, weights.bias],
@@ -76,33 +77,33 @@ export function assignSeedWeights(model: SeedLstm, weights: SeedWeights): void {
   // Check all before assigning any, so a mismatch leaves the model as it was.
   for (const [variable, value] of pairs) {
     if (variable.shape.join(',') !== value.shape.join(',')) {
-      throw new Error(`assignSeedWeights: variable ${variable.name} has shape [${variable.shape}], the weights [${value.shape}]`);
+      throw new Error(`assignBasicWeights: variable ${variable.name} has shape [${variable.shape}], the weights [${value.shape}]`);
     }
   }
   for (const [variable, value] of pairs) variable.assign(value);
 }
 
 /**
- * A `SeedLstm` computing what a `buildLayersModel` model computes (its `getWeights()` given),
+ * A `BasicLstmClassifier` computing what a `buildLayersModel` model computes (its `getWeights()` given),
  * sizes read from the weights. Needs `recurrentActivation: 'sigmoid'` in the layers model, as
  * `buildLayersModel` sets it. The caller disposes the model.
  */
-export function seedLstmFromLayers(weights: readonly tf.Tensor[], options: { readonly forgetBias?: number; readonly timeSteps?: number } = {}): SeedLstm {
-  const forgetBias = options.forgetBias ?? 1;
-  const seedWeights = layersToSeedWeights(weights, forgetBias);
+export function basicLstmFromLayers(weights: readonly tf.Tensor[], options: { readonly forgetBias?: number; readonly timeSteps?: number } = {}): BasicLstmClassifier {
+  const forgetBias = options.forgetBias ?? MODEL_DEFAULTS.forgetBias;
+  const basicWeights = layersToBasicWeights(weights, forgetBias);
   try {
-    const [inputPlusUnits, fourUnits] = seedWeights.kernel.shape;
+    const [inputPlusUnits, fourUnits] = basicWeights.kernel.shape;
     const units = fourUnits / 4;
-    const model = new SeedLstm({
+    const model = new BasicLstmClassifier({
       inputSize: inputPlusUnits - units,
       units,
-      numClasses: seedWeights.weightsOut.shape[1],
+      numClasses: basicWeights.weightsOut.shape[1],
       forgetBias,
       ...(options.timeSteps === undefined ? {} : { timeSteps: options.timeSteps }),
     });
-    assignSeedWeights(model, seedWeights);
+    assignBasicWeights(model, basicWeights);
     return model;
   } finally {
-    tf.dispose([seedWeights.kernel, seedWeights.bias, seedWeights.weightsOut, seedWeights.biasesOut]);
+    tf.dispose([basicWeights.kernel, basicWeights.bias, basicWeights.weightsOut, basicWeights.biasesOut]);
   }
 }

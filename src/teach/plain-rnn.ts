@@ -4,7 +4,7 @@
  *
  *   h_t    = tanh(x_t·Wx + h_(t-1)·Wh + b)        h_(-1) = 0, each h_t [batch, units]
  *   logits = h_(T-1)·Wy + by                       [batch, numClasses]
- *   loss   = mean softmax cross-entropy (the seed's cost)
+ *   loss   = mean softmax cross-entropy (the tutorial's cost)
  *
  * Notebook 5 writes the same forward and backward passes inline (that is the lesson) and checks
  * them against `tf.grad` and finite differences; this tested copy is what notebook 9 trains on
@@ -21,9 +21,9 @@ export interface PlainRnnParams {
   readonly wh: tf.Tensor2D;
   /** Hidden bias `[units]`. */
   readonly b: tf.Tensor1D;
-  /** Output weights `[units, numClasses]` (the seed's `weights.out`). */
+  /** Output weights `[units, numClasses]` (the tutorial's `weights.out`). */
   readonly wy: tf.Tensor2D;
-  /** Output bias `[numClasses]` (the seed's `biases.out`). */
+  /** Output bias `[numClasses]` (the tutorial's `biases.out`). */
   readonly by: tf.Tensor1D;
 }
 
@@ -121,7 +121,7 @@ function glorotUniform(shape: [number, number], seed: number): tf.Tensor2D {
   return tf.randomUniform(shape, -limit, limit, 'float32', seed) as tf.Tensor2D;
 }
 
-/** A plain tanh RNN + output layer as a `Classifier`, so the seed's loop (`trainStep`) trains it like the LSTM. */
+/** A plain tanh RNN + output layer as a `Classifier`, so the tutorial's loop (`trainStep`) trains it like the LSTM. */
 export class PlainRnn implements Classifier, PlainRnnParams {
   readonly name = 'plain tanh RNN';
   readonly options: PlainRnnOptions;
@@ -135,7 +135,7 @@ export class PlainRnn implements Classifier, PlainRnnParams {
     const o = { ...PLAIN_RNN_DEFAULTS, ...options };
     this.options = o;
     const { inputSize, units, numClasses, seed } = o;
-    // Glorot uniform for every matrix and zero biases, as the seed's BasicLSTMCell starts.
+    // Glorot uniform for every matrix and zero biases, as the tutorial's BasicLSTMCell starts.
     this.wx = tf.tidy(() => tf.variable(glorotUniform([inputSize, units], seed)));
     this.wh = tf.tidy(() => tf.variable(glorotUniform([units, units], seed + 1)));
     this.b = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([units])));

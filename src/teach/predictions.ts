@@ -1,5 +1,5 @@
 /**
- * Step 7 of the seed's concepts: the trained model applied to unseen digits, kept as numbers so a
+ * Step 7 of the tutorial's concepts: the trained model applied to unseen digits, kept as numbers so a
  * notebook can sort, count and draw them (notebook 8).
  */
 import * as tf from '@tensorflow/tfjs';

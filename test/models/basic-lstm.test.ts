@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { basicLstmCellStep, buildLayersModel, layersClassifier, SeedLstm, seedToLayersWeights } from '../../src/models';
+import { basicLstmCellStep, buildLayersModel, layersClassifier, BasicLstmClassifier, basicToLayersWeights } from '../../src/models';
 import { describeOnBackends } from '../backends';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -26,10 +26,10 @@ test('basicLstmCellStep computes the BasicLSTMCell equations (checked with scala
   tf.dispose([kernel, bias, x, state.c, state.h, next.c, next.h]);
 });
 
-test('SeedLstm has the seed shapes and seeded initial weights', () => {
-  const a = new SeedLstm({ seed: 7 });
-  const b = new SeedLstm({ seed: 7 });
-  const c = new SeedLstm({ seed: 8 });
+test('BasicLstmClassifier has the seed shapes and seeded initial weights', () => {
+  const a = new BasicLstmClassifier({ seed: 7 });
+  const b = new BasicLstmClassifier({ seed: 7 });
+  const c = new BasicLstmClassifier({ seed: 8 });
   assert.deepEqual(a.kernel.shape, [28 + 128, 512]);
   assert.deepEqual(a.bias.shape, [512]);
   assert.deepEqual(a.weightsOut.shape, [128, 10]);
@@ -46,11 +46,11 @@ test('SeedLstm has the seed shapes and seeded initial weights', () => {
 
 for (const [batch, steps, input, units] of [[4, 28, 28, 16], [2, 5, 3, 7], [1, 1, 4, 2]] as const) {
   test(`seed model equals tf.layers.lstm + dense once weights are mapped (batch ${batch}, ${steps} steps, ${input} inputs, ${units} units)`, () => {
-    const seed = new SeedLstm({ timeSteps: steps, inputSize: input, units, seed: 3 });
+    const seed = new BasicLstmClassifier({ timeSteps: steps, inputSize: input, units, seed: 3 });
     // Random biases so the mapping of every gate's bias is exercised, not just zeros.
     seed.bias.assign(tf.randomNormal([4 * units], 0, 0.5, 'float32', 11));
     const model = buildLayersModel({ timeSteps: steps, inputSize: input, units, seed: 5 });
-    const weights = seedToLayersWeights(seed);
+    const weights = basicToLayersWeights(seed);
     model.setWeights(weights);
     const xs = tf.randomUniform([batch, steps, input], 0, 1, 'float32', 9) as tf.Tensor3D;
     const a = seed.predict(xs);
@@ -63,9 +63,9 @@ for (const [batch, steps, input, units] of [[4, 28, 28, 16], [2, 5, 3, 7], [1, 1
 }
 
 test('the mapping is not trivially satisfied: without the forget bias shift the outputs differ', () => {
-  const seed = new SeedLstm({ timeSteps: 6, inputSize: 4, units: 5, seed: 1 });
+  const seed = new BasicLstmClassifier({ timeSteps: 6, inputSize: 4, units: 5, seed: 1 });
   const model = buildLayersModel({ timeSteps: 6, inputSize: 4, units: 5 });
-  const weights = seedToLayersWeights(seed);
+  const weights = basicToLayersWeights(seed);
   const unshifted = tf.sub(weights[2]!, tf.concat([tf.zeros([5]), tf.ones([5]), tf.zeros([10])]));
   model.setWeights([weights[0]!, weights[1]!, unshifted, weights[3]!, weights[4]!]);
   const xs = tf.randomUniform([2, 6, 4], 0, 1, 'float32', 2) as tf.Tensor3D;
@@ -87,15 +87,15 @@ test('buildLayersModel starts the forget gate bias at 1 and leaks nothing when b
   model.dispose();
 });
 
-test('SeedLstm frees its initial values: building and disposing leaves no tensors', () => {
+test('BasicLstmClassifier frees its initial values: building and disposing leaves no tensors', () => {
   const start = tf.memory().numTensors;
-  for (let k = 0; k < 3; k++) new SeedLstm({ units: 4, seed: k }).dispose();
+  for (let k = 0; k < 3; k++) new BasicLstmClassifier({ units: 4, seed: k }).dispose();
   assert.equal(tf.memory().numTensors, start);
 });
 
 test('the fused and the stock layers models start from the same weights and compute the same logits', () => {
-  const stock = buildLayersModel({ units: 6, seed: 4, fused: false });
-  const fused = buildLayersModel({ units: 6, seed: 4, fused: true });
+  const stock = buildLayersModel({ units: 6, seed: 4, kind: 'layers' });
+  const fused = buildLayersModel({ units: 6, seed: 4, kind: 'fused' });
   const a = stock.getWeights();
   const b = fused.getWeights();
   assert.equal(a.length, b.length);

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { patchWasmKernels } from '../../src/wasm-kernels';
-import { FusedLstm, fusedLstm, fusedLstmSequence } from '../../src/models/fused-lstm';
+import { FusedLstm, fusedLstm } from '../../src/models/fused-lstm';
+import { fusedLstmSequence } from '../../src/models/fused-lstm-sequence';
 import { nativeLstmAvailable, nativeLstmSequence } from '../../src/models/native-lstm-sequence';
 import { describeOnBackends } from '../backends';
 
@@ -30,16 +31,16 @@ function assertTensorsClose(actual: readonly tf.Tensor[], expected: readonly tf.
 }
 
 /** A reference layer and a fused layer for [batch, steps, inputDim] inputs, with the same weights. */
-function layerPair(steps: number, inputDim: number, units: number, returnSequences: boolean, seed: number): { reference: tf.layers.Layer; fused: FusedLstm } {
+function layerPair(steps: number, inputDim: number, units: number, returnSequences: boolean, seed: number, goBackwards = false): { reference: tf.layers.Layer; fused: FusedLstm } {
   const inputShape = [steps, inputDim];
   const reference = tf.layers.lstm({
-    units, returnSequences, recurrentActivation: 'sigmoid', inputShape,
+    units, returnSequences, goBackwards, recurrentActivation: 'sigmoid', inputShape,
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
     // A non-zero bias, so that a wrong gate order or scaling would show.
     biasInitializer: tf.initializers.randomNormal({ seed: seed + 2, stddev: 0.5 }),
   });
-  const fused = fusedLstm({ units, returnSequences, inputShape });
+  const fused = fusedLstm({ units, returnSequences, goBackwards, inputShape });
   // Applying builds the weights (tf.layers.lstm cannot be built twice).
   tf.tidy(() => {
     const x = tf.zeros([1, steps, inputDim]);
@@ -112,6 +113,25 @@ describeOnBackends('fused LSTM', (backend) => {
           fused.dispose();
         });
       }
+    }
+
+    for (const returnSequences of [false, true]) {
+      it(`goBackwards: matches tf.layers.lstm reading the rows last to first, returnSequences ${returnSequences}`, () => {
+        const [batch, steps, inputDim, units] = [3, 6, 4, 5];
+        const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, 31, true);
+        tf.tidy(() => {
+          const x = tf.randomNormal([batch, steps, inputDim], 0, 1, 'float32', 32);
+          const dy = tf.randomNormal(returnSequences ? [batch, steps, units] : [batch, units], 0, 1, 'float32', 33);
+          assertTensorsClose(outputAndGradients(fused, x, dy), outputAndGradients(reference, x, dy), 'output, dx, dKernel, dRecurrent, dBias');
+          // Not the forward reading: the comparison above would pass for a layer that ignored goBackwards only if x were symmetric.
+          const forward = layerPair(steps, inputDim, units, returnSequences, 31, false).fused;
+          assert.ok(maxAbsDiff(forward.apply(x) as tf.Tensor, fused.apply(x) as tf.Tensor) > 1e-3, 'reading backwards changes the output');
+          forward.dispose();
+        });
+        assert.equal(new FusedLstm(fused.getConfig() as unknown as ConstructorParameters<typeof FusedLstm>[0]).goBackwards, true, 'goBackwards survives the config');
+        reference.dispose();
+        fused.dispose();
+      });
     }
 
     // tf.layers.lstm cannot take gradients over a single time step (its Unpack gradient fails),
@@ -281,8 +301,9 @@ describe('fused LSTM layer options', () => {
     assert.throws(() => fusedLstm(args({ kernelInitializer: 'noSuchInitializer' })), /unknown kernelInitializer "NoSuchInitializer"/);
     assert.throws(() => fusedLstm(args({ dropout: 0.2 })), /option dropout is not implemented/);
     assert.throws(() => fusedLstm(args({ returnState: true })), /option returnState is not implemented/);
+    assert.throws(() => fusedLstm(args({ stateful: true })), /option stateful is not implemented/);
     assert.throws(() => fusedLstm(args({ useBias: false })), /useBias: false/);
-    assert.doesNotThrow(() => fusedLstm(args({ dropout: 0, goBackwards: false })));
+    assert.doesNotThrow(() => fusedLstm(args({ dropout: 0, goBackwards: true })));
     const x = tf.zeros([2, 3]);
     assert.throws(() => fusedLstm({ units: 2 }).apply(x), /expected input shape \[batch, steps, features\]/);
     x.dispose();

@@ -13,7 +13,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../../src/backend';
 import { loadMnist, type DataSet } from '../../src/data';
-import { buildClassifier, loadModel, saveModel, type Classifier, type ClassifierOptions } from '../../src/models';
+import { buildClassifier, loadModel, saveModel, type Classifier } from '../../src/models';
+import type { ModelSettings } from '../../src/settings';
 import { trainStep } from '../../src/train';
 import { testBackends, tensorflowUnavailable } from '../backends';
 
@@ -58,7 +59,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** A model trained a few steps, so that its weights differ from what the seeded initialisers (saved in the topology) would rebuild. */
-function trainedModel(options: Partial<ClassifierOptions>): Classifier {
+function trainedModel(options: Partial<ModelSettings>): Classifier {
   const model = buildClassifier({ units: UNITS, seed: 4, ...options });
   const optimizer = tf.train.adam(0.05);
   for (let k = 0; k < 3; k++) trainStep(model, optimizer, trainBatch.xs, trainBatch.ys);
@@ -67,13 +68,13 @@ function trainedModel(options: Partial<ClassifierOptions>): Classifier {
 }
 
 /** Every kind and cell, stacked and bidirectional; the stock 2-layer bidirectional LSTM not on cpu (10 s there). */
-const FAMILIES: readonly (Partial<ClassifierOptions> & { readonly wasmOnly?: true })[] = [
+const FAMILIES: readonly (Partial<ModelSettings> & { readonly wasmOnly?: true })[] = [
   { kind: 'fused' },
   { kind: 'layers', layers: 2, bidirectional: true, wasmOnly: true },
   { kind: 'fused', bidirectional: true },
   { cell: 'gru' },
   { cell: 'simple-rnn', layers: 2 },
-  { kind: 'seed' },
+  { kind: 'basic' },
 ];
 
 async function useBackend(name: BackendName): Promise<void> {
@@ -90,7 +91,7 @@ describe('round trip on one backend', () => {
         const expected = testLogits(model);
         const dir = path.join(work, `${backend}-${Object.values(options).join('-')}`);
         const info = await saveModel(model, dir, { metadata: { note: 'test' } });
-        assert.equal(info.name, options.kind === 'seed' ? 'tf.layers.lstm (from the seed BasicLSTMCell)' : model.name);
+        assert.equal(info.name, options.kind === 'basic' ? 'tf.layers.lstm (from the TF1 BasicLSTMCell)' : model.name);
         model.dispose();
         const before = tf.memory().numTensors;
         const loaded = await loadModel(dir);
@@ -190,6 +191,22 @@ describe('folder format', () => {
     const loaded = await loadModel(dir);
     assert.equal(loaded.model.getLayer('gru').getWeights()[1]?.shape[0], UNITS + 2);
     for (const m of [first, second, loaded]) m.dispose();
+  });
+});
+
+describe('folders saved by version 0.1', () => {
+  it('load and give the logits 0.1 computed (bidirectional layers built with its ReverseTime layer)', async () => {
+    await useBackend('cpu');
+    const fixture = path.join(__dirname, '..', 'fixtures', 'saved-0.1');
+    const expected = JSON.parse(readFileSync(path.join(fixture, 'expected.json'), 'utf8')) as { logits: number[] };
+    assert.match(readFileSync(path.join(fixture, 'model', 'model.json'), 'utf8'), /"class_name":"ReverseTime"/);
+    const loaded = await loadModel(path.join(fixture, 'model'));
+    assert.equal(loaded.metadata.note, 'saved by rnn-notebooks 0.1.0');
+    const x = tf.randomUniform([2, 28, 28], 0, 1, 'float32', 42) as tf.Tensor3D;
+    const logits = loaded.predict(x);
+    assert.ok(maxDiff(logits.dataSync() as Float32Array, Float32Array.from(expected.logits)) < 1e-5);
+    tf.dispose([x, logits]);
+    loaded.dispose();
   });
 });
 

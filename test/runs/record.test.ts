@@ -5,11 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createRunRecord, loadRunRecords, parseRunRecord, RUN_RECORD_FORMAT, recordRun, runVersions, selectRuns, writeRunRecord, type RunRecord } from '../../src/runs';
+import { createRunRecord, loadRunRecords, parseRunRecord, RUN_RECORD_FORMAT, recordRun, selectRuns, writeRunRecord, type RunRecord } from '../../src/runs';
 import { fakeRecord, TINY_DATA } from './fixtures';
 
 let work: string;
@@ -43,15 +43,20 @@ describe('writing', () => {
     assert.match(record.id, /^20261101-100000-lstm-u8-[0-9a-f]{4}$/);
     assert.equal(record.createdAt, '2026-11-01T10:00:00.000Z');
     assert.deepEqual(record.config, {
-      kind: 'fused', cell: 'lstm', layers: 1, bidirectional: false, timeSteps: 28, inputSize: 28, units: 8, numClasses: 10, seed: 7,
+      kind: 'fused', cell: 'lstm', layers: 1, bidirectional: false, timeSteps: 28, inputSize: 28, units: 8, numClasses: 10, forgetBias: 1, seed: 7,
       trainingIters: 100, batchSize: 10, displayStep: 3, learningRate: 0.001, clipNorm: 0, testExamples: 128, validateEvery: 9, evalBatchSize: 500,
     });
     assert.deepEqual(record.data, { source: 'bundled', description: 'tiny', trainSize: 30, validationSize: 5, testSize: 10 });
     assert.equal(record.history.length, 3);
     assert.equal(record.validation.length, 1);
-    assert.deepEqual(record.result, { steps: 9, examplesSeen: 90, testAccuracy128: 0.5, testAccuracy: 0.5, seconds: 12.5 });
-    assert.deepEqual(record.versions, { tfjs: tf.version.tfjs, node: process.version, package: '0.1.0' });
-    assert.deepEqual(runVersions(), record.versions);
+    assert.deepEqual(record.result, { steps: 9, examplesSeen: 90, testingAccuracy: 0.5, testAccuracy: 0.5, seconds: 12.5 });
+    // Read here from the installed packages' own package.json files, not through the code under test.
+    const version = (file: string): unknown => (JSON.parse(readFileSync(file, 'utf8')) as { version: unknown }).version;
+    assert.deepEqual(record.versions, {
+      tfjs: version(require.resolve('@tensorflow/tfjs/package.json')),
+      node: process.version,
+      package: version(path.join(__dirname, '..', '..', 'package.json')),
+    });
   });
 
   it('a record that cannot be serialised leaves nothing, not even the folder', async () => {
@@ -87,7 +92,7 @@ describe('writing', () => {
       { runsDir: dir },
     );
     assert.deepEqual([record.config.kind, record.config.units, record.config.seed, record.config.batchSize, record.config.trainingIters], ['layers', 8, 2, 128, 100_000]);
-    assert.throws(() => createRunRecord({ config: { cell: 'gru', kind: 'seed' }, model: 'm', data: TINY_DATA, result: { ...source.result, history: [], validation: [] } }), /model kind "seed" is an LSTM implementation/);
+    assert.throws(() => createRunRecord({ config: { cell: 'gru', kind: 'basic' }, model: 'm', data: TINY_DATA, result: { ...source.result, history: [], validation: [] } }), /kind "basic" is an LSTM implementation; cell "gru"/);
     assert.equal(record.label, 'nb');
     assert.equal(record.backend, tf.getBackend());
     assert.deepEqual(readdirSync(dir), [path.basename(file)]);
@@ -112,8 +117,8 @@ describe('loading', () => {
     assert.deepEqual(seen, warnings);
     assert.equal(warnings.length, 3);
     assert.match(warnings[0] ?? '', new RegExp(`^skipped ${path.join(dir, 'cut-short.json')}: not valid JSON`));
-    assert.match(warnings[1] ?? '', /other-format\.json: not a run record \(format "something\/else" is not rnn-notebooks\/run@1\)/);
-    assert.match(warnings[2] ?? '', /wrong\.json: not a run record \(record\.config\.units must be a number, got "many"\)/);
+    assert.match(warnings[1] ?? '', /other-format\.json: not a run record \(format "something\/else" is not rnn-notebooks\/run@2 \(or rnn-notebooks\/run@1\)\)/);
+    assert.match(warnings[2] ?? '', /wrong\.json: not a run record \(record\.config\.units must be a whole number >= 1, got "many"\)/);
   });
 
   it('a missing folder has no runs; a file in its place is an error', async () => {
@@ -123,17 +128,26 @@ describe('loading', () => {
     await assert.rejects(loadRunRecords(file), /is not a folder of run records/);
   });
 
-  it('keeps clipNorm through a write and a read; a record from before clipping existed reads as clipNorm 0', async () => {
+  it('keeps clipNorm through a write and a read', async () => {
     const dir = freshDir('clip');
     const clipped = fakeRecord({ clipNorm: 2.5 }, 0.5, '2026-11-01T10:00:00Z');
     assert.equal(clipped.config.clipNorm, 2.5);
     await writeRunRecord(clipped, { runsDir: dir });
     const { runs } = await loadRunRecords(dir);
     assert.equal(runs[0]?.record.config.clipNorm, 2.5);
-    const { clipNorm: _dropped, ...olderConfig } = fakeRecord({}, 0.5, '2026-11-01T10:00:00Z').config;
-    const older = parseRunRecord({ ...fakeRecord({}, 0.5, '2026-11-01T10:00:00Z'), config: olderConfig });
-    assert.equal(older.config.clipNorm, 0);
-    assert.throws(() => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }), /record\.config\.clipNorm must be a number, got "yes"/);
+    assert.throws(() => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }), /record\.config\.clipNorm must be a number >= 0 \(0: no clipping\), got "yes"/);
+    const { clipNorm: _dropped, ...withoutClip } = clipped.config;
+    assert.throws(() => parseRunRecord({ ...clipped, config: withoutClip }), /record\.config\.clipNorm is missing/);
+  });
+
+  it('reads a record written by version 0.1 (a file it wrote): kind seed is basic, no clipping, forget bias 1', () => {
+    const old = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'run-record-0.1.json'), 'utf8')) as { format: string; config: Record<string, unknown>; result: Record<string, unknown> };
+    assert.equal(old.format, 'rnn-notebooks/run@1');
+    assert.equal(old.config['kind'], 'seed');
+    const record = parseRunRecord(old);
+    assert.deepEqual([record.config.kind, record.config.cell, record.config.units, record.config.seed, record.config.clipNorm, record.config.forgetBias], ['basic', 'lstm', 4, 2, 0, 1]);
+    assert.equal(record.result.testingAccuracy, old.result['testAccuracy128']);
+    assert.equal(record.result.testAccuracy, old.result['testAccuracy']);
   });
 
   it('parseRunRecord names the first bad field', () => {

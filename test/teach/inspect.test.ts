@@ -2,28 +2,28 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
-import { basicLstmCellStep, SeedLstm } from '../../src/models';
+import { basicLstmCellStep, BasicLstmClassifier } from '../../src/models';
 import { maxAbsDifference } from '../../src/teach/gradcheck';
-import { disposeTrace, exampleRows, LSTM_TRACE_NAMES, stepProbabilities, traceSeedLstm } from '../../src/teach/inspect';
+import { disposeTrace, exampleRows, LSTM_TRACE_NAMES, stepProbabilities, traceBasicLstm } from '../../src/teach/inspect';
 
 before(async () => {
   await setupBackend({ backend: 'cpu' });
 });
 
-function model(): SeedLstm {
-  const m = new SeedLstm({ inputSize: 6, timeSteps: 7, units: 5, numClasses: 4, seed: 3 });
+function model(): BasicLstmClassifier {
+  const m = new BasicLstmClassifier({ inputSize: 6, timeSteps: 7, units: 5, numClasses: 4, seed: 3 });
   m.bias.assign(tf.randomNormal([20], 0, 0.5, 'float32', 4));
   return m;
 }
 
-test('traceSeedLstm: h and c equal the cell step by step; gates lie in their ranges; f includes the forget bias', () => {
+test('traceBasicLstm: h and c equal the cell step by step; gates lie in their ranges; f includes the forget bias', () => {
   const m = model();
   const xs = tf.randomUniform([3, 7, 6], 0, 1, 'float32', 5) as tf.Tensor3D;
-  const trace = traceSeedLstm(m, xs);
+  const trace = traceBasicLstm(m, xs);
   for (const name of LSTM_TRACE_NAMES) assert.deepEqual(trace[name].shape, [3, 7, 5], name);
   const hs = m.outputs(xs);
   const traced = tf.unstack(trace.h, 1);
-  assert.ok(maxAbsDifference(traced, hs) < 1e-6, 'h equals SeedLstm.outputs');
+  assert.ok(maxAbsDifference(traced, hs) < 1e-6, 'h equals BasicLstmClassifier.outputs');
   // c from the cell itself, step by step.
   const rows = tf.unstack(xs, 1) as tf.Tensor2D[];
   let state = { c: tf.zeros([3, 5]) as tf.Tensor2D, h: tf.zeros([3, 5]) as tf.Tensor2D };

@@ -1,0 +1,230 @@
+/**
+ * The settings of a run, each written once: what the model is (`ModelSettings`) and how it is
+ * trained (`TrainSettings`), with one defaults object and one validator each. The CLI, the
+ * notebooks' config cells, `trainTutorial`, run records and the record loader all go through
+ * here, and one builder (models/build.ts) makes every model kind and cell from `ModelSettings`.
+ * A new default is a change here; a new cell is a change here and in the builder.
+ *
+ * The tutorial's names, where it has one: n_steps → timeSteps, n_input → inputSize,
+ * n_hidden → units, n_classes → numClasses, learning_rate → learningRate,
+ * training_iters → trainingIters, batch_size → batchSize, display_step → displayStep,
+ * BasicLSTMCell's forget_bias → forgetBias. `seed` is only ever the random seed.
+ */
+import { UsageError } from './errors';
+
+/** The recurrent cell. */
+export type CellType = 'lstm' | 'gru' | 'simple-rnn';
+/** Every cell type, in the order sweeps and help texts list them. */
+export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'simple-rnn'];
+
+/**
+ * How the model is computed:
+ * - `fused`: tf.layers model with the fused LSTM layer (models/fused-lstm.ts), the fast path;
+ * - `layers`: the stock tf.layers cells (`tf.layers.lstm`, `gru`, `simpleRNN`), the reference;
+ * - `basic`: the tutorial's own code, TF1's BasicLSTMCell + `weights.out`/`biases.out`
+ *   (models/basic-lstm.ts); one LSTM layer in one direction.
+ * `fused` and `layers` compute the same function and start from the same weights for a seed.
+ */
+export type ModelKind = 'fused' | 'layers' | 'basic';
+/** Every model kind, in the order the help text lists them. */
+export const MODEL_KINDS: readonly ModelKind[] = ['fused', 'layers', 'basic'];
+
+/** What the network is: `[batch, timeSteps, inputSize]` → logits `[batch, numClasses]`. */
+export interface ModelSettings {
+  readonly cell: CellType;
+  /** Default: `fused` for `lstm`, `layers` for the other cells (the only implementation they have). */
+  readonly kind: ModelKind;
+  /** Recurrent layers stacked; all but the last pass every step's output on. */
+  readonly layers: number;
+  /** Each recurrent layer also reads the rows bottom to top; both outputs are concatenated (2 × units). */
+  readonly bidirectional: boolean;
+  readonly timeSteps: number;
+  readonly inputSize: number;
+  /** Size of each recurrent layer's state (the tutorial's n_hidden). */
+  readonly units: number;
+  readonly numClasses: number;
+  /**
+   * The forget gate's bias offset. BasicLSTMCell (`basic`) adds it inside the forget sigmoid at
+   * every step (TF1's forget_bias); the tf.layers LSTMs start their forget-gate bias at it
+   * (Keras' unit_forget_bias is 1). Not used by GRU and SimpleRNN.
+   */
+  readonly forgetBias: number;
+  /** Random seed of the initial weights. */
+  readonly seed: number;
+}
+
+/** How the tutorial's loop trains and tests (the tutorial's hyperparameters and ours). */
+export interface TrainSettings {
+  /** Examples to train on: the loop runs while step * batchSize < trainingIters (781 steps for the defaults). */
+  readonly trainingIters: number;
+  readonly batchSize: number;
+  /** Log (and record) every displayStep optimiser steps. */
+  readonly displayStep: number;
+  /** Adam's learning rate. */
+  readonly learningRate: number;
+  /** Clip the gradients to this global norm before each update; 0: no clipping (the tutorial's loop). */
+  readonly clipNorm: number;
+  /** The tutorial's "Testing Accuracy" uses the first 128 test images. */
+  readonly testExamples: number;
+  /** Evaluate the validation split every this many steps (0: never, like the tutorial). */
+  readonly validateEvery: number;
+  /** Batch size of evaluation passes (memory, not results). */
+  readonly evalBatchSize: number;
+}
+
+/** Everything that defines a run. */
+export type RunSettings = ModelSettings & TrainSettings;
+
+/** The tutorial's model: one LSTM layer of 128 units on 28 rows of 28 pixels, 10 classes. */
+export const MODEL_DEFAULTS: ModelSettings = {
+  cell: 'lstm',
+  kind: 'fused',
+  layers: 1,
+  bidirectional: false,
+  timeSteps: 28,
+  inputSize: 28,
+  units: 128,
+  numClasses: 10,
+  forgetBias: 1,
+  seed: 0,
+};
+
+/** The tutorial's hyperparameters (learning_rate 0.001, training_iters 100000, batch_size 128, display_step 10). */
+export const TRAIN_DEFAULTS: TrainSettings = {
+  trainingIters: 100_000,
+  batchSize: 128,
+  displayStep: 10,
+  learningRate: 0.001,
+  clipNorm: 0,
+  testExamples: 128,
+  validateEvery: 0,
+  evalBatchSize: 500,
+};
+
+/** What a setting may hold. */
+type Rule = (
+  | { readonly type: 'int'; readonly min: number }
+  | { readonly type: 'number'; readonly min: number; readonly above?: true }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'choice'; readonly values: readonly string[] }
+) & { /** Said after the rule in errors. */ readonly note?: string };
+
+const MODEL_RULES: { readonly [K in keyof ModelSettings]: Rule } = {
+  cell: { type: 'choice', values: CELL_TYPES },
+  kind: { type: 'choice', values: MODEL_KINDS },
+  layers: { type: 'int', min: 1 },
+  bidirectional: { type: 'boolean' },
+  timeSteps: { type: 'int', min: 1 },
+  inputSize: { type: 'int', min: 1 },
+  units: { type: 'int', min: 1 },
+  numClasses: { type: 'int', min: 2 },
+  forgetBias: { type: 'number', min: -Infinity },
+  seed: { type: 'int', min: 0 },
+};
+
+const TRAIN_RULES: { readonly [K in keyof TrainSettings]: Rule } = {
+  trainingIters: { type: 'int', min: 1 },
+  batchSize: { type: 'int', min: 1 },
+  displayStep: { type: 'int', min: 1 },
+  learningRate: { type: 'number', min: 0, above: true },
+  clipNorm: { type: 'number', min: 0, note: '0: no clipping' },
+  testExamples: { type: 'int', min: 1 },
+  validateEvery: { type: 'int', min: 0, note: '0: never' },
+  evalBatchSize: { type: 'int', min: 1 },
+};
+
+/** The keys of each part, to pick them out of a config that holds more (a notebook's, a record's). */
+export const MODEL_KEYS = Object.keys(MODEL_DEFAULTS) as readonly (keyof ModelSettings)[];
+export const TRAIN_KEYS = Object.keys(TRAIN_DEFAULTS) as readonly (keyof TrainSettings)[];
+
+/** How a setting is named in an error: the option itself (`units`), a CLI flag (`--hidden`), a record field. */
+export type NameOf = (key: string) => string;
+
+/** Options of the resolvers. */
+export interface ResolveOptions {
+  /** Default: the key (`units`). */
+  readonly nameOf?: NameOf;
+  /** Every key must be present (a stored record), except these, which older records lack. */
+  readonly complete?: { readonly except: readonly string[] };
+}
+
+function describeRule(rule: Rule): string {
+  switch (rule.type) {
+    case 'int':
+      return `a whole number >= ${rule.min}`;
+    case 'number':
+      return rule.above ? `a number > ${rule.min}` : Number.isFinite(rule.min) ? `a number >= ${rule.min}` : 'a number';
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${rule.values.join(', ')}`;
+  }
+}
+
+function fits(rule: Rule, v: unknown): boolean {
+  switch (rule.type) {
+    case 'int':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= rule.min;
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && (rule.above ? v > rule.min : v >= rule.min);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'choice':
+      return typeof v === 'string' && rule.values.includes(v);
+  }
+}
+
+/** Defaults, overridden by the input's keys of `rules` (other keys are ignored), each checked. */
+function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, defaults: T, input: object, options: ResolveOptions): T {
+  const nameOf = options.nameOf ?? ((k: string): string => k);
+  const given = input as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = { ...(defaults as Readonly<Record<string, unknown>>) };
+  for (const key of Object.keys(rules) as (keyof T & string)[]) {
+    const rule = rules[key] as Rule;
+    const v = given[key];
+    if (v === undefined) {
+      if (options.complete !== undefined && !options.complete.except.includes(key)) throw new UsageError(`${nameOf(key)} is missing`);
+      continue;
+    }
+    if (!fits(rule, v)) {
+      const note = rule.note !== undefined ? ` (${rule.note})` : '';
+      throw new UsageError(`${nameOf(key)} must be ${describeRule(rule)}${note}, got ${JSON.stringify(v) ?? String(v)}`);
+    }
+    out[key] = v;
+  }
+  return out as T;
+}
+
+/**
+ * Model settings from the defaults and what is given (extra keys, e.g. a notebook config's
+ * `backend`, are ignored); throws a UsageError naming the first bad setting or combination.
+ */
+export function resolveModelSettings(input: Partial<ModelSettings> | object = {}, options: ResolveOptions = {}): ModelSettings {
+  const nameOf = options.nameOf ?? ((k: string): string => k);
+  const given = input as Readonly<Record<string, unknown>>;
+  const cell = given['cell'] ?? MODEL_DEFAULTS.cell;
+  const kind: ModelKind = cell === 'lstm' ? 'fused' : 'layers';
+  const s = resolve<ModelSettings>(MODEL_RULES, { ...MODEL_DEFAULTS, kind }, input, options);
+  if (s.kind !== 'layers' && s.cell !== 'lstm') {
+    throw new UsageError(`${nameOf('kind')} "${s.kind}" is an LSTM implementation; ${nameOf('cell')} "${s.cell}" is built with tf.layers (${nameOf('kind')} "layers")`);
+  }
+  if (s.kind === 'basic' && (s.layers !== 1 || s.bidirectional)) {
+    throw new UsageError(`${nameOf('kind')} "basic" (the tutorial's BasicLSTMCell) is one layer in one direction; use ${nameOf('kind')} "fused" or "layers" for ${s.layers !== 1 ? `${nameOf('layers')} ${s.layers}` : nameOf('bidirectional')}`);
+  }
+  return s;
+}
+
+/** Training settings from the defaults and what is given (extra keys ignored); throws a UsageError naming the first bad one. */
+export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}, options: ResolveOptions = {}): TrainSettings {
+  return resolve(TRAIN_RULES, TRAIN_DEFAULTS, input, options);
+}
+
+/** Both parts of a run's settings. */
+export function resolveRunSettings(input: Partial<RunSettings> | object = {}, options: ResolveOptions = {}): RunSettings {
+  return { ...resolveModelSettings(input, options), ...resolveTrainSettings(input, options) };
+}
+
+/** The model part of a run's settings (what the builder and saved models take). */
+export function modelSettingsOf(s: ModelSettings): ModelSettings {
+  return Object.fromEntries(MODEL_KEYS.map((k) => [k, s[k]])) as unknown as ModelSettings;
+}

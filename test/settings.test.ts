@@ -1,0 +1,85 @@
+/**
+ * The one settings schema: its defaults are the tutorial's numbers (docs: n_hidden 128,
+ * learning_rate 0.001, training_iters 100000, batch_size 128, display_step 10, forget_bias 1.0),
+ * every setting is checked with an error naming it (or its flag), combinations that do not
+ * exist are refused, and a stored record must hold every setting.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../src/errors';
+import { countSteps } from '../src/train';
+import { MODEL_DEFAULTS, MODEL_KEYS, modelSettingsOf, resolveModelSettings, resolveRunSettings, resolveTrainSettings, TRAIN_DEFAULTS, TRAIN_KEYS } from '../src/settings';
+
+test("the defaults are the tutorial's", () => {
+  assert.deepEqual(
+    { n_steps: MODEL_DEFAULTS.timeSteps, n_input: MODEL_DEFAULTS.inputSize, n_hidden: MODEL_DEFAULTS.units, n_classes: MODEL_DEFAULTS.numClasses, forget_bias: MODEL_DEFAULTS.forgetBias },
+    { n_steps: 28, n_input: 28, n_hidden: 128, n_classes: 10, forget_bias: 1 },
+  );
+  assert.deepEqual(
+    { learning_rate: TRAIN_DEFAULTS.learningRate, training_iters: TRAIN_DEFAULTS.trainingIters, batch_size: TRAIN_DEFAULTS.batchSize, display_step: TRAIN_DEFAULTS.displayStep },
+    { learning_rate: 0.001, training_iters: 100000, batch_size: 128, display_step: 10 },
+  );
+  assert.equal(countSteps(TRAIN_DEFAULTS.trainingIters, TRAIN_DEFAULTS.batchSize), 781);
+  assert.deepEqual(resolveRunSettings({}), { ...MODEL_DEFAULTS, ...TRAIN_DEFAULTS });
+});
+
+test('given settings override the defaults; other keys (a notebook config has data, backend...) are ignored', () => {
+  const s = resolveRunSettings({ units: 64, learningRate: 0.01, backend: 'wasm', data: 'bundled' });
+  assert.equal(s.units, 64);
+  assert.equal(s.learningRate, 0.01);
+  assert.deepEqual(Object.keys(s).sort(), [...MODEL_KEYS, ...TRAIN_KEYS].sort());
+  assert.deepEqual(modelSettingsOf(s), { ...MODEL_DEFAULTS, units: 64 });
+});
+
+test('the kind defaults to fused for lstm and layers for the other cells', () => {
+  assert.equal(resolveModelSettings({}).kind, 'fused');
+  assert.equal(resolveModelSettings({ cell: 'gru' }).kind, 'layers');
+  assert.equal(resolveModelSettings({ cell: 'simple-rnn' }).kind, 'layers');
+  assert.equal(resolveModelSettings({ kind: 'basic' }).kind, 'basic');
+});
+
+test('every setting is checked, and the error names it and what it must be', () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ units: 0 }, /^units must be a whole number >= 1, got 0$/],
+    [{ units: 2.5 }, /^units must be a whole number >= 1, got 2.5$/],
+    [{ units: '128' }, /^units must be a whole number >= 1, got "128"$/],
+    [{ layers: 0 }, /^layers must be a whole number >= 1/],
+    [{ numClasses: 1 }, /^numClasses must be a whole number >= 2, got 1$/],
+    [{ seed: -1 }, /^seed must be a whole number >= 0, got -1$/],
+    [{ bidirectional: 'yes' }, /^bidirectional must be true or false, got "yes"$/],
+    [{ cell: 'rnn' }, /^cell must be one of lstm, gru, simple-rnn, got "rnn"$/],
+    [{ kind: 'seed' }, /^kind must be one of fused, layers, basic, got "seed"$/],
+    [{ forgetBias: Number.NaN }, /^forgetBias must be a number, got null$/],
+    [{ learningRate: 0 }, /^learningRate must be a number > 0, got 0$/],
+    [{ learningRate: Infinity }, /^learningRate must be a number > 0, got null$/],
+    [{ clipNorm: -1 }, /^clipNorm must be a number >= 0 \(0: no clipping\), got -1$/],
+    [{ validateEvery: -1 }, /^validateEvery must be a whole number >= 0 \(0: never\), got -1$/],
+    [{ batchSize: 1e20 }, /^batchSize must be a whole number >= 1, got 100000000000000000000$/],
+  ];
+  for (const [input, message] of cases) {
+    assert.throws(() => resolveRunSettings(input), (e: unknown) => e instanceof UsageError && message.test(e.message), JSON.stringify(input));
+  }
+});
+
+test('combinations that do not exist are refused, naming both settings', () => {
+  assert.throws(() => resolveModelSettings({ cell: 'gru', kind: 'fused' }), /^UsageError: kind "fused" is an LSTM implementation; cell "gru" is built with tf.layers \(kind "layers"\)$/);
+  assert.throws(() => resolveModelSettings({ cell: 'simple-rnn', kind: 'basic' }), /kind "basic" is an LSTM implementation/);
+  assert.throws(() => resolveModelSettings({ kind: 'basic', layers: 2 }), /kind "basic" \(the tutorial's BasicLSTMCell\) is one layer in one direction; use kind "fused" or "layers" for layers 2$/);
+  assert.throws(() => resolveModelSettings({ kind: 'basic', bidirectional: true }), /for bidirectional$/);
+});
+
+test('errors can name the CLI flag (or a record field) instead of the setting', () => {
+  const flags: Record<string, string> = { units: '--hidden', kind: '--model', cell: '--cell' };
+  const nameOf = (key: string): string => flags[key] ?? key;
+  assert.throws(() => resolveRunSettings({ units: 'many' }, { nameOf }), /^UsageError: --hidden must be a whole number >= 1, got "many"$/);
+  assert.throws(() => resolveModelSettings({ cell: 'gru', kind: 'fused' }, { nameOf }), /--model "fused" is an LSTM implementation; --cell "gru" is built with tf.layers \(--model "layers"\)/);
+});
+
+test('a stored record must hold every setting, except those its format predates', () => {
+  const full = resolveRunSettings({});
+  assert.deepEqual(resolveRunSettings(full, { complete: { except: [] } }), full);
+  const { clipNorm: _c, ...withoutClip } = full;
+  assert.throws(() => resolveRunSettings(withoutClip, { nameOf: (k) => `record.config.${k}`, complete: { except: [] } }), /^UsageError: record.config.clipNorm is missing$/);
+  assert.equal(resolveRunSettings(withoutClip, { complete: { except: ['clipNorm'] } }).clipNorm, 0);
+  assert.deepEqual(resolveTrainSettings({ ...full, units: 'ignored here' }), { ...TRAIN_DEFAULTS });
+});
