@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../src/backend';
+import { formatTable } from '../src/format';
 import { buildLayersModel } from '../src/models/build';
 import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
 
@@ -254,7 +255,7 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
   return { phase: 'tutorial', command, wallSeconds: Math.round(result.seconds * 10) / 10, peakRssMB: result.peakRssMB ?? null, ...summary };
 }
 
-function formatTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
+function benchTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
   const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
   const pytorch = outputs.find((o): o is PeerRow => isPeerRow(o) && o.framework === 'pytorch');
   const vsPytorch = (t: Timing): string => (pytorch === undefined ? '' : `${(t.medianMs / pytorch.train.medianMs).toFixed(2)}x`);
@@ -269,9 +270,7 @@ function formatTable(outputs: readonly Output[], tutorials: readonly Record<stri
     const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
     return [o.backend, o.variant, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
   });
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.filter((r) => r.length === header.length).map((r) => (r[c] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ');
-  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map((r) => (r.length === header.length ? line(r) : r.join(' | ')))];
+  const lines = [formatTable({ header, rows: rows.filter((r) => r.length === header.length) }), ...rows.filter((r) => r.length !== header.length).map((r) => r.join(': '))];
   for (const tutorial of tutorials) {
     lines.push('', `tutorial (${String(tutorial['command'])}): ${tutorial['skipped'] !== undefined ? `not run: ${String(tutorial['skipped'])}` : JSON.stringify(tutorial)}`);
   }
@@ -350,7 +349,7 @@ async function main(): Promise<void> {
       else process.stderr.write(`  tutorial on ${backend}: ${tutorial['skipped'] !== undefined ? `not run (${String(tutorial['skipped'])})` : `${String(tutorial['wallSeconds'])} s`}\n`);
     }
   }
-  if (!values.json) process.stdout.write(`${formatTable(outputs, tutorials)}\n`);
+  if (!values.json) process.stdout.write(`${benchTable(outputs, tutorials)}\n`);
 }
 
 main().catch((err: unknown) => {

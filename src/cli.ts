@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackend, isBackendChoice, setupBackend, BACKEND_CHOICES, type BackendChoice } from './backend';
 import { loadMnist, type DownloadProgress } from './data';
 import { UsageError } from './errors';
+import { progressText } from './format';
 import { saveModel } from './models';
 import { checkSaveTarget } from './models/save';
 import { runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
@@ -141,7 +142,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   };
 }
 
-/** A one-line terminal progress bar, redrawn in place; silent when stderr is not a terminal. */
+/** The progress bar (format.ts's, as in a notebook's text output) on one terminal line, redrawn in place; silent when stderr is not a terminal. */
 function progressBar(stream: NodeJS.WriteStream): { update(p: TrainProgress): void; clear(): void } {
   let last = 0;
   let drawn = false;
@@ -150,10 +151,7 @@ function progressBar(stream: NodeJS.WriteStream): { update(p: TrainProgress): vo
       const now = Date.now();
       if (!stream.isTTY || (now - last < 200 && p.step !== p.steps)) return;
       last = now;
-      const width = 30;
-      const filled = Math.round((p.examplesSeen / Math.max(1, p.total)) * width);
-      const eta = p.step > 0 ? ((p.elapsedMs / p.step) * (p.steps - p.step)) / 1000 : 0;
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.examplesSeen}/${p.total} examples, ${(p.elapsedMs / 1000).toFixed(0)} s, ETA ${eta.toFixed(0)} s `);
+      stream.write(`\r${progressText({ examplesSeen: p.examplesSeen, total: p.total, elapsedMs: p.elapsedMs })}\x1b[K`);
       drawn = true;
     },
     clear() {

@@ -68,3 +68,55 @@ export function digitToText(pixels: ArrayLike<number>, size = 28): string {
   }
   return lines.join('\n');
 }
+
+/** `ms` as m:ss, or h:mm:ss from an hour on. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Where a run stands, for `progressLine`. */
+export interface ProgressState {
+  readonly examplesSeen: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+  /** True once training has ended (shows the total time instead of an ETA). */
+  readonly finished?: boolean;
+}
+
+/** `12,800 / 60,000 examples (21%) · 0:42 elapsed · ETA 2:31`; the ETA assumes the rate so far holds. */
+export function progressLine(state: ProgressState, label = 'examples'): string {
+  const { examplesSeen, total, elapsedMs } = state;
+  const percent = total > 0 ? Math.floor((100 * Math.min(examplesSeen, total)) / total) : 100;
+  const counts = `${examplesSeen.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} ${label} (${percent}%)`;
+  if (state.finished === true) return `${counts} · finished in ${formatDuration(elapsedMs)}`;
+  const eta = examplesSeen > 0 ? formatDuration((elapsedMs * Math.max(0, total - examplesSeen)) / examplesSeen) : '?';
+  return `${counts} · ${formatDuration(elapsedMs)} elapsed · ETA ${eta}`;
+}
+
+/** The progress bar as text, `[#########.....................] 12,800 / 60,000 examples (21%) · ...`: the CLI's, and the notebook's for text front-ends. */
+export function progressText(state: ProgressState, label = 'examples'): string {
+  const width = 30;
+  const value = Math.min(state.examplesSeen, state.total);
+  const filled = state.total > 0 ? Math.round((width * value) / state.total) : width;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progressLine(state, label)}`;
+}
+
+/** A table: header names and rows of cells, all strings. */
+export interface TextTable {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** Columns aligned with two spaces between them; numbers (cells that look numeric) right-aligned. */
+export function formatTable(table: TextTable): string {
+  const all = [table.header, ...table.rows];
+  const widths = table.header.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
+  const numeric = table.header.map((_, c) => table.rows.length > 0 && table.rows.every((row) => /^[-+]?[\d.,]+%?$|^-$|^NaN$/.test(row[c] ?? '')));
+  const line = (row: readonly string[]): string =>
+    row.map((cell, c) => (numeric[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd();
+  return [line(table.header), ...table.rows.map(line)].join('\n');
+}

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { digitToText, formatFixed, formatIterLine, formatTestingLine } from '../src/format';
+import { digitToText, formatDuration, formatFixed, formatIterLine, formatTestingLine, progressLine, progressText } from '../src/format';
 
 // Expected strings are what CPython prints for '{:.Nf}'.format(x) (round half to even on the exact binary value).
 test('formatFixed rounds like Python, including exact binary ties', () => {
@@ -57,4 +57,24 @@ test('digitToText draws one line per row (time step) with shades by intensity', 
   assert.equal(lines[3], `t=03 |${' '.repeat(5)}@${' '.repeat(22)}|`);
   assert.equal(lines[10]!.charAt(6), '-'); // floor(0.35 * 10) = 3 -> ' .:-'[3]
   assert.throws(() => digitToText(new Float32Array(10)), /expected 784 pixels \(28 x 28\), got 10/);
+});
+
+describe('formatDuration, progressLine and progressText', () => {
+  test('formats m:ss and h:mm:ss', () => {
+    assert.equal(formatDuration(0), '0:00');
+    assert.equal(formatDuration(42_400), '0:42');
+    assert.equal(formatDuration(151_000), '2:31');
+    assert.equal(formatDuration(3_723_000), '1:02:03');
+    assert.equal(formatDuration(-5), '0:00');
+  });
+  test('shows counts, percent, elapsed and an ETA from the rate so far', () => {
+    // 12,800 of 60,000 in 40 s: 47,200 left at 320 per second is 147.5 s.
+    assert.equal(progressLine({ examplesSeen: 12_800, total: 60_000, elapsedMs: 40_000 }), '12,800 / 60,000 examples (21%) · 0:40 elapsed · ETA 2:28');
+    assert.equal(progressLine({ examplesSeen: 0, total: 10, elapsedMs: 0 }, 'steps'), '0 / 10 steps (0%) · 0:00 elapsed · ETA ?');
+    assert.equal(progressLine({ examplesSeen: 10, total: 10, elapsedMs: 61_000, finished: true }), '10 / 10 examples (100%) · finished in 1:01');
+  });
+  test('progressText is a 30-character bar filled in proportion, then the line', () => {
+    assert.equal(progressText({ examplesSeen: 5, total: 10, elapsedMs: 1000 }), `[${'#'.repeat(15)}${'.'.repeat(15)}] 5 / 10 examples (50%) · 0:01 elapsed · ETA 0:01`);
+    assert.equal(progressText({ examplesSeen: 0, total: 0, elapsedMs: 0 }), `[${'#'.repeat(30)}] 0 / 0 examples (100%) · 0:00 elapsed · ETA ?`);
+  });
 });

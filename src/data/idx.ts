@@ -8,6 +8,7 @@
  */
 import { UsageError } from '../errors';
 import { gunzipSync } from 'node:zlib';
+import { NUM_CLASSES } from './dataset';
 
 /** Magic number of an IDX file of unsigned-byte images with 3 dimensions. */
 export const IDX_IMAGES_MAGIC = 2051;
@@ -24,7 +25,6 @@ export interface IdxImages {
 
 const IMAGES_HEADER_BYTES = 16;
 const LABELS_HEADER_BYTES = 8;
-const NUM_CLASSES = 10;
 
 /** True when `buffer` starts with the gzip magic bytes 1f 8b. */
 export function isGzip(buffer: Uint8Array): boolean {

@@ -49,7 +49,7 @@ export interface LoadMnistOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-const DEFAULTS = { source: 'auto', validationSize: 5000, seed: 0, timeoutMs: 60_000 } as const;
+const DEFAULTS = { source: 'auto', validationSize: 5000, seed: 0 } as const;
 
 /** The four files by role; each may be gzipped or not, under any of the usual names. */
 const ROLES = {
@@ -184,7 +184,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset
   (Object.keys(ROLES) as Role[]).forEach(names); // fail on a bad `files` before any download
   try {
     await ensureMnistFiles(cacheDir, mirror, files, {
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      timeoutMs: options.timeoutMs, // undefined: the download's own default (download.ts)
       onProgress: options.onProgress,
       onNotice: options.onNotice,
     });

@@ -3,7 +3,7 @@
  * histories small. Pure builders; what they share and the rules they follow are in style.ts.
  */
 import type { Data } from 'plotly.js';
-import { check, type Figure } from './style';
+import { check, PALETTE, type Figure } from './style';
 
 /** One point of the training curve: the tutorial's display line (`Iter`, `Minibatch Loss`, `Training Accuracy`). */
 export interface TrainCurvePoint {
@@ -19,8 +19,7 @@ export interface ValidationCurvePoint {
   readonly loss?: number;
 }
 
-const TRAIN_COLOR = '#1f77b4';
-const VALIDATION_COLOR = '#ff7f0e';
+const [TRAIN_COLOR, VALIDATION_COLOR] = PALETTE as [string, string];
 
 /**
  * At most `maxPoints` of `points`, evenly spaced by index, always keeping the first and the last

@@ -1,9 +1,9 @@
 /**
- * Digit figures: one digit as an image or as its 28 time steps, and a gallery of digits with
- * their labels. Pure builders; what they share and the rules they follow are in style.ts.
+ * Digit figures: a digit as its 28 time steps, and digits tiled with captions (a grid with their
+ * labels; the prediction gallery in src/teach uses the same tiling). Pure builders; what they share and the rules they follow are in style.ts.
  */
 import type { Datum, Layout, Shape } from 'plotly.js';
-import { check, FRAME_COLOR, INK, MISTAKE_COLOR, PIXELS, SIZE, type Figure } from './style';
+import { check, FRAME_COLOR, INK, LINE_COLOR, MISTAKE_COLOR, PIXELS, SIZE, type Figure } from './style';
 
 function checkDigit(digit: ArrayLike<number>, where: string): void {
   check(digit.length === PIXELS, `${where}: a digit must have ${PIXELS} values (28 x 28, row by row), got ${digit.length}`);
@@ -13,56 +13,6 @@ function checkDigit(digit: ArrayLike<number>, where: string): void {
 export function digitRows(digit: ArrayLike<number>): number[][] {
   checkDigit(digit, 'digitRows');
   return Array.from({ length: SIZE }, (_, r) => Array.from({ length: SIZE }, (_, c) => digit[r * SIZE + c] ?? 0));
-}
-
-/** Options for `digitFigure`. */
-export interface DigitFigureOptions {
-  /** Chart title; `label` is appended when given. */
-  readonly title?: string;
-  /** The digit's label, shown in the title. */
-  readonly label?: number;
-  /** Side of the square drawing in pixels. */
-  readonly size?: number;
-}
-
-/** Defaults of `digitFigure`. */
-export const DIGIT_FIGURE_DEFAULTS = { title: 'A digit, 28 x 28 pixels', size: 280 } as const;
-
-function squareAxes(): Pick<Layout, 'xaxis' | 'yaxis'> {
-  return {
-    xaxis: { visible: false, constrain: 'domain' },
-    // Row 0 at the top, as the image is stored and as the LSTM reads it; square pixels.
-    yaxis: { visible: false, autorange: 'reversed', scaleanchor: 'x', constrain: 'domain' },
-  };
-}
-
-/** One digit (784 values in [0, 1]) as a 28 x 28 heatmap, row 0 at the top. */
-export function digitFigure(digit: ArrayLike<number>, options: DigitFigureOptions = {}): Figure {
-  checkDigit(digit, 'digitFigure');
-  const o = { ...DIGIT_FIGURE_DEFAULTS, ...options };
-  const title = o.label === undefined ? o.title : `${o.title} (label ${o.label})`;
-  return {
-    data: [
-      {
-        type: 'heatmap',
-        z: digitRows(digit),
-        zmin: 0,
-        zmax: 1,
-        colorscale: INK,
-        showscale: false,
-        hovertemplate: 'row %{y}, column %{x}: %{z:.2f}<extra></extra>',
-      },
-    ],
-    layout: {
-      title: { text: title },
-      width: o.size + 40,
-      height: o.size + 80,
-      margin: { l: 20, r: 20, t: 60, b: 20 },
-      ...squareAxes(),
-      // The background is white like the page: a frame shows where the 28 x 28 image ends.
-      shapes: [{ type: 'rect', xref: 'x', yref: 'y', x0: -0.5, x1: SIZE - 0.5, y0: -0.5, y1: SIZE - 0.5, line: { color: FRAME_COLOR, width: 1 } }],
-    },
-  };
 }
 
 /** Options for `digitStepsFigure`. */
@@ -116,6 +66,14 @@ export function digitStepsFigure(digit: ArrayLike<number>, options: DigitStepsFi
   };
 }
 
+function squareAxes(): Pick<Layout, 'xaxis' | 'yaxis'> {
+  return {
+    xaxis: { visible: false, constrain: 'domain' },
+    // Row 0 at the top, as the image is stored and as the LSTM reads it; square pixels.
+    yaxis: { visible: false, autorange: 'reversed', scaleanchor: 'x', constrain: 'domain' },
+  };
+}
+
 /** What `digitGridFigure` draws: digits with their true labels and, optionally, predictions. */
 export interface DigitGridInput {
   /** Digits of 784 values each. [n][784] */
@@ -144,13 +102,79 @@ export interface DigitGridOptions {
 /** Defaults of `digitGridFigure` (all digits, input order, mistakes framed). */
 export const DIGIT_GRID_DEFAULTS = { columns: 8, mistakesFirst: false, highlightMistakes: true, maxDigits: Infinity, rowHeight: 90 } as const;
 
-// Grid spacing in digit pixels: a small gap between columns, room for the label above each digit.
-const GRID_HGAP = 4;
-const GRID_VGAP = 12;
+/** One digit of a tiled figure: its pixels, the caption above it, and whether it is shown as a mistake (red caption and frame). */
+export interface DigitTile {
+  readonly digit: ArrayLike<number>;
+  readonly caption: string;
+  readonly mistake: boolean;
+}
+
+/** How `tiledDigitsFigure` lays tiles out. */
+export interface TileLayout {
+  readonly columns: number;
+  /** Height of one row of tiles, in screen pixels. */
+  readonly rowHeight: number;
+  readonly title: string;
+  /** Caption font size. */
+  readonly captionSize: number;
+  /** Room above each digit for its caption, in digit pixels. */
+  readonly captionGap: number;
+}
+
+// A small gap between columns, in digit pixels.
+const TILE_HGAP = 4;
 
 /**
- * Digits tiled into one heatmap (one trace, however many digits), each labelled with its true
- * label, or `true→predicted` for a mistake. The tiles' order is the input order, or mistakes first.
+ * Digits tiled into one heatmap (one trace, however many digits), each captioned above, each
+ * framed (grey, or red for a mistake): what the digit grid and the prediction gallery draw.
+ */
+export function tiledDigitsFigure(tiles: readonly DigitTile[], layout: TileLayout): Figure {
+  check(Number.isInteger(layout.columns) && layout.columns >= 1, `tiledDigitsFigure: columns must be a positive integer, got ${layout.columns}`);
+  tiles.forEach((t, i) => checkDigit(t.digit, `tiledDigitsFigure: tiles[${i}]`));
+  const columns = Math.min(layout.columns, Math.max(tiles.length, 1));
+  const gridRows = Math.ceil(tiles.length / columns);
+  const width = columns * SIZE + (columns - 1) * TILE_HGAP;
+  const height = gridRows * (SIZE + layout.captionGap);
+  // null leaves the gaps transparent.
+  const z: Datum[][] = Array.from({ length: height }, () => new Array<Datum>(width).fill(null));
+  const annotations: Layout['annotations'] = [];
+  const shapes: Partial<Shape>[] = [];
+  tiles.forEach(({ digit, caption, mistake }, k) => {
+    const x0 = (k % columns) * (SIZE + TILE_HGAP);
+    const y0 = Math.floor(k / columns) * (SIZE + layout.captionGap) + layout.captionGap;
+    for (let r = 0; r < SIZE; r++) {
+      const row = z[y0 + r] as Datum[];
+      for (let c = 0; c < SIZE; c++) row[x0 + c] = digit[r * SIZE + c] ?? 0;
+    }
+    annotations.push({
+      x: x0 + (SIZE - 1) / 2,
+      y: y0 - 1,
+      xref: 'x',
+      yref: 'y',
+      yanchor: 'bottom',
+      showarrow: false,
+      text: caption,
+      font: { size: layout.captionSize, color: mistake ? MISTAKE_COLOR : LINE_COLOR },
+    });
+    const frame = mistake ? { color: MISTAKE_COLOR, width: 2 } : { color: FRAME_COLOR, width: 1 };
+    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: frame });
+  });
+  return {
+    data: [{ type: 'heatmap', z, zmin: 0, zmax: 1, colorscale: INK, showscale: false, hoverinfo: 'skip' }],
+    layout: {
+      title: { text: layout.title },
+      height: gridRows * layout.rowHeight + 70,
+      margin: { l: 10, r: 10, t: 50, b: 10 },
+      ...squareAxes(),
+      annotations,
+      shapes,
+    },
+  };
+}
+
+/**
+ * Digits tiled into one heatmap, each labelled with its true label, or `true→predicted` for a
+ * mistake. The tiles' order is the input order, or mistakes first.
  */
 export function digitGridFigure(input: DigitGridInput, options: DigitGridOptions = {}): Figure {
   const o = { ...DIGIT_GRID_DEFAULTS, ...options };
@@ -166,49 +190,12 @@ export function digitGridFigure(input: DigitGridInput, options: DigitGridOptions
   if (o.mistakesFirst) order = [...order.filter(isMistake), ...order.filter((i) => !isMistake(i))];
   order = order.slice(0, Math.min(n, o.maxDigits));
 
-  const columns = Math.min(o.columns, Math.max(order.length, 1));
-  const gridRows = Math.ceil(order.length / columns);
-  const width = columns * SIZE + (columns - 1) * GRID_HGAP;
-  const height = gridRows * (SIZE + GRID_VGAP);
-  // null leaves the gaps transparent.
-  const z: Datum[][] = Array.from({ length: height }, () => new Array<Datum>(width).fill(null));
-  const annotations: Layout['annotations'] = [];
-  const shapes: Partial<Shape>[] = [];
-  order.forEach((index, k) => {
-    const digit = digits[index] as ArrayLike<number>;
-    const x0 = (k % columns) * (SIZE + GRID_HGAP);
-    const y0 = Math.floor(k / columns) * (SIZE + GRID_VGAP) + GRID_VGAP;
-    for (let r = 0; r < SIZE; r++) {
-      const row = z[y0 + r] as Datum[];
-      for (let c = 0; c < SIZE; c++) row[x0 + c] = digit[r * SIZE + c] ?? 0;
-    }
+  const tiles = order.map((index): DigitTile => {
     const wrong = isMistake(index);
-    const highlight = wrong && o.highlightMistakes;
-    annotations.push({
-      x: x0 + (SIZE - 1) / 2,
-      y: y0 - 1,
-      xref: 'x',
-      yref: 'y',
-      yanchor: 'bottom',
-      showarrow: false,
-      text: wrong ? `${trueLabels[index]}→${predLabels?.[index]}` : `${trueLabels[index]}`,
-      font: { size: 13, color: highlight ? MISTAKE_COLOR : '#333333' },
-    });
-    const frame = highlight ? { color: MISTAKE_COLOR, width: 2 } : { color: FRAME_COLOR, width: 1 };
-    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: frame });
+    return { digit: digits[index] as ArrayLike<number>, caption: wrong ? `${trueLabels[index]}→${predLabels?.[index]}` : `${trueLabels[index]}`, mistake: wrong && o.highlightMistakes };
   });
   const mistakes = order.filter(isMistake).length;
   const defaultTitle =
     predLabels === undefined ? `${order.length} digits with their labels` : `${order.length} digits: label, or true→predicted for the ${mistakes} mistakes`;
-  return {
-    data: [{ type: 'heatmap', z, zmin: 0, zmax: 1, colorscale: INK, showscale: false, hoverinfo: 'skip' }],
-    layout: {
-      title: { text: o.title ?? defaultTitle },
-      height: gridRows * o.rowHeight + 70,
-      margin: { l: 10, r: 10, t: 50, b: 10 },
-      ...squareAxes(),
-      annotations,
-      shapes,
-    },
-  };
+  return tiledDigitsFigure(tiles, { columns: o.columns, rowHeight: o.rowHeight, title: o.title ?? defaultTitle, captionSize: 13, captionGap: 12 });
 }

@@ -2,11 +2,9 @@
 export { confusionMatrix, confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure, type ConfusionMatrixOptions, type SequenceHeatmapOptions, type StepProbabilitiesOptions } from './matrices';
 export { downsample, trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
 export {
-  digitFigure,
   digitGridFigure,
   digitRows,
   digitStepsFigure,
-  type DigitFigureOptions,
   type DigitGridInput,
   type DigitGridOptions,
   type DigitStepsFigureOptions,

@@ -5,6 +5,7 @@
  * Throttling drops intermediate states only: `close()` / `done()` always draws the last one.
  */
 import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
+import { progressLine, progressText, type ProgressState } from '../format';
 import { createChartOutput, createOutput, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
 
 /** Options for `createLiveChart`: those of `trainingCurvesFigure` plus when and where to draw. */
@@ -58,34 +59,6 @@ export function createLiveChart(options: LiveChartOptions = {}): LiveChart {
   };
 }
 
-/** `ms` as m:ss, or h:mm:ss from an hour on. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-
-/** Where a run stands, for `progressLine`. */
-export interface ProgressState {
-  readonly examplesSeen: number;
-  readonly total: number;
-  readonly elapsedMs: number;
-  /** True once training has ended (shows the total time instead of an ETA). */
-  readonly finished?: boolean;
-}
-
-/** `12,800 / 60,000 examples (21%) · 0:42 elapsed · ETA 2:31`; the ETA assumes the rate so far holds. */
-export function progressLine(state: ProgressState, label = 'examples'): string {
-  const { examplesSeen, total, elapsedMs } = state;
-  const percent = total > 0 ? Math.floor((100 * Math.min(examplesSeen, total)) / total) : 100;
-  const counts = `${examplesSeen.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} ${label} (${percent}%)`;
-  if (state.finished === true) return `${counts} · finished in ${formatDuration(elapsedMs)}`;
-  const eta = examplesSeen > 0 ? formatDuration((elapsedMs * Math.max(0, total - examplesSeen)) / examplesSeen) : '?';
-  return `${counts} · ${formatDuration(elapsedMs)} elapsed · ETA ${eta}`;
-}
-
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -94,13 +67,11 @@ function escapeHtml(s: string): string {
 export function progressBundle(state: ProgressState, label = 'examples'): { 'text/html': string; 'text/plain': string } {
   const line = progressLine(state, label);
   const value = Math.min(state.examplesSeen, state.total);
-  const width = 30;
-  const filled = state.total > 0 ? Math.round((width * value) / state.total) : width;
   return {
     'text/html':
       `<div class="rnn-progress" style="display:flex;align-items:center;gap:10px;font-family:monospace;font-size:13px">` +
       `<progress value="${value}" max="${state.total}" style="width:260px"></progress><span>${escapeHtml(line)}</span></div>`,
-    'text/plain': `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}`,
+    'text/plain': progressText(state, label),
   };
 }
 

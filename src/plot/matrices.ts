@@ -3,7 +3,7 @@
  * heatmap, and class probabilities after each time step. Pure builders, as described in style.ts.
  */
 import type { ColorScale, Data } from 'plotly.js';
-import { check, MISTAKE_COLOR, type Figure } from './style';
+import { check, MISTAKE_COLOR, symmetricRange, type Figure } from './style';
 
 const TRUTH_COLOR = '#222222';
 // White to dark blue; plotly's named 'Blues' runs the other way (dark for small counts).
@@ -104,13 +104,7 @@ export function sequenceHeatmapFigure(values: ReadonlyArray<ArrayLike<number>>, 
   const o = { ...SEQUENCE_HEATMAP_DEFAULTS, ...options };
   // plotly draws z[row][column]: transpose so that time runs along x.
   const z = Array.from({ length: units }, (_, u) => values.map((row) => row[u] ?? 0));
-  let range = o.range;
-  if (range === undefined) {
-    let m = 0;
-    for (const row of values) for (let u = 0; u < units; u++) m = Math.max(m, Math.abs(row[u] ?? 0));
-    // An all-zero state (e.g. h_0) would give an empty range.
-    range = [-(m || 1), m || 1];
-  }
+  const range = o.range ?? symmetricRange(values);
   return {
     data: [
       {

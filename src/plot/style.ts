@@ -5,6 +5,7 @@
  * checks its input's shape and throws an `Error` naming the builder and the value when it is wrong.
  */
 import type { ColorScale, Data, Layout } from 'plotly.js';
+import { IMAGE_SIZE } from '../data/dataset';
 
 /** A plotly figure: traces and layout, as `Plotly.react(div, data, layout)` takes them. */
 export interface Figure {
@@ -13,7 +14,7 @@ export interface Figure {
 }
 
 /** MNIST geometry: the tutorial's n_steps = n_input = 28. */
-export const SIZE = 28;
+export const SIZE = IMAGE_SIZE;
 /** Pixels in one digit. */
 export const PIXELS = SIZE * SIZE;
 
@@ -28,6 +29,18 @@ export const MISTAKE_COLOR = '#d62728';
 export const FRAME_COLOR = '#cccccc';
 /** Lines, arrows and text of the teaching diagrams and charts (src/teach). */
 export const LINE_COLOR = '#333333';
+/**
+ * plotly's default colour cycle (D3 category10), fixed here so that a digit class, a run or a
+ * curve keeps its colour from chart to chart: ten distinguishable colours.
+ */
+export const PALETTE: readonly string[] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** A colour range symmetric around 0 that holds every value ([-1, 1] for all zeros, e.g. h_0, which would give an empty one). */
+export function symmetricRange(rows: ReadonlyArray<ArrayLike<number>>): [number, number] {
+  let m = 0;
+  for (const row of rows) for (let u = 0; u < row.length; u++) m = Math.max(m, Math.abs(row[u] ?? 0));
+  return [-(m || 1), m || 1];
+}
 
 /** Throws `message` when `condition` is false (a figure's input has the wrong shape). */
 export function check(condition: boolean, message: string): asserts condition {

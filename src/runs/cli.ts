@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors';
 import { loadRunRecords, selectRuns } from './load';
 import { WRITE_RUN_DEFAULTS } from './record';
-import { compareRunsTable, formatTable, runsTable } from './table';
+import { formatTable } from '../format';
+import { compareRunsTable, runsTable } from './table';
 import { errorLine, exitCodeOf, runAsMain } from '../entry';
 
 const USAGE = `usage: npm run runs -- <command> [--runs-dir DIR] [ids...]

@@ -4,6 +4,7 @@
  */
 import type { Data } from 'plotly.js';
 import type { Figure } from '../plot';
+import { PALETTE } from '../plot/style';
 import type { RunRecord, TimedRecord } from './record';
 import { cellLabel } from './table';
 
@@ -22,8 +23,6 @@ export interface RunsComparisonOptions {
 /** Defaults of `runsComparisonFigure`. */
 export const RUNS_COMPARISON_DEFAULTS = { x: 'examples', curve: 'validation', height: 420 } as const;
 
-// plotly's default colour cycle, fixed here so each run keeps its colour across charts.
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** A short legend name: `gru u64`, `lstm/fused u128 x2`. */
 export function runLabel(record: RunRecord): string {
@@ -51,7 +50,7 @@ export function runsComparisonFigure(records: readonly RunRecord[], options: Run
       type: 'scatter',
       mode: o.curve === 'validation' ? 'lines+markers' : 'lines',
       name: o.names?.[k] ?? runLabel(record),
-      line: { color: COLORS[k % COLORS.length], width: 2 },
+      line: { color: PALETTE[k % PALETTE.length], width: 2 },
       x: points.map((p) => (o.x === 'seconds' ? Number(secondsAt(p, record).toFixed(2)) : p.examplesSeen)),
       y: points.map((p) => p.accuracy),
     };

@@ -17,6 +17,6 @@ export {
   type WriteRunOptions,
 } from './record';
 export { loadRunRecords, parseRunRecord, selectRuns, type LoadedRuns, type LoadRunsOptions, type StoredRunRecord } from './load';
-export { cellLabel, compareRunsTable, formatTable, runsTable, type TextTable } from './table';
+export { cellLabel, compareRunsTable, runsTable } from './table';
 export { runExperiment, type Experiment, type ExperimentHooks } from './experiment';
 export { runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type RunsComparisonOptions } from './figures';

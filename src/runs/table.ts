@@ -3,24 +3,9 @@
  * `runsTable` lists runs; `compareRunsTable` lines runs up against the first one: it adds every
  * config field that differs between them and the change in test accuracy.
  */
+import type { TextTable } from '../format';
 import type { RunSettings } from '../settings';
 import type { RunRecord } from './record';
-
-/** A table: header names and rows of cells, all strings. */
-export interface TextTable {
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-}
-
-/** Columns aligned with two spaces between them; numbers (cells that look numeric) right-aligned. */
-export function formatTable(table: TextTable): string {
-  const all = [table.header, ...table.rows];
-  const widths = table.header.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  const numeric = table.header.map((_, c) => table.rows.length > 0 && table.rows.every((row) => /^[-+]?[\d.,]+%?$|^-$|^NaN$/.test(row[c] ?? '')));
-  const line = (row: readonly string[]): string =>
-    row.map((cell, c) => (numeric[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd();
-  return [line(table.header), ...table.rows.map(line)].join('\n');
-}
 
 /** `lstm/fused`, `gru`, `bi-simple-rnn`: the cell, its implementation for LSTMs, and the direction. */
 export function cellLabel(config: Pick<RunSettings, 'cell' | 'kind' | 'bidirectional'>): string {

@@ -3,7 +3,7 @@
  * LSTM step by step. Pure builders with the rules of src/plot/style.ts, drawn with `show`.
  */
 import type { Annotations, ColorScale, Data, Layout, Shape } from 'plotly.js';
-import { check, INK, LINE_COLOR } from '../plot/style';
+import { check, INK, LINE_COLOR, symmetricRange } from '../plot/style';
 import type { Figure } from '../plot';
 
 const BOX_COLOR = '#deebf7';
@@ -169,12 +169,7 @@ export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels:
   all.forEach((panel, k) => {
     const width = (panel.values[0] as ArrayLike<number>).length;
     panel.values.forEach((v, t) => check(v.length === width, `lstmInsideFigure: panel "${panel.name}" step ${t} has ${v.length} values, step 0 has ${width}`));
-    let range = panel.range;
-    if (range === undefined) {
-      let m = 0;
-      for (const v of panel.values) for (let u = 0; u < width; u++) m = Math.max(m, Math.abs(v[u] ?? 0));
-      range = [-(m || 1), m || 1];
-    }
+    const range = panel.range ?? symmetricRange(panel.values);
     const signed = range[0] < 0;
     const top = 1 - k * slot;
     const domain: [number, number] = [Math.max(0, top - slot + gap), top - gap / 2];

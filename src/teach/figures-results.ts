@@ -2,13 +2,12 @@
  * Charts of results for the teaching notebooks: named lines, a PCA scatter, a gallery of
  * predictions and accuracy per class. Pure builders with the rules of src/plot/style.ts.
  */
-import type { Annotations, Dash, Data, Shape } from 'plotly.js';
-import { check, FRAME_COLOR, INK, LINE_COLOR, MISTAKE_COLOR, PIXELS, SIZE } from '../plot/style';
+import type { Dash, Data } from 'plotly.js';
+import { check, LINE_COLOR, PALETTE, PIXELS } from '../plot/style';
+import { tiledDigitsFigure, type DigitTile } from '../plot/digits';
 import type { Figure } from '../plot';
 import type { ClassAccuracy } from './predictions';
 
-// plotly's default palette (D3 category10): ten digits, ten distinguishable colours.
-const CLASS_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** One line of `lineChartFigure`. */
 export interface LineSeries {
@@ -90,7 +89,7 @@ export function pcaScatterFigure(projections: ReadonlyArray<readonly number[]>, 
         name: `${label}`,
         x: members.map((p) => p[0] as number),
         y: members.map((p) => p[1] as number),
-        marker: { size: 6, opacity: 0.75, color: CLASS_COLORS[label % CLASS_COLORS.length] as string },
+        marker: { size: 6, opacity: 0.75, color: PALETTE[label % PALETTE.length] as string },
         hovertemplate: `digit ${label}: (%{x:.2f}, %{y:.2f})<extra></extra>`,
       };
     }),
@@ -125,9 +124,6 @@ export interface PredictionGalleryOptions {
 
 export const PREDICTION_GALLERY_DEFAULTS = { columns: 8, rowHeight: 100 } as const;
 
-const HGAP = 4;
-const VGAP = 16;
-
 /**
  * Digits tiled in one heatmap, each captioned with the prediction and its confidence: `7 · 98%`
  * when right, `true 4 → 9 · 61%` in red (and framed) when wrong. Drawn in the given order.
@@ -142,50 +138,14 @@ export function predictionGalleryFigure(input: PredictionGalleryInput, options: 
   }
   digits.forEach((d, k) => check(d.length === PIXELS, `predictionGalleryFigure: digits[${k}] has ${d.length} values, expected ${PIXELS}`));
   check(Number.isInteger(o.columns) && o.columns >= 1, `predictionGalleryFigure: columns must be a positive integer, got ${o.columns}`);
-  const columns = Math.min(o.columns, n);
-  const gridRows = Math.ceil(n / columns);
-  const width = columns * SIZE + (columns - 1) * HGAP;
-  const height = gridRows * (SIZE + VGAP);
-  const z: (number | null)[][] = Array.from({ length: height }, () => new Array<number | null>(width).fill(null));
-  const annotations: Partial<Annotations>[] = [];
-  const shapes: Partial<Shape>[] = [];
-  let mistakes = 0;
-  for (let k = 0; k < n; k++) {
-    const digit = digits[k] as ArrayLike<number>;
-    const x0 = (k % columns) * (SIZE + HGAP);
-    const y0 = Math.floor(k / columns) * (SIZE + VGAP) + VGAP;
-    for (let r = 0; r < SIZE; r++) {
-      const row = z[y0 + r] as (number | null)[];
-      for (let c = 0; c < SIZE; c++) row[x0 + c] = digit[r * SIZE + c] ?? 0;
-    }
+  const tiles = Array.from({ length: n }, (_, k): DigitTile => {
     const wrong = predLabels[k] !== trueLabels[k];
-    if (wrong) mistakes += 1;
     const percent = `${Math.round(100 * (confidence[k] as number))}%`;
-    annotations.push({
-      x: x0 + (SIZE - 1) / 2,
-      y: y0 - 1,
-      xref: 'x',
-      yref: 'y',
-      yanchor: 'bottom',
-      showarrow: false,
-      text: wrong ? `${trueLabels[k]}→${predLabels[k]} · ${percent}` : `${predLabels[k]} · ${percent}`,
-      font: { size: 12, color: wrong ? MISTAKE_COLOR : '#333333' },
-    });
-    const frame = wrong ? { color: MISTAKE_COLOR, width: 2 } : { color: FRAME_COLOR, width: 1 };
-    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: frame });
-  }
-  return {
-    data: [{ type: 'heatmap', z, zmin: 0, zmax: 1, colorscale: INK, showscale: false, hoverinfo: 'skip' }],
-    layout: {
-      title: { text: o.title ?? `${n} digits: prediction · confidence; true→predicted in red for the ${mistakes} mistakes` },
-      height: gridRows * o.rowHeight + 70,
-      margin: { l: 10, r: 10, t: 50, b: 10 },
-      xaxis: { visible: false, constrain: 'domain' },
-      yaxis: { visible: false, autorange: 'reversed', scaleanchor: 'x', constrain: 'domain' },
-      annotations,
-      shapes,
-    },
-  };
+    return { digit: digits[k] as ArrayLike<number>, caption: wrong ? `${trueLabels[k]}→${predLabels[k]} · ${percent}` : `${predLabels[k]} · ${percent}`, mistake: wrong };
+  });
+  const mistakes = tiles.filter((t) => t.mistake).length;
+  const title = o.title ?? `${n} digits: prediction · confidence; true→predicted in red for the ${mistakes} mistakes`;
+  return tiledDigitsFigure(tiles, { columns: o.columns, rowHeight: o.rowHeight, title, captionSize: 12, captionGap: 16 });
 }
 
 /** Accuracy per class as bars, each labelled with correct/total. */
@@ -200,7 +160,7 @@ export function perClassAccuracyFigure(perClass: readonly ClassAccuracy[], optio
         y: perClass.map((c) => (c.total === 0 ? 0 : c.accuracy)),
         text: perClass.map((c) => `${c.correct}/${c.total}`),
         textposition: 'outside',
-        marker: { color: perClass.map((c) => CLASS_COLORS[c.label % CLASS_COLORS.length] as string) },
+        marker: { color: perClass.map((c) => PALETTE[c.label % PALETTE.length] as string) },
         hovertemplate: 'digit %{x}: %{y:.3f} (%{text})<extra></extra>',
       },
       {

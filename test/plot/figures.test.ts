@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PlotData } from 'plotly.js';
 import { downsample, trainingCurvesFigure } from '../../src/plot/curves';
-import { digitFigure, digitGridFigure, digitRows, digitStepsFigure } from '../../src/plot/digits';
+import { digitGridFigure, digitRows, digitStepsFigure } from '../../src/plot/digits';
 import { confusionMatrix, confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure } from '../../src/plot/matrices';
 import type { Figure } from '../../src/plot/style';
 
@@ -56,25 +56,6 @@ describe('downsample', () => {
   test('rejects maxPoints below 2 or not an integer', () => {
     assert.throws(() => downsample(points, 1), /maxPoints.*got 1/);
     assert.throws(() => downsample(points, 2.5), /maxPoints/);
-  });
-});
-
-describe('digitFigure', () => {
-  test('is one heatmap whose z is the digit row by row, row 0 drawn at the top', () => {
-    const digit = rampDigit();
-    const fig = digitFigure(digit, { label: 7 });
-    assert.equal(fig.data.length, 1);
-    const t = trace(fig);
-    assert.equal(t.type, 'heatmap');
-    assert.deepEqual(t.z, digitRows(digit));
-    assert.equal(t.zmin, 0);
-    assert.equal(t.zmax, 1);
-    assert.equal(fig.layout.yaxis?.autorange, 'reversed');
-    assert.equal(fig.layout.yaxis?.scaleanchor, 'x');
-    assert.match(String(fig.layout.title?.text), /label 7/);
-  });
-  test('rejects a digit of the wrong length', () => {
-    assert.throws(() => digitFigure([1, 2, 3]), /digitFigure.*784.*got 3/);
   });
 });
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TrainCurvePoint } from '../../src/plot/curves';
 import type { Figure } from '../../src/plot/style';
-import { createLiveChart, createProgressBar, formatDuration, progressBundle, progressLine } from '../../src/plot/live';
+import { progressText } from '../../src/format';
+import { createLiveChart, createProgressBar, progressBundle } from '../../src/plot/live';
 import type { MimeBundle } from '../../src/plot/render';
 
 /** A clock the test moves by hand. */
@@ -53,26 +54,6 @@ describe('createLiveChart', () => {
   });
 });
 
-describe('formatDuration and progressLine', () => {
-  test('formats m:ss and h:mm:ss', () => {
-    assert.equal(formatDuration(0), '0:00');
-    assert.equal(formatDuration(42_400), '0:42');
-    assert.equal(formatDuration(151_000), '2:31');
-    assert.equal(formatDuration(3_723_000), '1:02:03');
-    assert.equal(formatDuration(-5), '0:00');
-  });
-  test('shows counts, percent, elapsed and an ETA from the rate so far', () => {
-    // 12,800 of 60,000 in 40 s: 47,200 left at 320 per second is 147.5 s.
-    assert.equal(progressLine({ examplesSeen: 12_800, total: 60_000, elapsedMs: 40_000 }), '12,800 / 60,000 examples (21%) · 0:40 elapsed · ETA 2:28');
-    assert.equal(progressLine({ examplesSeen: 0, total: 10, elapsedMs: 0 }, 'steps'), '0 / 10 steps (0%) · 0:00 elapsed · ETA ?');
-    assert.equal(progressLine({ examplesSeen: 10, total: 10, elapsedMs: 61_000, finished: true }), '10 / 10 examples (100%) · finished in 1:01');
-  });
-  test('renders an HTML progress element and a text bar', () => {
-    const b = progressBundle({ examplesSeen: 5, total: 10, elapsedMs: 1000 });
-    assert.match(b['text/html'], /<progress value="5" max="10"/);
-    assert.match(b['text/plain'], /^\[#{15}\.{15}\] 5 \/ 10 examples \(50%\)/);
-  });
-});
 
 describe('createProgressBar', () => {
   test('updates one output, throttled, always at the end and on done', () => {
@@ -98,4 +79,11 @@ describe('createProgressBar', () => {
   test('rejects a total that is not a number >= 0', () => {
     assert.throws(() => createProgressBar({ total: Number.NaN, output: { update: () => undefined } }), /total.*got NaN/);
   });
+});
+
+test('the progress output is an HTML progress element and the text bar', () => {
+  const state = { examplesSeen: 5, total: 10, elapsedMs: 1000 };
+  const b = progressBundle(state);
+  assert.match(b['text/html'], /<progress value="5" max="10"/);
+  assert.equal(b['text/plain'], progressText(state));
 });

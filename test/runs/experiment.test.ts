@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { DataSet, loadMnist, type Datasets } from '../../src/data';
 import { splitSeeds } from '../../src/data/dataset';
+import { formatTestingLine } from '../../src/format';
 import { runExperiment } from '../../src/runs';
 import type { RunSettings } from '../../src/settings';
 import { describeOnBackends } from '../backends';
@@ -86,7 +87,7 @@ describe('runExperiment', () => {
     const lines: string[] = [];
     const { classifier, result, record } = await runExperiment({ ...SMALL, cell: 'gru', layers: 2, seed: 1 }, data, { label: 'test', onLog: (l) => lines.push(l) });
     assert.equal(classifier.name, '2 x tf.layers.gru');
-    assert.equal(lines.at(-1), `Testing Accuracy: ${result.testingAccuracy.toFixed(6)}`);
+    assert.equal(lines.at(-1), formatTestingLine(result.testingAccuracy));
     assert.equal(record.label, 'test');
     assert.equal(record.backend, 'cpu');
     assert.equal(record.model, classifier.name);

@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Data } from 'plotly.js';
-import { cellLabel, compareRunsTable, formatTable, runLabel, runsComparisonFigure, runsTable } from '../../src/runs';
+import { formatTable } from '../../src/format';
+import { cellLabel, compareRunsTable, runLabel, runsComparisonFigure, runsTable } from '../../src/runs';
 import { fakeRecord } from './fixtures';
 
 /** A trace's field, whatever the trace type. */
