@@ -25,14 +25,3 @@ export function keep<T>(key: string, value: T): T {
   kept.set(key, value);
   return value;
 }
-
-/** Frees every value `keep` holds (e.g. at the end of a notebook, or before a fresh start). */
-export function releaseAll(): void {
-  for (const value of kept.values()) disposeValue(value);
-  kept.clear();
-}
-
-/** True when the notebook tests run in smoke mode (`RNN_SMOKE=1`), which shrinks long loops. */
-export function isSmoke(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  return env.RNN_SMOKE === '1';
-}

@@ -2,7 +2,7 @@
  * The fused LSTM's computation: the LSTM over a whole sequence in fewer, larger kernels, with a
  * hand-written backward pass (`fusedLstmSequence`). The layer around it is in fused-lstm.ts.
  *
- * Where the stock layer's time is spent (wasm backend, docs/FINDINGS.md "Training speed"): one
+ * Where the stock layer's time is spent (wasm backend, docs/NOTES.md "Training speed"): one
  * small matmul per step for the input, tanh kernels, slices per gate, and an autodiff tape of
  * dozens of small ops per step. Here:
  *  - the input projection x·W + b runs once for all time steps (one matmul);

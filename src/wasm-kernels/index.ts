@@ -3,7 +3,7 @@
  * only: the fixes are in matmul.ts, copies.ts and tanh.ts, the swapping in registry.ts).
  *
  * The wasm backend as shipped takes slow paths that have nothing to do with arithmetic
- * (measured in docs/FINDINGS.md, "Training speed"):
+ * (measured in docs/NOTES.md, "Training speed"):
  *  - BatchMatMul / _FusedMatMul use XNNPACK only when neither input is transposed; with
  *    `transposeA` or `transposeB` (most matmuls in gradients) they fall to a naive loop,
  *    8-25x slower. Fix: transpose explicitly with the backend's own Transpose kernel, then
