@@ -16,7 +16,8 @@ import { UsageError } from './errors';
 import { progressText } from './format';
 import { saveModel } from './models';
 import { checkSaveTarget } from './models/save';
-import { runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
+import { InterruptedError } from './interrupt';
+import { ExperimentInterruptedError, runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
 import { CELL_TYPES, MODEL_DEFAULTS, MODEL_KINDS, resolveRunSettings, TRAIN_DEFAULTS, type RunSettings } from './settings';
 import type { TrainProgress } from './train';
 import { errorLine, exitCodeOf, runAsMain } from './entry';
@@ -169,8 +170,18 @@ function downloadLine(stream: NodeJS.WriteStream): (p: DownloadProgress) => void
   };
 }
 
-/** Runs the tutorial with a parsed config; returns the JSON summary. */
-export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<Record<string, unknown>> {
+/** What a finished run reports: the JSON summary, and the errors that came after training (saving, recording). */
+export interface TutorialOutcome {
+  readonly summary: Record<string, unknown>;
+  readonly problems: readonly unknown[];
+}
+
+/**
+ * Runs the tutorial with a parsed config. `signal` stops it (the first Ctrl-C): a download or
+ * training stops at its next step, rejecting with an InterruptedError (an
+ * ExperimentInterruptedError, carrying the run's record, once training has started).
+ */
+export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, err: NodeJS.WriteStream, signal?: AbortSignal): Promise<TutorialOutcome> {
   // Before the minutes of training: a --save folder that cannot be used.
   if (config.save !== undefined) await checkSaveTarget(config.save);
   const backend = await setupBackend({ backend: config.backend });
@@ -181,6 +192,7 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
     ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
     onNotice: (message) => err.write(`${message}\n`),
     onProgress: downloadLine(err),
+    ...(signal !== undefined ? { signal, stopOnSigint: false } : {}),
   });
   err.write(`data: ${data.description}\n`);
   const bar = progressBar(err);
@@ -194,11 +206,17 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
         out.write(`${line}\n`);
       },
       onProgress: (p) => bar.update(p),
+      onWarning: (message) => {
+        bar.clear();
+        err.write(`tutorial: warning: ${message}\n`);
+      },
+      ...(signal !== undefined ? { signal, stopOnSigint: false } : {}),
     },
   );
   bar.clear();
   try {
-    let saveError: unknown;
+    // Training and testing are done and printed: what fails from here is reported after the summary.
+    const problems: unknown[] = [];
     let toWrite: RunRecord = record;
     if (config.save !== undefined) {
       try {
@@ -206,14 +224,20 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
         err.write(`model saved to ${config.save}\n`);
         toWrite = { ...record, savedModel: config.save };
       } catch (e) {
-        saveError = e;
+        problems.push(e);
       }
     }
     // The run is recorded even when saving failed: the training and its numbers happened.
-    const recordPath = config.record ? await writeRunRecord(toWrite, { runsDir: config.runsDir }) : null;
-    if (recordPath !== null) err.write(`run record: ${recordPath}\n`);
-    if (saveError !== undefined) throw saveError;
-    return {
+    let recordPath: string | null = null;
+    if (config.record) {
+      try {
+        recordPath = await writeRunRecord(toWrite, { runsDir: config.runsDir });
+        err.write(`run record: ${recordPath}\n`);
+      } catch (e) {
+        problems.push(e);
+      }
+    }
+    const summary = {
       backend: backend.name,
       data: data.source,
       model: classifier.name,
@@ -227,8 +251,9 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
       testAccuracy: result.testAccuracy,
       runId: record.id,
       record: recordPath,
-      savedModel: config.save ?? null,
+      savedModel: problems.length === 0 ? (config.save ?? null) : null,
     };
+    return { summary, problems };
   } finally {
     classifier.dispose();
     tf.disposeVariables();
@@ -248,15 +273,44 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     out.write(`${USAGE}\n`);
     return 0;
   }
+  // The first Ctrl-C stops the work at its next step; a second one exits at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      controller.abort();
+      return;
+    }
+    err.write('tutorial: second Ctrl-C: exiting now\n');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
   try {
-    const summary = await runTutorial(config, out, err);
+    const { summary, problems } = await runTutorial(config, out, err, controller.signal);
     if (config.json) out.write(`${JSON.stringify(summary)}\n`);
-    return 0;
+    // Saving or recording failed after training: the results above stand; say what failed.
+    for (const p of problems) err.write(`${errorLine('tutorial', p)}\n`);
+    return problems.length === 0 ? 0 : Math.max(...problems.map(exitCodeOf));
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      // Recorded, marked interrupted, with the history logged so far (README "Command line").
+      let recorded = '';
+      if (e instanceof ExperimentInterruptedError && config.record) {
+        recorded = await writeRunRecord(e.record, { runsDir: config.runsDir }).then(
+          (file) => `; run record (marked interrupted): ${file}`,
+          (w: unknown) => `; ${errorLine('no run record', w)}`,
+        );
+      }
+      err.write(`tutorial: ${e.message} (Ctrl-C)${recorded}\n`);
+      return 130;
+    }
     // Data, backend and folder problems are the user's to fix (a path, a mirror, a flag): exit 2.
     // Anything else is a failure of this program: exit 1. One line either way.
     err.write(`${errorLine('tutorial', e)}\n`);
     return exitCodeOf(e);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
 }
 

@@ -3,6 +3,7 @@ export * from './backend';
 export * from './data';
 export * from './errors';
 export * from './format';
+export * from './interrupt';
 export * from './models';
 export * from './notebook';
 export * from './plot';

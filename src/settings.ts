@@ -10,6 +10,7 @@
  * training_iters → trainingIters, batch_size → batchSize, display_step → displayStep,
  * BasicLSTMCell's forget_bias → forgetBias. `seed` is only ever the random seed.
  */
+import { totalmem } from 'node:os';
 import { UsageError } from './errors';
 
 /** The recurrent cell. */
@@ -146,6 +147,8 @@ export interface ResolveOptions {
   readonly nameOf?: NameOf;
   /** Every key must be present (a stored record), except these, which older records lack. */
   readonly complete?: { readonly except: readonly string[] };
+  /** Memory the model and a training step must fit in (default: this machine's, os.totalmem()). */
+  readonly memoryBytes?: number;
 }
 
 function describeRule(rule: Rule): string {
@@ -211,7 +214,60 @@ export function resolveModelSettings(input: Partial<ModelSettings> | object = {}
   if (s.kind === 'basic' && (s.layers !== 1 || s.bidirectional)) {
     throw new UsageError(`${nameOf('kind')} "basic" (the tutorial's BasicLSTMCell) is one layer in one direction; use ${nameOf('kind')} "fused" or "layers" for ${s.layers !== 1 ? `${nameOf('layers')} ${s.layers}` : nameOf('bidirectional')}`);
   }
+  checkModelFits(s, nameOf, options.memoryBytes ?? totalmem());
   return s;
+}
+
+/** The most numbers one typed array, so one tensor, can hold in Node (V8's limit). */
+export const MAX_TENSOR_NUMBERS = 2 ** 32;
+
+/** Gate blocks per cell: an LSTM's weights hold 4 (i, f, c, o), a GRU's 3, a SimpleRNN's 1. */
+const GATES: Readonly<Record<CellType, number>> = { lstm: 4, gru: 3, 'simple-rnn': 1 };
+
+/** The shapes that decide whether a model fits: its largest weight tensor and its number count. */
+export function modelSize(s: ModelSettings): { readonly largest: readonly [number, number]; readonly numbers: number } {
+  const g = GATES[s.cell] * s.units;
+  const dirs = s.bidirectional ? 2 : 1;
+  const firstIn = s.inputSize;
+  const laterIn = s.units * dirs;
+  const perLayer = (inputs: number): number => dirs * (inputs * g + s.units * g + g);
+  const numbers = perLayer(firstIn) + (s.layers - 1) * perLayer(laterIn) + s.units * dirs * s.numClasses + s.numClasses;
+  const widest = s.layers > 1 ? Math.max(firstIn, laterIn, s.units) : Math.max(firstIn, s.units);
+  return { largest: [widest, g], numbers };
+}
+
+/** Bytes of a number (float32). */
+const BYTES = 4;
+/** Copies of every weight while training with Adam: the weights, their gradients, two moments. */
+const TRAINING_COPIES = 4;
+/** Numbers a recurrent layer keeps per example, step and unit for the backward pass (gates, states; the stock layers keep more). */
+const KEPT_PER_UNIT = 16;
+
+function gigabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(bytes >= 1e11 ? 0 : 1)} GB` : `${Math.ceil(bytes / 1e6)} MB`;
+}
+
+/** Throws a UsageError naming the setting when the model's weights cannot be held: a tensor too large for Node, or more memory than the machine has. */
+function checkModelFits(s: ModelSettings, nameOf: NameOf, memory: number): void {
+  const { largest, numbers } = modelSize(s);
+  const [rows, columns] = largest;
+  const who = `${nameOf('units')} ${s.units}${s.layers > 1 ? ` with ${nameOf('layers')} ${s.layers}` : ''}`;
+  if (rows * columns > MAX_TENSOR_NUMBERS) {
+    throw new UsageError(`${who} needs a [${rows}, ${columns}] weight tensor of ${(rows * columns).toExponential(1)} numbers; one tensor holds at most ${MAX_TENSOR_NUMBERS.toExponential(1)} (2^32)`);
+  }
+  const bytes = numbers * BYTES * TRAINING_COPIES;
+  if (bytes > memory) {
+    throw new UsageError(`${who} needs about ${gigabytes(bytes)} for ${numbers.toExponential(1)} weights, their gradients and Adam's moments; this machine has ${gigabytes(memory)}`);
+  }
+}
+
+/** Throws a UsageError naming the settings when one training step's activations cannot fit in the machine's memory. */
+function checkStepFits(s: RunSettings, nameOf: NameOf, memory: number): void {
+  const weights = modelSize(s).numbers * BYTES * TRAINING_COPIES;
+  const activations = s.batchSize * s.timeSteps * s.layers * (s.bidirectional ? 2 : 1) * s.units * KEPT_PER_UNIT * BYTES;
+  if (weights + activations > memory) {
+    throw new UsageError(`${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units} needs about ${gigabytes(weights + activations)} for one training step; this machine has ${gigabytes(memory)}`);
+  }
 }
 
 /** Training settings from the defaults and what is given (extra keys ignored); throws a UsageError naming the first bad one. */
@@ -219,9 +275,11 @@ export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}
   return resolve(TRAIN_RULES, TRAIN_DEFAULTS, input, options);
 }
 
-/** Both parts of a run's settings. */
+/** Both parts of a run's settings, checked together: a training step must fit in memory. */
 export function resolveRunSettings(input: Partial<RunSettings> | object = {}, options: ResolveOptions = {}): RunSettings {
-  return { ...resolveModelSettings(input, options), ...resolveTrainSettings(input, options) };
+  const s = { ...resolveModelSettings(input, options), ...resolveTrainSettings(input, options) };
+  checkStepFits(s, options.nameOf ?? ((k: string): string => k), options.memoryBytes ?? totalmem());
+  return s;
 }
 
 /** The model part of a run's settings (what the builder and saved models take). */

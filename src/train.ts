@@ -18,10 +18,11 @@ import { accuracy, softmaxCrossEntropy, type Classifier } from './models/classif
 import type { DataSet, Datasets } from './data';
 import { formatIterLine, formatTestingLine } from './format';
 import { UsageError } from './errors';
-import { resolveTrainSettings, type TrainSettings } from './settings';
+import { InterruptedError, watchForStop, type StopFlag, type StopOptions } from './interrupt';
+import { resolveTrainSettings, TRAIN_DEFAULTS, type TrainSettings } from './settings';
 
-/** What the loop tells its caller as it goes. */
-export interface TrainHooks {
+/** What the loop tells its caller as it goes, and how it can be stopped (StopOptions: an AbortSignal, SIGINT). */
+export interface TrainHooks extends StopOptions {
   /** Receives each line the tutorial prints, in order. */
   readonly onLog?: (line: string) => void;
   /** Receives each display-step record as soon as it is computed. */
@@ -30,6 +31,8 @@ export interface TrainHooks {
   readonly onValidation?: (record: ValidationRecord) => void;
   /** Called after every optimiser step. */
   readonly onProgress?: (progress: TrainProgress) => void;
+  /** Told, in one line, when training looks wrong but goes on (a loss far above chance level). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** The training settings (src/settings.ts, defaults TRAIN_DEFAULTS) and the hooks. */
@@ -104,21 +107,49 @@ export interface TrainStepOptions {
 
 /**
  * One Adam (or any optimiser) update on a batch: `xs [batch, steps, features]`, one-hot `ys [batch, classes]`,
- * with the gradients clipped by global norm first when `options.clipNorm` > 0.
+ * with the gradients clipped by global norm first when `options.clipNorm` > 0. Returns the batch's
+ * loss before the update (NaN or Infinity once training has diverged).
  */
-export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Tensor3D, ys: tf.Tensor2D, options: TrainStepOptions = {}): void {
+export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Tensor3D, ys: tf.Tensor2D, options: TrainStepOptions = {}): number {
   const clipNorm = options.clipNorm ?? 0;
   const loss = (): tf.Scalar => softmaxCrossEntropy(model.predict(xs, true), ys);
-  if (clipNorm === 0) {
-    optimizer.minimize(loss, false, model.variables as tf.Variable[]);
-    return;
+  const variables = model.variables as tf.Variable[];
+  const cost = clipNorm === 0
+    ? optimizer.minimize(loss, true, variables)
+    : tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(loss, variables); // grads keyed by variable name
+        const { clipped } = clipByGlobalNorm(variables.map((v) => grads[v.name] as tf.Tensor), clipNorm);
+        optimizer.applyGradients(variables.map((v, k) => ({ name: v.name, tensor: clipped[k] as tf.Tensor })));
+        return value;
+      });
+  const value = cost?.dataSync()[0] ?? NaN;
+  cost?.dispose();
+  return value;
+}
+
+/** Training stopped because the loss became NaN or infinite; the message names the step and the likely cause. */
+export class DivergedError extends UsageError {
+  override readonly name: string = 'DivergedError';
+  constructor(
+    readonly step: number,
+    readonly steps: number,
+    readonly loss: number,
+    learningRate: number,
+  ) {
+    super(`training diverged at step ${step} of ${steps}: the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'infinite' : '-infinite'}; the learning rate (${learningRate}) is likely too high (the tutorial's is ${TRAIN_DEFAULTS.learningRate}), or clip the gradients (clipNorm)`);
   }
-  tf.tidy(() => {
-    const variables = model.variables as tf.Variable[];
-    const { grads } = tf.variableGrads(loss, variables); // keyed by variable name
-    const { clipped } = clipByGlobalNorm(variables.map((v) => grads[v.name] as tf.Tensor), clipNorm);
-    optimizer.applyGradients(variables.map((v, k) => ({ name: v.name, tensor: clipped[k] as tf.Tensor })));
-  });
+}
+
+/** Training was stopped (SIGINT, an AbortSignal) after `step` of `steps`; what it had logged so far. */
+export class TrainingInterruptedError extends InterruptedError {
+  override readonly name: string = 'TrainingInterruptedError';
+  constructor(
+    from: InterruptedError,
+    readonly history: readonly DisplayRecord[],
+    readonly validation: readonly ValidationRecord[],
+  ) {
+    super(from.step, from.steps, from.what, from.unit);
+  }
 }
 
 /** Loss and accuracy of `model` on one batch, as numbers. */
@@ -154,60 +185,97 @@ export function evaluate(model: Classifier, data: DataSet, batchSize: number, st
 /** Lets the event loop run (tslab sends display updates, Ctrl-C arrives) without slowing the loop. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** `evaluate`, letting SIGINT in between batches and stopping when `stop` is requested (training's `step` of `steps` done). */
+async function evaluateUnlessStopped(model: Classifier, data: DataSet, batchSize: number, stop: StopFlag, at: [number, number], start = 0, end = data.numExamples): Promise<{ loss: number; accuracy: number }> {
+  let loss = 0;
+  let correct = 0;
+  for (let from = start; from < end; from += batchSize) {
+    await yieldToEventLoop();
+    stop.check(at[0], at[1], 'evaluation');
+    const to = Math.min(end, from + batchSize);
+    const part = evaluate(model, data, batchSize, from, to);
+    loss += part.loss * (to - from);
+    correct += part.accuracy * (to - from);
+  }
+  const n = end - start;
+  return { loss: loss / n, accuracy: Math.round(correct) / n };
+}
+
+/** A minibatch loss above this many times chance level's, ln(classes), gets one warning per run. */
+const LOSS_WARNING_FACTOR = 10;
+
 /**
  * Trains `model` with the tutorial's loop on `data.train`, then tests on `data.test`.
  * No tensors leak: `tf.memory().numTensors` is the same after every step once Adam has made its slots.
+ *
+ * Stops (StopOptions): on SIGINT or the signal, before its next step or evaluation batch, it
+ * frees what it made and rejects with a TrainingInterruptedError; the model keeps the weights of
+ * the last completed step. A loss of NaN or Infinity rejects with a DivergedError naming the step.
  */
 export async function trainTutorial(model: Classifier, data: Datasets, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
-  const { onLog, onDisplay, onValidation, onProgress } = options;
-  const o: TrainOptions = { ...resolveTrainSettings(options), onLog, onDisplay, onValidation, onProgress };
+  const { onLog, onDisplay, onValidation, onProgress, onWarning } = options;
+  const o: TrainOptions = { ...resolveTrainSettings(options), onLog, onDisplay, onValidation, onProgress, onWarning };
   if (o.batchSize > data.train.numExamples) {
     throw new UsageError(`batchSize ${o.batchSize} is larger than the training split (${data.train.numExamples} examples)`);
   }
   const testExamples = Math.min(o.testExamples, data.test.numExamples);
   const steps = countSteps(o.trainingIters, o.batchSize);
-  const optimizer = tf.train.adam(o.learningRate);
   const history: DisplayRecord[] = [];
   const validation: ValidationRecord[] = [];
   const started = performance.now();
+  const stop = watchForStop(options);
+  const optimizer = tf.train.adam(o.learningRate);
+  let warned = false;
   try {
     for (let step = 1; step <= steps; step++) {
+      stop.check(step - 1, steps);
       const { xs, ys } = data.train.nextBatch(o.batchSize);
       try {
-        trainStep(model, optimizer, xs, ys, { clipNorm: o.clipNorm });
+        const loss = trainStep(model, optimizer, xs, ys, { clipNorm: o.clipNorm });
+        if (!Number.isFinite(loss)) throw new DivergedError(step, steps, loss, o.learningRate);
         if (step % o.displayStep === 0) {
           const r = evaluateBatch(model, xs, ys);
           const record: DisplayRecord = { step, examplesSeen: step * o.batchSize, ...r };
           history.push(record);
           o.onLog?.(formatIterLine(record.examplesSeen, record.loss, record.accuracy));
           o.onDisplay?.(record);
+          const chance = Math.log(ys.shape[1]);
+          if (!warned && record.loss > LOSS_WARNING_FACTOR * chance) {
+            warned = true;
+            o.onWarning?.(`step ${step}: the minibatch loss ${record.loss.toFixed(1)} is over ${LOSS_WARNING_FACTOR} x ln(${ys.shape[1]}) = ${(LOSS_WARNING_FACTOR * chance).toFixed(1)}, far above guessing; the learning rate (${o.learningRate}) is likely too high`);
+          }
         }
       } finally {
         xs.dispose();
         ys.dispose();
       }
       if (o.validateEvery > 0 && (step % o.validateEvery === 0 || step === steps) && data.validation.numExamples > 0) {
-        const record: ValidationRecord = { step, examplesSeen: step * o.batchSize, ...evaluate(model, data.validation, o.evalBatchSize) };
+        const record: ValidationRecord = { step, examplesSeen: step * o.batchSize, ...(await evaluateUnlessStopped(model, data.validation, o.evalBatchSize, stop, [step, steps])) };
         validation.push(record);
         o.onValidation?.(record);
       }
       o.onProgress?.({ step, steps, examplesSeen: step * o.batchSize, total: steps * o.batchSize, elapsedMs: performance.now() - started });
-      if (step % o.displayStep === 0) await yieldToEventLoop();
+      // Every step: a SIGINT is seen before the next one starts.
+      await yieldToEventLoop();
     }
+    stop.check(steps, steps);
+    o.onLog?.('Optimization Finished!');
+    const testingAccuracy = (await evaluateUnlessStopped(model, data.test, o.evalBatchSize, stop, [steps, steps], 0, testExamples)).accuracy;
+    o.onLog?.(formatTestingLine(testingAccuracy));
+    const testAccuracy = (await evaluateUnlessStopped(model, data.test, o.evalBatchSize, stop, [steps, steps])).accuracy;
+    return {
+      steps,
+      examplesSeen: steps * o.batchSize,
+      history,
+      validation,
+      testingAccuracy,
+      testAccuracy,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (err) {
+    throw err instanceof InterruptedError ? new TrainingInterruptedError(err, history, validation) : err;
   } finally {
+    stop.release();
     optimizer.dispose();
   }
-  o.onLog?.('Optimization Finished!');
-  const testingAccuracy = evaluate(model, data.test, o.evalBatchSize, 0, testExamples).accuracy;
-  o.onLog?.(formatTestingLine(testingAccuracy));
-  const testAccuracy = evaluate(model, data.test, o.evalBatchSize).accuracy;
-  return {
-    steps,
-    examplesSeen: steps * o.batchSize,
-    history,
-    validation,
-    testingAccuracy,
-    testAccuracy,
-    seconds: (performance.now() - started) / 1000,
-  };
 }

@@ -1,8 +1,8 @@
 /** Runs the real CLI in a child process, as a user would (in a temporary current directory, where runs/ goes). */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -209,4 +209,121 @@ test('--help prints the flags and exits 0', () => {
     assert.ok(r.stdout.includes(flag), flag);
   }
   assert.match(r.stdout, /the only one for gru and simple-rnn/);
+});
+
+/** The CLI in the background: resolves with its exit, and `whenStdout(re)` once stdout matches. */
+function startCli(args: string[], cwd: string): { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string; exitedAt: number }>; whenStdout(re: RegExp): Promise<void> } {
+  const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd, env: { ...process.env, RNN_CACHE_DIR: path.join(cwd, 'cache'), RNN_BACKEND: '' } });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    for (const w of [...waiters]) {
+      if (!w.re.test(stdout)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string; exitedAt: number }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, exitedAt: performance.now() })));
+  return { child, exited, whenStdout: (re) => new Promise<void>((resolve) => (re.test(stdout) ? resolve() : waiters.push({ re, resolve }))) };
+}
+
+test('Ctrl-C stops training at the next step: one line saying where, a record marked interrupted, exit 130', { timeout: 120_000 }, async (t) => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'rnn-cli-int-'));
+  try {
+    const cli = startCli([...SHORT, '--display-step', '1', '--json'], cwd);
+    await cli.whenStdout(/^Iter 96, /m);
+    const sent = performance.now();
+    cli.child.kill('SIGINT');
+    const r = await cli.exited;
+    assert.equal(r.code, 130, r.stderr);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('tutorial:'));
+    assert.equal(lines.length, 1, r.stderr);
+    const m = /^tutorial: training interrupted at step (\d+) of 3124 \(Ctrl-C\); run record \(marked interrupted\): (runs\/\S+\.json)$/.exec(lines[0] ?? '');
+    assert.ok(m, lines[0]);
+    const step = Number(m[1]);
+    assert.ok(step >= 3 && step < 3124);
+    assert.doesNotMatch(r.stdout, /Optimization Finished|Testing Accuracy|^\{/m, 'no testing, no summary after the stop');
+    const logged = r.stdout.trim().split('\n').filter((l) => l.startsWith('Iter '));
+    assert.equal(logged.length, step, 'every completed step was logged, no more');
+    const record = parseRunRecord(JSON.parse(readFileSync(path.join(cwd, m[2] as string), 'utf8')));
+    assert.deepEqual(record.interrupted, { step, steps: 3124 });
+    assert.equal(record.history.length, step);
+    assert.ok(Number.isNaN(record.result.testAccuracy), 'never tested');
+    t.diagnostic(`exited ${((r.exitedAt - sent) / 1000).toFixed(3)} s after Ctrl-C, at step ${step}`);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a second Ctrl-C exits at once', { timeout: 120_000 }, async () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'rnn-cli-int2-'));
+  try {
+    const cli = startCli([...SHORT, '--display-step', '1'], cwd);
+    await cli.whenStdout(/^Iter 64, /m);
+    cli.child.kill('SIGINT');
+    cli.child.kill('SIGINT');
+    const r = await cli.exited;
+    assert.equal(r.code, 130);
+    assert.match(r.stderr, /^tutorial: (second Ctrl-C: exiting now|training interrupted at step \d+ of \d+ \(Ctrl-C\).*)$/m);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a runaway learning rate stops with one line naming the step and the cause, exit 2, no record', () => {
+  const r = run(['--data', 'bundled', '--batch-size', '16', '--hidden', '8', '--backend', 'cpu', '--model', 'basic', '--lr', '1e38', '--training-iters', '1600', '--display-step', '1']);
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('tutorial:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0] ?? '', /^tutorial: training diverged at step \d+ of 99: the loss is (NaN|infinite); the learning rate \(1e\+38\) is likely too high \(the tutorial's is 0\.001\), or clip the gradients \(clipNorm\)$/);
+  assert.equal(r.records.length, 0);
+});
+
+for (const [args, message] of [
+  [['--hidden', '100000'], /^tutorial: --hidden 100000 needs a \[100000, 400000\] weight tensor of 4\.0e\+10 numbers; one tensor holds at most 4\.3e\+9 \(2\^32\) \(see --help\)$/],
+  [['--hidden', '30000'], /^tutorial: --hidden 30000 needs about \d+(\.\d)? GB for 3\.6e\+9 weights, their gradients and Adam's moments; this machine has \d+(\.\d)? GB \(see --help\)$/],
+  [['--batch-size', '100000000'], /^tutorial: --batch-size 100000000 with --hidden 128 needs about \d+ GB for one training step; this machine has/],
+] as const) {
+  test(`a model or batch too large for this machine: ${args.join(' ')} is one line before any work`, () => {
+    const r = run([...args]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr.trim(), message);
+    assert.equal(r.stdout, '');
+  });
+}
+
+test('two runs writing to one runs folder at the same time give two intact records', { timeout: 120_000 }, async () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'rnn-cli-two-'));
+  try {
+    const args = [...SHORT, '--training-iters', '161', '--display-step', '1', '--runs-dir', path.join(cwd, 'shared-runs')];
+    const [a, b] = await Promise.all([startCli(args, cwd).exited, startCli(args, cwd).exited]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const files = readdirSync(path.join(cwd, 'shared-runs'));
+    assert.equal(files.length, 2, files.join(', '));
+    const records = files.map((f) => parseRunRecord(JSON.parse(readFileSync(path.join(cwd, 'shared-runs', f), 'utf8'))));
+    assert.notEqual(records[0]?.id, records[1]?.id);
+    assert.deepEqual(records.map((r) => r.history.length), [5, 5]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a runs folder that cannot be written: the results are printed, then one line naming it, exit 2', () => {
+  // As root a chmod does not stop writes; /sys refuses new folders to everyone.
+  const runsDir = process.getuid?.() === 0 ? '/sys/rnn-notebooks-runs' : path.join(mkdtempSync(path.join(tmpdir(), 'rnn-ro-')), 'locked');
+  if (process.getuid?.() !== 0) {
+    mkdirSync(runsDir, { mode: 0o555 });
+  }
+  const r = run([...SHORT, '--training-iters', '97', '--display-step', '1', '--runs-dir', runsDir, '--json']);
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines.at(-2) ?? '', /^Testing Accuracy: \d\.\d{6}$/);
+  const summary = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
+  assert.equal(summary.record, null);
+  assert.equal(typeof summary.testAccuracy, 'number');
+  assert.match(r.stderr.trim().split('\n').at(-1) ?? '', new RegExp(`^tutorial: cannot write the run record ${runsDir}/\\S+\\.json: the folder cannot be written \\((EACCES|EPERM|EROFS)\\)$`));
 });

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DataSet, type Datasets } from '../src/data';
 import { buildClassifier, BasicLstmClassifier, type Classifier } from '../src/models';
 import { formatIterLine, formatTestingLine } from '../src/format';
-import { clipByGlobalNorm, countSteps, evaluate, trainTutorial, trainStep } from '../src/train';
+import { InterruptedError } from '../src/interrupt';
+import { clipByGlobalNorm, countSteps, DivergedError, evaluate, trainTutorial, TrainingInterruptedError, trainStep } from '../src/train';
 import { describeOnBackends } from './backends';
 
 /** A learnable toy set: the label is the row (0..9) that is bright, so a small LSTM can learn it. */
@@ -207,4 +208,92 @@ test('trainStep with clipping leaves no tensors behind', () => {
   optimizer.dispose();
   model.dispose();
 });
+});
+
+describeOnBackends('stopping and diverging', () => {
+  /** The weights after exactly `steps` optimiser steps from seed 4 (the reference for a stopped run). */
+  async function weightsAfter(steps: number): Promise<number[][]> {
+    const model = buildClassifier({ units: 8, seed: 4 });
+    await trainTutorial(model, toyData(), { trainingIters: 16 * (steps + 1), batchSize: 16, displayStep: 1, learningRate: 0.01, testExamples: 16 });
+    const w = model.variables.map((v) => Array.from(v.dataSync()));
+    model.dispose();
+    return w;
+  }
+
+  test('an AbortSignal stops training before its next step: the error says where, the model keeps that step, nothing is left behind', async () => {
+    const model = buildClassifier({ units: 8, seed: 4 });
+    const before = tf.memory().numTensors;
+    const listeners = process.listenerCount('SIGINT');
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const run = trainTutorial(model, toyData(), {
+      trainingIters: 16 * 40, batchSize: 16, displayStep: 1, learningRate: 0.01, testExamples: 16, signal: controller.signal,
+      onLog: (l) => lines.push(l),
+      onProgress: (p) => {
+        if (p.step === 5) controller.abort();
+      },
+    });
+    await assert.rejects(run, (e: unknown) => e instanceof TrainingInterruptedError && e.message === 'training interrupted at step 5 of 39' && e.history.length === 5);
+    assert.equal(lines.length, 5, 'no line after the stop');
+    assert.deepEqual(model.variables.map((v) => Array.from(v.dataSync())), await weightsAfter(5), 'the weights of step 5, as a run of exactly 5 steps leaves them');
+    assert.equal(tf.memory().numTensors, before, 'the optimiser and batches are freed');
+    assert.equal(process.listenerCount('SIGINT'), listeners, 'no SIGINT listener left behind');
+    model.dispose();
+  });
+
+  test('a SIGINT (Ctrl-C, Jupyter\'s stop button) stops it the same way, and the next run is clean', async () => {
+    const model = buildClassifier({ units: 8, seed: 4 });
+    const listeners = process.listenerCount('SIGINT');
+    // Keep this process alive through the signal, as tslab's own listener keeps a kernel alive.
+    const keepAlive = (): void => {};
+    process.on('SIGINT', keepAlive);
+    try {
+      const run = trainTutorial(model, toyData(), {
+        trainingIters: 16 * 40, batchSize: 16, displayStep: 1, learningRate: 0.01, testExamples: 16,
+        onProgress: (p) => {
+          if (p.step === 3) process.kill(process.pid, 'SIGINT');
+        },
+      });
+      await assert.rejects(run, (e: unknown) => e instanceof InterruptedError && /^training interrupted at step \d+ of 39$/.test((e as Error).message));
+      const again = await trainTutorial(model, toyData(), { trainingIters: 16 * 3, batchSize: 16, displayStep: 1, testExamples: 16 });
+      assert.equal(again.steps, 2);
+    } finally {
+      process.removeListener('SIGINT', keepAlive);
+    }
+    assert.equal(process.listenerCount('SIGINT'), listeners);
+    model.dispose();
+  });
+
+  test('a signal that has already aborted stops before the first step', async () => {
+    const model = buildClassifier({ units: 4, seed: 1 });
+    const w = model.variables.map((v) => Array.from(v.dataSync()));
+    await assert.rejects(trainTutorial(model, toyData(), { batchSize: 16, signal: AbortSignal.abort() }), /training interrupted at step 0 of 6249/);
+    assert.deepEqual(model.variables.map((v) => Array.from(v.dataSync())), w, 'untouched');
+    model.dispose();
+  });
+
+  test('a NaN loss stops training with one error naming the step and the learning rate', async () => {
+    const model = buildClassifier({ kind: 'basic', units: 8, seed: 2 });
+    const before = tf.memory().numTensors;
+    const run = trainTutorial(model, toyData(), { trainingIters: 16 * 60, batchSize: 16, displayStep: 1, learningRate: 1e38, testExamples: 16 });
+    await assert.rejects(run, (e: unknown) => {
+      assert.ok(e instanceof DivergedError, String(e));
+      assert.ok(!Number.isFinite(e.loss));
+      assert.match(e.message, /^training diverged at step \d+ of 59: the loss is (NaN|infinite); the learning rate \(1e\+38\) is likely too high \(the tutorial's is 0\.001\)/);
+      return true;
+    });
+    assert.equal(tf.memory().numTensors, before);
+    model.dispose();
+  });
+
+  test('a loss far above guessing gets one warning, and training goes on', async () => {
+    const model = buildClassifier({ kind: 'basic', units: 8, seed: 2 });
+    const warnings: string[] = [];
+    const result = await trainTutorial(model, toyData(), { trainingIters: 16 * 6, batchSize: 16, displayStep: 1, learningRate: 30, testExamples: 16, onWarning: (w) => warnings.push(w) });
+    const high = result.history.filter((r) => r.loss > 10 * Math.log(10));
+    assert.ok(high.length >= 1, `lr 30 should push the loss over 10 ln 10 here: ${result.history.map((r) => r.loss.toFixed(1)).join(', ')}`);
+    assert.equal(warnings.length, 1, warnings.join(' | '));
+    assert.match(warnings[0] ?? '', new RegExp(`^step ${high[0]?.step}: the minibatch loss \\d+\\.\\d is over 10 x ln\\(10\\) = 23\\.0, far above guessing; the learning rate \\(30\\) is likely too high$`));
+    model.dispose();
+  });
 });

@@ -4,6 +4,7 @@
  * download can never be mistaken for data on the next run.
  */
 import { UsageError } from '../errors';
+import { watchForStop, type StopOptions } from '../interrupt';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -40,7 +41,7 @@ export interface DownloadProgress {
 }
 
 /** Options of `downloadFile`: what to verify, how long to wait, whom to tell about progress. */
-export interface DownloadOptions {
+export interface DownloadOptions extends StopOptions {
   /** Expected SHA-256 (hex); the file is rejected if it differs. */
   readonly sha256?: string;
   /** Expected size in bytes; the file is rejected if it differs. */
@@ -112,6 +113,8 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     throw new DownloadError(url, `cannot write ${temp} (${describe(err)})`);
   }
   const controller = new AbortController();
+  // Ctrl-C or the caller's signal: abort the request; the temporary file goes as on any failure.
+  const stop = watchForStop(options).onStop(() => controller.abort());
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   const touch = (): void => {
@@ -163,8 +166,11 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     clearTimeout(timer);
     await handle.close().catch(() => undefined); // may already be closed
     await rm(temp, { force: true });
+    stop.check(received, total ?? received, `download of ${file}`, 'byte');
     if (err instanceof DownloadError) throw err;
     throw new DownloadError(url, timedOut ? timeoutProblem : describe(err));
+  } finally {
+    stop.release();
   }
 }
 
@@ -196,7 +202,7 @@ async function checkCached(path: string, file: MnistFile): Promise<string | unde
 }
 
 /** Options of `ensureMnistFiles`, passed on to each `downloadFile`. */
-export interface EnsureOptions {
+export interface EnsureOptions extends StopOptions {
   readonly timeoutMs?: number;
   readonly onProgress?: (progress: DownloadProgress) => void;
   /** Told when a cached file is bad and gets downloaded again. */
@@ -210,17 +216,27 @@ export async function ensureMnistFiles(
   files: readonly MnistFile[],
   options: EnsureOptions = {},
 ): Promise<void> {
-  // One at a time: the machine is small, and progress for one file at a time reads better.
-  for (const file of files) {
-    const path = join(cacheDir, file.name);
-    const problem = await checkCached(path, file);
-    if (problem === undefined) continue;
-    if (problem !== 'missing') options.onNotice?.(`cached ${path} ${problem}: downloading it again`);
-    await downloadFile(mirrorUrl(mirror, file.name), path, {
-      sha256: file.sha256,
-      bytes: file.bytes,
-      timeoutMs: options.timeoutMs,
-      onProgress: options.onProgress,
-    });
+  // One watcher for all the files, so that a stop between two downloads is seen too.
+  const controller = new AbortController();
+  const stop = watchForStop(options).onStop(() => controller.abort());
+  try {
+    // One at a time: the machine is small, and progress for one file at a time reads better.
+    for (const [k, file] of files.entries()) {
+      stop.check(k, files.length, 'download', 'file');
+      const path = join(cacheDir, file.name);
+      const problem = await checkCached(path, file);
+      if (problem === undefined) continue;
+      if (problem !== 'missing') options.onNotice?.(`cached ${path} ${problem}: downloading it again`);
+      await downloadFile(mirrorUrl(mirror, file.name), path, {
+        sha256: file.sha256,
+        bytes: file.bytes,
+        timeoutMs: options.timeoutMs,
+        onProgress: options.onProgress,
+        signal: controller.signal,
+        stopOnSigint: false,
+      });
+    }
+  } finally {
+    stop.release();
   }
 }

@@ -5,6 +5,7 @@
  * [0, 1]. Where the files cannot be had (offline), `auto` says so and uses the bundled digits.
  */
 import { UsageError } from '../errors';
+import { InterruptedError, type StopOptions } from '../interrupt';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ export type { Datasets } from './dataset';
 export type DataSource = 'auto' | 'bundled' | 'download' | string;
 
 /** Options of `loadMnist`; every field is optional (see DEFAULTS and `defaultCacheDir`). */
-export interface LoadMnistOptions {
+export interface LoadMnistOptions extends StopOptions {
   /** Where the data comes from (default 'auto': cache, else download, else bundled with a notice). */
   readonly source?: DataSource;
   /** Cache for downloads (default `defaultCacheDir()`). */
@@ -187,9 +188,12 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset
       timeoutMs: options.timeoutMs, // undefined: the download's own default (download.ts)
       onProgress: options.onProgress,
       onNotice: options.onNotice,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.stopOnSigint !== undefined ? { stopOnSigint: options.stopOnSigint } : {}),
     });
   } catch (err) {
-    if (source === 'download') throw err;
+    // A stop request is not a failed download: no fallback to the bundled digits.
+    if (source === 'download' || err instanceof InterruptedError) throw err;
     const why = err instanceof DownloadError ? err.problem : err instanceof Error ? err.message : String(err);
     const total = BUNDLED_SPLIT.train + BUNDLED_SPLIT.validation + BUNDLED_SPLIT.test;
     options.onNotice?.(

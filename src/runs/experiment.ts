@@ -10,11 +10,22 @@
 import type { Datasets } from '../data';
 import { buildClassifier, type Classifier } from '../models';
 import { resolveRunSettings, type RunSettings } from '../settings';
-import { trainTutorial, type TrainHooks, type TrainResult } from '../train';
+import { trainTutorial, TrainingInterruptedError, type TrainHooks, type TrainResult } from '../train';
 import { createRunRecord, type RunRecord, type TimedRecord } from './record';
 
 /** Callbacks passed on to `trainTutorial`, and the record's label. */
 export type ExperimentHooks = TrainHooks & { readonly label?: string };
+
+/** An experiment stopped by SIGINT or its signal: the record of what ran (marked interrupted); the classifier is freed. */
+export class ExperimentInterruptedError extends TrainingInterruptedError {
+  override readonly name: string = 'ExperimentInterruptedError';
+  constructor(
+    from: TrainingInterruptedError,
+    readonly record: RunRecord,
+  ) {
+    super(from, from.history, from.validation);
+  }
+}
 
 /** A trained classifier (the caller disposes it), the loop's result and the run's record. */
 export interface Experiment {
@@ -52,6 +63,16 @@ export async function runExperiment(config: Partial<RunSettings> | object, data:
     return { classifier, result, record };
   } catch (err) {
     classifier.dispose();
-    throw err;
+    if (!(err instanceof TrainingInterruptedError)) throw err;
+    const result: TrainResult = {
+      steps: err.step, examplesSeen: err.step * full.batchSize, history: err.history, validation: err.validation,
+      testingAccuracy: NaN, testAccuracy: NaN, seconds: elapsed(),
+    };
+    const { label } = hooks;
+    const record = createRunRecord({
+      config: full, model: classifier.name, data, result, history, validation,
+      interrupted: { step: err.step, steps: err.steps }, ...(label !== undefined ? { label } : {}),
+    });
+    throw new ExperimentInterruptedError(err, record);
   }
 }

@@ -18,5 +18,5 @@ export {
 } from './record';
 export { loadRunRecords, parseRunRecord, selectRuns, type LoadedRuns, type LoadRunsOptions, type StoredRunRecord } from './load';
 export { cellLabel, compareRunsTable, runsTable } from './table';
-export { runExperiment, type Experiment, type ExperimentHooks } from './experiment';
+export { ExperimentInterruptedError, runExperiment, type Experiment, type ExperimentHooks } from './experiment';
 export { runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type RunsComparisonOptions } from './figures';

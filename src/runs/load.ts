@@ -131,6 +131,7 @@ export function parseRunRecord(value: unknown): RunRecord {
       package: string(versions, 'package', `${where}.versions`),
     },
     ...(typeof value.savedModel === 'string' ? { savedModel: value.savedModel } : {}),
+    ...(isObject(value.interrupted) ? { interrupted: { step: number(value.interrupted, 'step', `${where}.interrupted`), steps: number(value.interrupted, 'steps', `${where}.interrupted`) } } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Datasets } from '../data';
+import { UsageError } from '../errors';
 import { resolveRunSettings, type RunSettings } from '../settings';
 import type { TrainResult } from '../train';
 
@@ -83,6 +84,11 @@ export interface RunRecord {
   readonly versions: RunVersions;
   /** Folder the trained model was saved to, if it was. */
   readonly savedModel?: string;
+  /**
+   * Set when the run was stopped (Ctrl-C, an interrupt) after `step` of `steps`: the histories
+   * hold what was logged until then and the accuracies are NaN (written as null): never tested.
+   */
+  readonly interrupted?: { readonly step: number; readonly steps: number };
 }
 
 /** What `createRunRecord` needs; `history`/`validation` default to the result's (untimed). */
@@ -98,6 +104,8 @@ export interface RunRecordInput {
   readonly backend?: string;
   readonly label?: string;
   readonly savedModel?: string;
+  /** The run was stopped after `step` of `steps` (see RunRecord.interrupted). */
+  readonly interrupted?: { readonly step: number; readonly steps: number };
   /** Default: now (tests fix it). */
   readonly createdAt?: Date;
 }
@@ -161,6 +169,7 @@ export function createRunRecord(input: RunRecordInput): RunRecord {
     },
     versions: runVersions(),
     ...(input.savedModel !== undefined ? { savedModel: input.savedModel } : {}),
+    ...(input.interrupted !== undefined ? { interrupted: { step: input.interrupted.step, steps: input.interrupted.steps } } : {}),
   };
 }
 
@@ -187,17 +196,26 @@ export async function writeRunRecord(record: RunRecord, options: WriteRunOptions
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(record.id)) throw new Error(`writeRunRecord: id "${record.id}" is not a safe file name`);
   const text = `${JSON.stringify(record, null, 1)}\n`; // throws on BigInt or cycles, before any file exists
   const file = path.join(runsDir, `${record.id}.json`);
-  await mkdir(runsDir, { recursive: true });
-  if ((await stat(file).catch(() => undefined)) !== undefined) throw new Error(`${file}: a run record with this id exists already`);
   const temp = path.join(runsDir, `.${record.id}.json.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
+    await mkdir(runsDir, { recursive: true });
+    if ((await stat(file).catch(() => undefined)) !== undefined) throw new UsageError(`${file}: a run record with this id exists already`);
+    // Another run writing to the same folder at the same time has another id and temporary file.
     await writeFile(temp, text, { flag: 'wx' });
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true });
-    throw err;
+    throw err instanceof UsageError ? err : new UsageError(`cannot write the run record ${file}: ${fileProblem(err)}`);
   }
   return file;
+}
+
+/** A file-system error in words: a read-only folder and a full disk said plainly, anything else by its message. */
+function fileProblem(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `the folder cannot be written (${code})`;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk is full (${code})`;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Creates and writes a record in one call (for notebooks); returns the record and its path. */

@@ -15,6 +15,7 @@ import {
   type MnistFile,
   mirrorUrl,
 } from '../../src/data/download';
+import { InterruptedError } from '../../src/interrupt';
 
 const BODY = randomBytes(3000);
 const BODY_SHA = createHash('sha256').update(BODY).digest('hex');
@@ -147,6 +148,25 @@ describe('downloadFile', () => {
     assertUntouched(dest);
   });
   it('fails when nothing arrives for timeoutMs', () => failingDownload(`${base}/stall`, 'timed out (no data for 200 ms)', { timeoutMs: 200 }));
+  it('stops when its signal aborts, mid-file: an InterruptedError naming the bytes, nothing left in the folder', async () => {
+    const controller = new AbortController();
+    const dest = join(dir, 'stalled.gz');
+    const run = downloadFile(`${base}/stall`, dest, { timeoutMs: 10_000, signal: controller.signal, onProgress: () => controller.abort() });
+    await assert.rejects(run, (e: unknown) => e instanceof InterruptedError && e.message === 'download of stalled.gz interrupted at byte 10 of 5000');
+    assert.deepEqual(readdirSync(dir), [], 'no partial or temporary file');
+  });
+  it('stops on SIGINT while the process keeps running', async () => {
+    const keepAlive = (): void => {};
+    process.on('SIGINT', keepAlive);
+    try {
+      const run = downloadFile(`${base}/stall`, join(dir, 'x.gz'), { timeoutMs: 10_000, onProgress: () => process.kill(process.pid, 'SIGINT') });
+      await assert.rejects(run, InterruptedError);
+    } finally {
+      process.removeListener('SIGINT', keepAlive);
+    }
+    assert.deepEqual(readdirSync(dir), []);
+    assert.equal(process.listenerCount('SIGINT'), 0);
+  });
   it('fails when the connection is refused', async () => {
     const port = await closedPort();
     await failingDownload(`http://127.0.0.1:${port}/x.gz`, `connect ECONNREFUSED 127.0.0.1:${port}`);
