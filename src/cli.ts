@@ -22,6 +22,7 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --batch-size <n>                     seed: batch_size = ${TRAIN_DEFAULTS.batchSize}
   --display-step <n>                   log every n steps (seed: display_step = ${TRAIN_DEFAULTS.displayStep})
   --lr <x>                             Adam learning rate (seed: learning_rate = ${TRAIN_DEFAULTS.learningRate})
+  --clip-norm <x>                      clip the gradients to this global norm before each update (default 0: off, as the seed)
   --hidden <n>                         units per recurrent layer (seed: n_hidden = 128)
   --cell ${CELL_TYPES.join('|')}           recurrent cell (default lstm, the seed's)
   --layers <n>                         recurrent layers stacked (default 1)
@@ -48,6 +49,8 @@ export interface CliConfig {
   readonly batchSize: number;
   readonly displayStep: number;
   readonly learningRate: number;
+  /** Global-norm gradient clipping (`TrainOptions.clipNorm`); 0: off. */
+  readonly clipNorm: number;
   readonly units: number;
   readonly cell: CellType;
   readonly layers: number;
@@ -85,6 +88,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
         'batch-size': { type: 'string' },
         'display-step': { type: 'string' },
         lr: { type: 'string' },
+        'clip-norm': { type: 'string' },
         hidden: { type: 'string' },
         model: { type: 'string' },
         cell: { type: 'string' },
@@ -125,6 +129,9 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   const lrText = values.lr;
   const learningRate = lrText === undefined ? TRAIN_DEFAULTS.learningRate : Number(lrText);
   if (!Number.isFinite(learningRate) || learningRate <= 0 || lrText?.trim() === '') throw new UsageError(`--lr must be a positive number, got "${lrText}"`);
+  const clipText = values['clip-norm'];
+  const clipNorm = clipText === undefined ? TRAIN_DEFAULTS.clipNorm : Number(clipText);
+  if (!Number.isFinite(clipNorm) || clipNorm < 0 || clipText?.trim() === '') throw new UsageError(`--clip-norm must be a number >= 0 (0: off), got "${clipText}"`);
   const seedText = values.seed;
   const seed = seedText === undefined ? 0 : Number(seedText);
   if (!/^\d+$/.test(seedText ?? '0') || !Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number >= 0, got "${seedText}"`);
@@ -137,6 +144,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
     batchSize: positiveInt('batch-size', values['batch-size'], TRAIN_DEFAULTS.batchSize),
     displayStep: positiveInt('display-step', values['display-step'], TRAIN_DEFAULTS.displayStep),
     learningRate,
+    clipNorm,
     units: positiveInt('hidden', values.hidden, 128),
     cell,
     layers,
@@ -208,6 +216,7 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
       batchSize: config.batchSize,
       displayStep: config.displayStep,
       learningRate: config.learningRate,
+      clipNorm: config.clipNorm,
     },
     data,
     {

@@ -26,6 +26,12 @@ export interface TrainOptions {
   /** Log (and record) every `displayStep` optimiser steps. */
   readonly displayStep: number;
   readonly learningRate: number;
+  /**
+   * Clip the gradients by their global norm before each update (not in the seed): when
+   * ‖g‖ = sqrt(Σ over every variable of Σ g²) exceeds `clipNorm`, every gradient is scaled by
+   * clipNorm / ‖g‖, so the step keeps its direction. 0 turns clipping off (the seed's loop).
+   */
+  readonly clipNorm: number;
   /** The seed's "Testing Accuracy" uses the first 128 test images. */
   readonly testExamples: number;
   /** Evaluate the validation split every this many steps (0: never, like the seed). */
@@ -47,6 +53,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   batchSize: 128,
   displayStep: 10,
   learningRate: 0.001,
+  clipNorm: 0,
   testExamples: 128,
   validateEvery: 0,
   evalBatchSize: 500,
@@ -90,9 +97,52 @@ export function countSteps(trainingIters: number, batchSize: number): number {
   return Math.max(0, Math.ceil(trainingIters / batchSize) - 1);
 }
 
-/** One Adam (or any optimiser) update on a batch: `xs [batch, steps, features]`, one-hot `ys [batch, classes]`. */
-export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Tensor3D, ys: tf.Tensor2D): void {
-  optimizer.minimize(() => softmaxCrossEntropy(model.predict(xs, true), ys), false, model.variables as tf.Variable[]);
+/** Gradients scaled to a global norm of at most `clipNorm`, and the norm they had (TF's `clip_by_global_norm`). */
+export interface ClippedGradients {
+  /** Each gradient times clipNorm / max(‖g‖, clipNorm): unchanged when ‖g‖ <= clipNorm. Same shapes as the input. */
+  readonly clipped: tf.Tensor[];
+  /** ‖g‖ = sqrt(Σ_k Σ g_k²) over all the gradients, before clipping, a scalar. */
+  readonly globalNorm: tf.Scalar;
+}
+
+/**
+ * Clip by global norm: g_k · clipNorm / max(‖g‖, clipNorm) for every gradient g_k, where ‖g‖ is the
+ * norm of all of them taken together. Scaling them all by one factor keeps the update's direction.
+ * `clipNorm` must be > 0. The caller disposes the result.
+ */
+export function clipByGlobalNorm(grads: readonly tf.Tensor[], clipNorm: number): ClippedGradients {
+  if (!(Number.isFinite(clipNorm) && clipNorm > 0)) throw new Error(`clipByGlobalNorm: clipNorm must be a positive number, got ${clipNorm}`);
+  if (grads.length === 0) throw new Error('clipByGlobalNorm: no gradients');
+  return tf.tidy(() => {
+    const globalNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const scale = tf.div(clipNorm, tf.maximum(globalNorm, clipNorm));
+    return { clipped: grads.map((g) => tf.mul(g, scale)), globalNorm };
+  });
+}
+
+/** Options of `trainStep`. */
+export interface TrainStepOptions {
+  /** Clip the gradients to this global norm before the update (`clipByGlobalNorm`); 0 or absent: no clipping. */
+  readonly clipNorm?: number;
+}
+
+/**
+ * One Adam (or any optimiser) update on a batch: `xs [batch, steps, features]`, one-hot `ys [batch, classes]`,
+ * with the gradients clipped by global norm first when `options.clipNorm` > 0.
+ */
+export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Tensor3D, ys: tf.Tensor2D, options: TrainStepOptions = {}): void {
+  const clipNorm = options.clipNorm ?? 0;
+  const loss = (): tf.Scalar => softmaxCrossEntropy(model.predict(xs, true), ys);
+  if (clipNorm === 0) {
+    optimizer.minimize(loss, false, model.variables as tf.Variable[]);
+    return;
+  }
+  tf.tidy(() => {
+    const variables = model.variables as tf.Variable[];
+    const { grads } = tf.variableGrads(loss, variables); // keyed by variable name
+    const { clipped } = clipByGlobalNorm(variables.map((v) => grads[v.name] as tf.Tensor), clipNorm);
+    optimizer.applyGradients(variables.map((v, k) => ({ name: v.name, tensor: clipped[k] as tf.Tensor })));
+  });
 }
 
 /** Loss and accuracy of `model` on one batch, as numbers. */
@@ -134,6 +184,9 @@ function checkOptions(o: TrainOptions): void {
   for (const key of ['trainingIters', 'batchSize', 'displayStep', 'testExamples', 'evalBatchSize', 'validateEvery'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 0) throw new Error(`train: ${key} must be a whole number, got ${o[key]}`);
   }
+  if (typeof o.clipNorm !== 'number' || !Number.isFinite(o.clipNorm) || o.clipNorm < 0) {
+    throw new Error(`train: clipNorm must be a number >= 0 (0: no clipping), got ${String(o.clipNorm)}`);
+  }
 }
 
 /** Lets the event loop run (tslab sends display updates, Ctrl-C arrives) without slowing the loop. */
@@ -159,7 +212,7 @@ export async function trainSeed(model: Classifier, data: Datasets, options: Part
     for (let step = 1; step <= steps; step++) {
       const { xs, ys } = data.train.nextBatch(o.batchSize);
       try {
-        trainStep(model, optimizer, xs, ys);
+        trainStep(model, optimizer, xs, ys, { clipNorm: o.clipNorm });
         if (step % o.displayStep === 0) {
           const r = evaluateBatch(model, xs, ys);
           const record: DisplayRecord = { step, examplesSeen: step * o.batchSize, ...r };

@@ -80,6 +80,17 @@ test('a short run prints the seed log, ends with the JSON summary and writes a r
   assert.equal(record.result.testAccuracy, summary.testAccuracy);
 });
 
+test('--clip-norm goes into the run record; with a bound no gradient reaches, the log is the unclipped one', () => {
+  const args = [...SHORT, '--training-iters', '161', '--display-step', '2', '--seed', '5'];
+  const plain = run(args);
+  const loose = run([...args, '--clip-norm', '1e30']);
+  const tight = run([...args, '--clip-norm', '0.01']);
+  for (const r of [plain, loose, tight]) assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual([plain, loose, tight].map((r) => parseRunRecord(r.records[0]).config.clipNorm), [0, 1e30, 0.01]);
+  assert.equal(loose.stdout, plain.stdout);
+  assert.notEqual(tight.stdout, plain.stdout);
+});
+
 test('the same seed gives the same log; --no-record writes no record', () => {
   const args = [...SHORT, '--training-iters', '321', '--display-step', '5', '--seed', '4'];
   const a = run(args);
@@ -140,6 +151,8 @@ for (const [args, message] of [
   [['--model', 'seed', '--layers', '2'], /--model seed is the seed's single BasicLSTMCell; use --model fused or layers with --layers/],
   [['--model', 'seed', '--bidirectional'], /--model seed is the seed's single BasicLSTMCell; use --model fused or layers with --bidirectional/],
   [['--layers', '0'], /--layers must be a whole number >= 1, got "0"/],
+  [['--clip-norm=-1'], /--clip-norm must be a number >= 0 \(0: off\), got "-1"/],
+  [['--clip-norm', 'big'], /--clip-norm must be a number >= 0 \(0: off\), got "big"/],
   [['--no-record', '--runs-dir', 'x'], /--runs-dir and --no-record contradict each other/],
   [['--save', ''], /--save must name a folder, got ""/],
   [['--save', aFile, '--data', 'bundled', '--backend', 'cpu'], /exists and is not a folder; cannot save a model there/],
@@ -161,7 +174,7 @@ for (const [args, message] of [
 test('--help prints the flags and exits 0', () => {
   const r = run(['--help']);
   assert.equal(r.status, 0);
-  for (const flag of ['--data', '--training-iters', '--batch-size', '--display-step', '--lr', '--hidden', '--seed', '--backend', '--json', '--cell', '--layers', '--bidirectional', '--model', '--save', '--runs-dir', '--no-record']) {
+  for (const flag of ['--data', '--training-iters', '--batch-size', '--display-step', '--lr', '--hidden', '--seed', '--backend', '--json', '--cell', '--layers', '--bidirectional', '--model', '--save', '--runs-dir', '--no-record', '--clip-norm']) {
     assert.ok(r.stdout.includes(flag), flag);
   }
   assert.match(r.stdout, /gru and simple-rnn run on tf\.layers/);

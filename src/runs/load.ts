@@ -97,6 +97,8 @@ function runConfig(obj: Json, where: string): RunConfig {
     batchSize: n('batchSize'),
     displayStep: n('displayStep'),
     learningRate: n('learningRate'),
+    // Records written before gradient clipping existed have no clipNorm: they trained without it.
+    clipNorm: obj.clipNorm === undefined ? 0 : n('clipNorm'),
     testExamples: n('testExamples'),
     validateEvery: n('validateEvery'),
     evalBatchSize: n('evalBatchSize'),

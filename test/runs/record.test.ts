@@ -44,7 +44,7 @@ describe('writing', () => {
     assert.equal(record.createdAt, '2026-11-01T10:00:00.000Z');
     assert.deepEqual(record.config, {
       kind: 'fused', cell: 'lstm', layers: 1, bidirectional: false, timeSteps: 28, inputSize: 28, units: 8, numClasses: 10, seed: 7,
-      trainingIters: 100, batchSize: 10, displayStep: 3, learningRate: 0.001, testExamples: 128, validateEvery: 9, evalBatchSize: 500,
+      trainingIters: 100, batchSize: 10, displayStep: 3, learningRate: 0.001, clipNorm: 0, testExamples: 128, validateEvery: 9, evalBatchSize: 500,
     });
     assert.deepEqual(record.data, { source: 'bundled', description: 'tiny', trainSize: 30, validationSize: 5, testSize: 10 });
     assert.equal(record.history.length, 3);
@@ -121,6 +121,19 @@ describe('loading', () => {
     const file = freshDir('a-file');
     writeFileSync(file, '');
     await assert.rejects(loadRunRecords(file), /is not a folder of run records/);
+  });
+
+  it('keeps clipNorm through a write and a read; a record from before clipping existed reads as clipNorm 0', async () => {
+    const dir = freshDir('clip');
+    const clipped = fakeRecord({ clipNorm: 2.5 }, 0.5, '2026-11-01T10:00:00Z');
+    assert.equal(clipped.config.clipNorm, 2.5);
+    await writeRunRecord(clipped, { runsDir: dir });
+    const { runs } = await loadRunRecords(dir);
+    assert.equal(runs[0]?.record.config.clipNorm, 2.5);
+    const { clipNorm: _dropped, ...olderConfig } = fakeRecord({}, 0.5, '2026-11-01T10:00:00Z').config;
+    const older = parseRunRecord({ ...fakeRecord({}, 0.5, '2026-11-01T10:00:00Z'), config: olderConfig });
+    assert.equal(older.config.clipNorm, 0);
+    assert.throws(() => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }), /record\.config\.clipNorm must be a number, got "yes"/);
   });
 
   it('parseRunRecord names the first bad field', () => {
