@@ -1,6 +1,6 @@
 /**
  * Gradient checking: derivatives measured by nudging each number (finite differences) and
- * distances between lists of gradients. The plain-RNN notebook uses them to hold the
+ * distances between lists of gradients. Notebook 5 (the plain RNN) uses them to hold the
  * hand-written backpropagation through time to `tf.grad` and to the definition of a derivative.
  */
 import * as tf from '@tensorflow/tfjs';

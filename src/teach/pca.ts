@@ -1,7 +1,7 @@
 /**
  * Principal component analysis in plain TypeScript (float64): the directions along which a cloud
  * of points (e.g. final hidden states, one per digit) spreads most, found by power iteration on
- * the covariance matrix, each new direction kept orthogonal to those found before. The inside-the-network notebook projects the 128-unit
+ * the covariance matrix, each new direction kept orthogonal to those found before. Notebook 9 (inside the network) projects the 128-unit
  * final states onto the first two to draw them.
  */
 import { mulberry32 } from '../random';

@@ -2,11 +2,11 @@
  * Toy sequence tasks small enough to print: each example is a short sequence of numbers in
  * [-1, 1] (one input per time step) and a yes/no answer, so a network of a few units can learn
  * it in seconds and every number it computes fits on a screen.
- *  - `sumSign`: is the sum of the sequence positive? Every step matters equally (the plain-RNN
- *    notebook trains on it).
+ *  - `sumSign`: is the sum of the sequence positive? Every step matters equally (notebook 5 trains
+ *    on it).
  *  - `firstSign`: was the first number positive? The answer must be carried through all later
- *    steps, so the gradient that teaches it has to travel back to step 0 (the vanishing-gradients
- *    notebook measures how much of it arrives).
+ *    steps, so the gradient that teaches it has to travel back to step 0 (notebook 5's first
+ *    exercise measures how much of it arrives).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../random';
