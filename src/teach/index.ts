@@ -1,4 +1,4 @@
-/** Helpers of the teaching notebooks 5-9 (the seven steps by hand, the cell, inside the network, predictions, why LSTM): named re-exports only. */
+/** Helpers of the course notebooks 5-11 (plain RNN and BPTT, vanishing gradients, the LSTM cell, variants, inside the network, predictions, experiments): named re-exports only. */
 export { lstmInsideFigure, unrolledRnnFigure, UNROLLED_RNN_DEFAULTS, type InsidePanel, type UnrolledRnnOptions } from './figures-network';
 export {
   lineChartFigure,
@@ -13,6 +13,8 @@ export {
   type PredictionGalleryInput,
   type PredictionGalleryOptions,
 } from './figures-results';
+export { calibrationBins, type Calibration, type CalibrationBin } from './calibration';
+export { courseModel, type CourseModel, type CourseModelOptions, type CourseModelSettings } from './course-model';
 export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';
 export { disposeTrace, exampleRows, stepProbabilities, traceBasicLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
 export { assignBasicWeights, layersToBasicWeights, basicLstmFromLayers, type BasicWeights } from './lstm-mapping';
@@ -40,3 +42,4 @@ export {
   type Predictions,
 } from './predictions';
 export { makeToySequences, toyLabel, TOY_SEQUENCES_DEFAULTS, TOY_TASKS, type ToySequences, type ToySequencesOptions, type ToyTask } from './toy-tasks';
+export { spectralNorm, SPECTRAL_NORM_DEFAULTS, type SpectralNorm, type SpectralNormOptions } from './spectral';

@@ -1,6 +1,6 @@
 /**
  * Looking inside the tutorial's BasicLSTMCell while it reads a digit: every gate and state at every time step,
- * and the answer it would give after each row. Notebook 7 draws these; notebook 6 derives the
+ * and the answer it would give after each row. Notebook 9 draws these; notebook 7 derives the
  * equations they come from.
  */
 import * as tf from '@tensorflow/tfjs';

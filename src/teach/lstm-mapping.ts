@@ -1,9 +1,9 @@
 /**
  * From `tf.layers.lstm` + dense weights back to the tutorial's BasicLSTMCell variables: the inverse of
  * `basicToLayersWeights` (src/models/basic-lstm.ts). With it a model trained the TF.js way can be
- * opened up with the BasicLSTMCell, gate by gate (notebook 7).
+ * opened up with the BasicLSTMCell, gate by gate (notebook 9).
  *
- * The two layouts (notebook 6 derives them):
+ * The two layouts (notebook 7 derives them):
  *  - basic:  kernel [inputSize + units, 4u] for [x, h] concatenated, gates i, j, f, o; bias [4u];
  *            forget_bias added inside the forget sigmoid at every step.
  *  - layers: kernel [inputSize, 4u], recurrentKernel [u, 4u], bias [4u], gates i, f, c (= j), o;

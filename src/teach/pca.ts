@@ -1,8 +1,8 @@
 /**
  * Principal component analysis in plain TypeScript (float64): the directions along which a cloud
  * of points (e.g. final hidden states, one per digit) spreads most, found by power iteration on
- * the covariance matrix with deflation. Notebook 7 projects 64- or 128-unit states onto the first
- * two to draw them.
+ * the covariance matrix, each new direction kept orthogonal to those found before. Notebook 9 (inside the network) projects the 128-unit
+ * final states onto the first two to draw them.
  */
 import { mulberry32 } from '../random';
 
@@ -10,7 +10,7 @@ import { mulberry32 } from '../random';
 export interface PcaOptions {
   /** How many principal components to find. */
   readonly components: number;
-  /** Most power-iteration steps per component. */
+  /** Most power-iteration steps per component; a component that reaches it is marked unconverged in the result. */
   readonly maxIterations: number;
   /** Stop once a direction moves less than this (Euclidean norm) in one step. */
   readonly tolerance: number;
@@ -26,7 +26,11 @@ export interface PcaResult {
   readonly mean: number[];
   /** Unit directions, largest variance first; the sign makes each one's largest entry positive. [components][dims] */
   readonly components: number[][];
-  /** Variance of the points along each component (eigenvalues of the covariance). [components] */
+  /**
+   * Variance of the points along each component: the Rayleigh quotient vᵀCv of the direction
+   * found, so it is the variance of the projections even when the iteration stopped early. At
+   * convergence it is the covariance's eigenvalue. [components]
+   */
   readonly variances: number[];
   /** Each variance as a fraction of the total variance (trace of the covariance). [components] */
   readonly explained: number[];
@@ -34,6 +38,12 @@ export interface PcaResult {
   readonly projections: number[][];
   /** Power-iteration steps each component took. [components] */
   readonly iterations: number[];
+  /**
+   * Whether each component's direction settled within `tolerance` before `maxIterations`. False
+   * when two variances are nearly equal (power iteration then turns slowly): the direction is a
+   * mix of theirs, and its variance is still exact for that direction. [components]
+   */
+  readonly converged: boolean[];
 }
 
 function checkRows(rows: ReadonlyArray<ArrayLike<number>>, where: string): number {
@@ -82,6 +92,20 @@ function multiply(m: number[][], v: number[]): number[] {
   return m.map((row) => row.reduce((s, x, k) => s + x * (v[k] as number), 0));
 }
 
+function dot(a: readonly number[], b: readonly number[]): number {
+  return a.reduce((s, x, k) => s + x * (b[k] as number), 0);
+}
+
+/** `v` minus its parts along each of the unit vectors `basis` (Gram-Schmidt). */
+function orthogonalTo(v: number[], basis: readonly number[][]): number[] {
+  let out = v;
+  for (const b of basis) {
+    const along = dot(out, b);
+    out = out.map((x, d) => x - along * (b[d] as number));
+  }
+  return out;
+}
+
 function norm(v: readonly number[]): number {
   return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 }
@@ -89,7 +113,8 @@ function norm(v: readonly number[]): number {
 /**
  * The first `components` principal components of the points (each an array of `dims` numbers).
  * Power iteration: repeatedly multiplying a direction by the covariance C turns it towards C's
- * top eigenvector; removing that eigenvector from C (C - λvvᵀ, deflation) leaves the next one on top.
+ * top eigenvector; removing from every product the directions already found (projecting them
+ * out) turns it towards the next one instead.
  */
 export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<PcaOptions> = {}): PcaResult {
   const o = { ...PCA_DEFAULTS, ...options };
@@ -104,31 +129,40 @@ export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<Pca
   const components: number[][] = [];
   const variances: number[] = [];
   const iterations: number[] = [];
+  const converged: boolean[] = [];
   for (let k = 0; k < o.components; k++) {
     // A random start is (almost surely) not orthogonal to the top eigenvector.
     let v = Array.from({ length: dims }, () => random() - 0.5);
     v = v.map((x) => x / norm(v));
-    let lambda = 0;
+    let settled = false;
     let steps = 0;
+    v = orthogonalTo(v, components);
+    v = v.map((x) => x / norm(v));
     for (; steps < o.maxIterations; steps++) {
-      const w = multiply(cov, v);
-      lambda = norm(w);
-      if (lambda === 0) break; // nothing left: every remaining direction has zero variance
-      const next = w.map((x) => x / lambda);
+      const w = orthogonalTo(multiply(cov, v), components);
+      const length = norm(w);
+      if (length === 0) {
+        settled = true; // nothing left: every remaining direction has zero variance
+        break;
+      }
+      const next = w.map((x) => x / length);
       const moved = norm(next.map((x, d) => x - (v[d] as number)));
       v = next;
-      if (moved < o.tolerance) break;
+      if (moved < o.tolerance) {
+        settled = true;
+        break;
+      }
     }
     let largest = 0;
     for (let d = 1; d < dims; d++) if (Math.abs(v[d] as number) > Math.abs(v[largest] as number)) largest = d;
     if ((v[largest] as number) < 0) v = v.map((x) => -x);
+    // The variance along v is vᵀCv. (‖Cv‖ equals it only once v is an eigenvector, and the last
+    // ‖Cv‖ of the loop belongs to the direction before the final one.)
+    const lambda = dot(v, multiply(cov, v));
     components.push(v);
     variances.push(lambda);
     iterations.push(steps);
-    for (let a = 0; a < dims; a++) {
-      const row = cov[a] as number[];
-      for (let b = 0; b < dims; b++) row[b] = (row[b] as number) - lambda * (v[a] as number) * (v[b] as number);
-    }
+    converged.push(settled);
   }
   const projections = rows.map((r) => components.map((c) => c.reduce((s, x, d) => s + x * ((r[d] as number) - (mean[d] as number)), 0)));
   return {
@@ -138,5 +172,6 @@ export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<Pca
     explained: variances.map((v) => (total === 0 ? 0 : v / total)),
     projections,
     iterations,
+    converged,
   };
 }

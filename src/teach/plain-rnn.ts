@@ -7,8 +7,9 @@
  *   loss   = mean softmax cross-entropy (the tutorial's cost)
  *
  * Notebook 5 writes the same forward and backward passes inline (that is the lesson) and checks
- * them against `tf.grad` and finite differences; this tested copy is what notebook 9 trains on
- * MNIST next to the LSTM, and what the unit tests hold the hand-written gradients to.
+ * them against `tf.grad` and finite differences; this tested copy is what notebook 6 measures
+ * vanishing and exploding gradients on and notebook 7 trains on MNIST next to the LSTM, and what
+ * the unit tests hold the hand-written gradients to.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from '../models';

@@ -1,6 +1,6 @@
 /**
  * Step 7 of the tutorial's concepts: the trained model applied to unseen digits, kept as numbers so a
- * notebook can sort, count and draw them (notebook 8).
+ * notebook can sort, count and draw them (notebook 10).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DataSet } from '../data';

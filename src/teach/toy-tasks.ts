@@ -2,9 +2,11 @@
  * Toy sequence tasks small enough to print: each example is a short sequence of numbers in
  * [-1, 1] (one input per time step) and a yes/no answer, so a network of a few units can learn
  * it in seconds and every number it computes fits on a screen.
- *  - `sumSign`: is the sum of the sequence positive? Every step matters equally (notebook 5).
+ *  - `sumSign`: is the sum of the sequence positive? Every step matters equally (notebook 5 trains
+ *    on it).
  *  - `firstSign`: was the first number positive? The answer must be carried through all later
- *    steps, which is what plain RNNs fail at on long sequences (notebook 9).
+ *    steps, so the gradient that teaches it has to travel back to step 0 (notebook 5's first
+ *    exercise measures how much of it arrives).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../random';
@@ -51,7 +53,7 @@ export function makeToySequences(options: Partial<ToySequencesOptions> = {}): To
   if (!Number.isInteger(o.count) || o.count < 1) throw new Error(`makeToySequences: count must be a positive integer, got ${o.count}`);
   if (!Number.isInteger(o.timeSteps) || o.timeSteps < 1) throw new Error(`makeToySequences: timeSteps must be a positive integer, got ${o.timeSteps}`);
   const random = mulberry32(o.seed);
-  // Two decimals keep printed sequences short; the sums stay exact enough for the labels.
+  // Two decimals keep printed sequences short; toyLabel sums them exactly, in hundredths.
   const values = Array.from({ length: o.count }, () => Array.from({ length: o.timeSteps }, () => Math.round(200 * random() - 100) / 100));
   const labels = values.map((v) => toyLabel(o.task, v));
   const flat = Float32Array.from(values.flat());

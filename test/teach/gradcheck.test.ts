@@ -31,3 +31,16 @@ test('relativeError and maxAbsDifference: values, zero case, shape mismatch', ()
   assert.throws(() => relativeError(a, [tf.tensor1d([1, 2, 3]), tf.tensor1d([1])]), /shape \[2\] against \[3\]/);
   assert.throws(() => maxAbsDifference(a, b.slice(0, 1)), /2 tensors against 1/);
 });
+
+test('finiteDifferences divides by the nudge float32 really made, not the nominal 2ε', () => {
+  // Near 1000, float32 values are 6.1e-5 apart, so θ ± 1e-3 is rounded by up to 3% of ε. The loss
+  // c · (θ - θ0) is computed without rounding trouble (θ - θ0 is exact in float32), so its
+  // derivative c = 3 can be recovered to float32 precision only by dividing by the real nudge.
+  const theta = tf.tensor1d([1000.1, -1234.5678, 0.25]);
+  const theta0 = theta.clone();
+  const c = 3;
+  const [g] = finiteDifferences((p) => tf.sum(tf.mul(c, tf.sub(p[0] as tf.Tensor, theta0))) as tf.Scalar, [theta], { epsilon: 1e-3 });
+  assert.ok(g);
+  Array.from(g.dataSync()).forEach((v, k) => assert.ok(Math.abs(v - c) < 1e-5 * c, `d/dθ[${k}] = ${v}, expected ${c}`));
+  tf.dispose([theta, theta0, g]);
+});

@@ -117,3 +117,33 @@ test('covarianceMatrix and meanPoint on a tiny example; pca is deterministic and
   assert.throws(() => pca([[1, 2], [3]]), /point 1 has 1 coordinates/);
   assert.throws(() => pca(points, { components: 3 }), /components must be an integer from 1 to 2/);
 });
+
+/** Sample variance (n - 1) of the points' coordinates along a unit direction: the variance computed directly. */
+function varianceAlong(points: number[][], direction: readonly number[]): number {
+  const along = points.map((p) => dot(p, direction as number[]));
+  const mean = along.reduce((a, x) => a + x, 0) / along.length;
+  return along.reduce((a, x) => a + (x - mean) ** 2, 0) / (along.length - 1);
+}
+
+test('pca variances are the variance along the direction returned, even when the iteration stops early', () => {
+  // Two nearly equal spreads (std 1 and 0.99): power iteration turns slowly between them, so a
+  // cap of 5 steps stops it far from an eigenvector.
+  const points = cloud(2000, [0, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 0.99, 0.2], 5);
+  for (const maxIterations of [5, 2000]) {
+    const r = pca(points, { components: 2, maxIterations });
+    r.components.forEach((c, k) => {
+      const direct = varianceAlong(points, c);
+      assert.ok(Math.abs((r.variances[k] as number) - direct) < 1e-9 * direct, `maxIterations ${maxIterations}, component ${k}: variance ${r.variances[k]}, directly ${direct}`);
+    });
+  }
+});
+
+test('pca reports which components converged instead of stopping silently at its cap', () => {
+  const points = cloud(2000, [0, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 0.99, 0.2], 5);
+  const capped = pca(points, { components: 2, maxIterations: 5 });
+  assert.deepEqual(capped.iterations, [5, 5]);
+  assert.deepEqual(capped.converged, [false, false]);
+  const free = pca(points, { components: 2 });
+  assert.deepEqual(free.converged, [true, true]);
+  assert.ok((free.iterations[0] as number) < 2000);
+});
