@@ -1,14 +1,140 @@
-/** The helper module behind the notebooks: named re-exports only. */
-export * from './backend';
-export * from './data';
-export * from './errors';
-export * from './format';
-export * from './interrupt';
-export * from './models';
-export * from './notebook';
-export * from './plot';
-export * from './random';
-export * from './runs';
-export * from './settings';
-export * from './train';
-export * from './teach';
+/**
+ * The helper module behind the notebooks (`import * as rnn from '../dist'`): what the notebooks and
+ * a library user need, named one by one. Everything else (IDX parsing, the download cache, the
+ * wasm kernel fixes, rendering internals) is reached by its module path, e.g. `dist/data/idx`.
+ */
+
+// Backend and settings
+export { describeBackend, setupBackend, type BackendChoice, type BackendInfo, type BackendName, type BackendOptions } from './backend';
+export {
+  CELL_TYPES,
+  MODEL_DEFAULTS,
+  MODEL_KINDS,
+  resolveModelSettings,
+  resolveRunSettings,
+  resolveTrainSettings,
+  TRAIN_DEFAULTS,
+  type CellType,
+  type ModelKind,
+  type ModelSettings,
+  type RunSettings,
+  type TrainSettings,
+} from './settings';
+export { UsageError } from './errors';
+export { InterruptedError, watchForStop, type StopFlag, type StopOptions } from './interrupt';
+
+// Data
+export { DataSet, DownloadError, loadMnist, type Batch, type Datasets, type DataSource, type DownloadProgress, type LoadMnistOptions } from './data';
+
+// Models
+export {
+  accuracy,
+  basicLstmCellStep,
+  basicToLayersWeights,
+  BasicLstmClassifier,
+  buildClassifier,
+  buildLayersModel,
+  FusedLstm,
+  fusedLstm,
+  layersClassifier,
+  loadModel,
+  modelName,
+  saveModel,
+  softmaxCrossEntropy,
+  type Classifier,
+  type FusedLstmArgs,
+  type LayersClassifier,
+  type LoadedClassifier,
+  type LstmState,
+  type SavedModelInfo,
+  type SaveModelOptions,
+} from './models';
+
+// Training
+export {
+  clipByGlobalNorm,
+  countSteps,
+  DivergedError,
+  evaluate,
+  evaluateBatch,
+  trainStep,
+  trainTutorial,
+  TrainingInterruptedError,
+  type DisplayRecord,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+  type ValidationRecord,
+} from './train';
+export { digitToText, formatIterLine, formatTable, formatTestingLine, type TextTable } from './format';
+export { keep } from './notebook';
+
+// Charts
+export {
+  confusionMatrix,
+  confusionMatrixFigure,
+  createLiveChart,
+  createProgressBar,
+  digitGridFigure,
+  digitRows,
+  digitStepsFigure,
+  show,
+  stepProbabilitiesFigure,
+  trainingCurvesFigure,
+  type Figure,
+  type TrainCurvePoint,
+  type ValidationCurvePoint,
+} from './plot';
+
+// Run records and experiments
+export {
+  cellLabel,
+  compareRunsTable,
+  ExperimentInterruptedError,
+  loadRunRecords,
+  recordRun,
+  runExperiment,
+  runLabel,
+  runsComparisonFigure,
+  runsTable,
+  writeRunRecord,
+  type Experiment,
+  type RunRecord,
+} from './runs';
+
+// The course notebooks' helpers (src/teach)
+export {
+  argMax,
+  basicLstmFromLayers,
+  calibrationBins,
+  courseModel,
+  disposeTrace,
+  exampleRows,
+  finiteDifferences,
+  leastSureOrder,
+  lineChartFigure,
+  lstmInsideFigure,
+  makeToySequences,
+  maxAbsDifference,
+  mistakesFirstOrder,
+  pca,
+  pcaScatterFigure,
+  perClassAccuracy,
+  perClassAccuracyFigure,
+  PLAIN_RNN_PARAM_NAMES,
+  PlainRnn,
+  plainRnnBackward,
+  plainRnnForward,
+  predictAll,
+  predictionGalleryFigure,
+  relativeError,
+  spectralNorm,
+  stepProbabilities,
+  topClasses,
+  traceBasicLstm,
+  unrolledRnnFigure,
+  type LineSeries,
+  type PlainRnnParams,
+  type ToyTask,
+} from './teach';
