@@ -5,7 +5,7 @@
  * tfjs-node (`npm run native`), so a missing native backend there is a broken build, not a
  * machine without it.
  */
-import { describe, before, it } from 'node:test';
+import { describe, before, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupBackend, type BackendName } from '../src/backend';
 
@@ -59,4 +59,16 @@ export function describeOnBackends(title: string, body: (backend: BackendName) =
       body(backend);
     });
   }
+}
+
+/**
+ * For a test that runs on `backend` in another process (a kernel, the CLI): false after skipping
+ * `t` when tfjs-node does not load here, or failing it when the native backend is required.
+ */
+export function backendAvailable(t: TestContext, backend: BackendName): boolean {
+  const problem = backend === 'tensorflow' ? tensorflowUnavailable() : undefined;
+  if (problem === undefined) return true;
+  if (tensorflowRequired()) assert.fail(`tfjs-node does not load: ${problem} (build it with \`npm run native\`)`);
+  t.skip(`tfjs-node does not load here (${problem}); \`npm run native\` builds it`);
+  return false;
 }

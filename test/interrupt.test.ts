@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BackendName } from '../src/backend';
-import { tensorflowRequired, tensorflowUnavailable } from './backends';
+import { backendAvailable } from './backends';
 
 const root = path.resolve(__dirname, '..');
 const jupyterPath = path.join(root, '.jupyter', 'share', 'jupyter');
@@ -50,12 +50,7 @@ const python = findPython();
 
 for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly BackendName[]) {
   test(`interrupting a training cell in tslab stops it (${backend})`, { timeout: 10 * 60_000 }, (t) => {
-    const problem = backend === 'tensorflow' ? tensorflowUnavailable() : undefined;
-    if (problem !== undefined) {
-      if (tensorflowRequired()) assert.fail(`tfjs-node does not load: ${problem}`);
-      t.skip(`tfjs-node does not load here (${problem})`);
-      return;
-    }
+    if (!backendAvailable(t, backend)) return;
     if (!python) {
       if (process.env.CI) assert.fail('no Python with jupyter_client found (CI installs the Jupyter packages)');
       t.skip('no Python with jupyter_client: install the Jupyter packages (README "Set up")');

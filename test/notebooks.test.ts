@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BackendName } from '../src/backend';
-import { tensorflowRequired, tensorflowUnavailable } from './backends';
+import { backendAvailable } from './backends';
 
 const root = path.resolve(__dirname, '..');
 const notebooksDir = path.join(root, 'notebooks');
@@ -55,12 +55,7 @@ const BACKENDS: readonly BackendName[] = ['wasm', 'tensorflow'];
 
 for (const backend of BACKENDS) for (const name of notebooks) {
   test(`notebook ${name} runs top to bottom twice through tslab on ${backend}`, { timeout: 30 * 60_000 }, (t) => {
-    const problem = backend === 'tensorflow' ? tensorflowUnavailable() : undefined;
-    if (problem !== undefined) {
-      if (tensorflowRequired()) assert.fail(`tfjs-node does not load: ${problem} (build it with \`npm run native\`)`);
-      t.skip(`tfjs-node does not load here (${problem}); \`npm run native\` builds it`);
-      return;
-    }
+    if (!backendAvailable(t, backend)) return;
     if (!python) {
       if (process.env.CI) assert.fail('no Python with nbclient found (CI must install python3-nbclient)');
       t.skip('no Python with nbclient: install the Jupyter packages (README "Set up") to run the notebook tests');
