@@ -5,7 +5,7 @@
  * Throttling drops intermediate states only: `close()` / `done()` always draws the last one.
  */
 import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
-import { createChartOutput, createOutput, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
+import { createChartOutput, createOutput, escapeHtml, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
 
 /** Options for `createLiveChart`: those of `trainingCurvesFigure` plus when and where to draw. */
 export interface LiveChartOptions extends TrainingCurvesOptions {
@@ -84,10 +84,6 @@ export function progressLine(state: ProgressState, label = 'examples'): string {
   if (state.finished === true) return `${counts} · finished in ${formatDuration(elapsedMs)}`;
   const eta = examplesSeen > 0 ? formatDuration((elapsedMs * Math.max(0, total - examplesSeen)) / examplesSeen) : '?';
   return `${counts} · ${formatDuration(elapsedMs)} elapsed · ETA ${eta}`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The progress output: an HTML `<progress>` bar with the line beside it, and a text bar for text front-ends. */
