@@ -287,7 +287,11 @@ export function chartBundle(figure: Figure, options: ShowOptions = {}, revision 
   return bundle;
 }
 
-/** A chart output that redraws in place: every `draw` replaces the figure (fresh div id, so no stale element is reused). */
+/**
+ * A chart output that redraws in place: every `draw` replaces the figure (fresh div id, so no
+ * stale element is reused). For an output drawn more than once pass `plotlyJson: false`: the
+ * jupyterlab-plotly extension renders the JSON of an output once and does not redraw it.
+ */
 export function createChartOutput(options: ShowOptions = {}): ChartOutput {
   const output = createOutput();
   let revision = 0;
