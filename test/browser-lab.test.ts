@@ -9,7 +9,8 @@
  *    this server only, through a page_config.json in its scratch config folder: cheaper than a
  *    second environment, and the same JupyterLab that conda users without plotly get;
  *  - JupyterLab with jupyterlab-plotly: the notebooks with charts and live output (RICH), the
- *    charts drawn by the extension from their plotly JSON;
+ *    static charts drawn by the extension from their plotly JSON, live charts by the HTML; 04
+ *    saved and reopened there too (the extension shows the PNG it saved until hovered);
  *  - reopened (REOPEN): saved from the page and reopened, the notebook is trusted and its charts
  *    draw again from the saved outputs; changed outside Jupyter (which voids its signature, as a
  *    notebook executed or saved elsewhere has none) and opened, it is not trusted: plain JupyterLab shows each chart's "Chart not drawn" note with what to do, and
@@ -52,7 +53,10 @@ const REOPEN = 'notebooks/04-training.ipynb';
 const CHANGED = 'notebooks/04-training-changed-outside-jupyter.ipynb';
 
 const LAB_ARGS = [...LUMINO_ARGS, '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate', '--LabApp.extension_manager=readonly'];
-/** jupyterlab-plotly's renderer plugin id; `jupyter labextension disable @jupyterlab/plotly-extension` writes the same. */
+/**
+ * jupyterlab-plotly's renderer plugin id, what `jupyter labextension disable @jupyterlab/plotly-extension`
+ * writes. Disabling the package name (jupyterlab-plotly) leaves the renderer active.
+ */
 const PLOTLY_PLUGIN = '@jupyterlab/plotly-extension';
 
 const lab = (id: string, name: string): LuminoFrontEnd => ({ id, name, path: (rel) => `/lab/tree/${rel.split('/').map(encodeURIComponent).join('/')}?reset` });
@@ -151,7 +155,16 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
     changedOutsideJupyter(join(ws.dir, REOPEN), join(wsPlotly.dir, CHANGED));
     const withPlotly = await startJupyter({ python, module: 'jupyterlab', rootDir: wsPlotly.dir, args: LAB_ARGS, files: lab4Files(true), name: 'JupyterLab (jupyterlab-plotly)' });
     try {
-      timings.push(...(await runAll(t, browser, withPlotly, WITH_PLOTLY, wsPlotly, RICH, 'jupyterlab-plotly')));
+      timings.push(...(await runAll(t, browser, withPlotly, WITH_PLOTLY, wsPlotly, RICH, 'jupyterlab-plotly', [REOPEN])));
+      await t.test(`${WITH_PLOTLY.name}: ${REOPEN} saved with outputs and reopened`, async (sub) => {
+        try {
+          const v = await viewNotebook(browser, withPlotly, WITH_PLOTLY, wsPlotly, REOPEN, 'reopened');
+          sub.diagnostic(`reopened after File > Save (trusted): ${seen(v.cells)}`);
+          fail(REOPEN, v.shot, viewProblems(v.cells, { charts: 'jupyterlab-plotly', liveCharts: 'html' }));
+        } finally {
+          await withPlotly.shutdownKernels();
+        }
+      });
       await t.test(`${WITH_PLOTLY.name}: ${REOPEN} saved in plain JupyterLab, changed outside Jupyter (untrusted), opened`, async (sub) => {
         try {
           const v = await viewNotebook(browser, withPlotly, WITH_PLOTLY, wsPlotly, CHANGED, 'untrusted');
