@@ -12,6 +12,15 @@ const path = require('node:path');
 const env = require('./jupyter-env');
 
 const ROOT = env.ROOT;
+const extra = process.argv.slice(2).filter((a) => a !== '--help' && a !== '-h');
+if (extra.length > 0) {
+  console.error(`doctor: unknown argument "${extra[0]}" (usage: npm run doctor; it takes no arguments)`);
+  process.exit(2);
+}
+if (process.argv.length > 2) {
+  console.log('usage: npm run doctor   (checks this machine for the notebooks; exit code 1 when something needed is missing)');
+  process.exit(0);
+}
 const CHROMIUM = process.env.RNN_CHROMIUM || '/usr/bin/chromium';
 const results = [];
 

@@ -101,6 +101,14 @@ describe('npm run doctor here', () => {
   });
 });
 
+describe('npm run doctor: arguments', () => {
+  test('takes none: an unknown one exits 2 with one line', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'doctor.js'), '--fix'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'doctor: unknown argument "--fix" (usage: npm run doctor; it takes no arguments)\n');
+  });
+});
+
 describe('npm run doctor in a broken copy of the project', () => {
   test('before npm install: dependencies, dist/ and the kernel are needed, each with its fix', (t) => {
     const dir = copyProject(t);
