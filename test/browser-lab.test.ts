@@ -24,7 +24,6 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { findPython } from '../scripts/jupyter-env';
 import {
   changedOutsideJupyter,
@@ -41,12 +40,11 @@ import {
   startJupyter,
   unavailable,
   viewProblems,
-  type Jupyter,
   type Renderer,
   type Timing,
   type Workspace,
 } from './browser-shared';
-import { LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, RICH, runNotebook, trustAndView, viewNotebook, type LuminoFrontEnd } from './browser-lumino';
+import { luminoSession, LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, RICH, runNotebook, viewNotebook, type LuminoFrontEnd, type LuminoSession } from './browser-lumino';
 
 /** Saved with outputs and reopened: it has charts, a live chart and a progress bar. */
 const REOPEN = 'notebooks/04-training.ipynb';
@@ -59,7 +57,7 @@ const LAB_ARGS = [...LUMINO_ARGS, '--LabApp.news_url=None', '--LabApp.check_for_
  */
 const PLOTLY_PLUGIN = '@jupyterlab/plotly-extension';
 
-const lab = (id: string, name: string): LuminoFrontEnd => ({ id, name, path: (rel) => `/lab/tree/${rel.split('/').map(encodeURIComponent).join('/')}?reset` });
+const lab = (id: string, name: string): LuminoFrontEnd => ({ id, name, openIn: 'app' });
 const PLAIN = lab('jupyterlab', 'JupyterLab 4 (plain)');
 const WITH_PLOTLY = lab('jupyterlab-plotly', 'JupyterLab 4 with jupyterlab-plotly');
 
@@ -70,23 +68,15 @@ function fail(rel: string, shot: string, found: readonly string[]): void {
 }
 
 /** Runs each notebook in one server, checks it, returns the timings. */
-async function runAll(
-  t: TestContext,
-  browser: Browser,
-  jupyter: Jupyter,
-  fe: LuminoFrontEnd,
-  ws: Workspace,
-  notebooks: readonly string[],
-  renderer: Renderer,
-  save: readonly string[] = [],
-): Promise<Timing[]> {
+async function runAll(t: TestContext, lab: LuminoSession, ws: Workspace, notebooks: readonly string[], renderer: Renderer, save: readonly string[] = []): Promise<Timing[]> {
+  const { fe, jupyter } = lab;
   const timings: Timing[] = [];
   for (const rel of notebooks) {
     await t.test(`${fe.name}: ${rel}`, async (sub) => {
       try {
-        const r = await runNotebook(browser, jupyter, fe, ws, rel, { save: save.includes(rel) });
+        const r = await runNotebook(lab, ws, rel, { save: save.includes(rel) });
         timings.push({ frontEnd: fe.name, notebook: rel, runSeconds: r.runSeconds, totalSeconds: r.totalSeconds });
-        sub.diagnostic(`${fe.name}, ${rel}: all cells ran in ${r.runSeconds.toFixed(1)} s (${r.totalSeconds.toFixed(1)} s from opening the page)`);
+        sub.diagnostic(`${fe.name}, ${rel}: all cells ran in ${r.runSeconds.toFixed(1)} s (${r.totalSeconds.toFixed(1)} s from opening it)`);
         for (const line of liveNotes(r.cells)) sub.diagnostic(line);
         fail(rel, r.shot, problems(r.cells, r.pageErrors, { renderer, expectedPageErrors: LUMINO_EXPECTED_PAGE_ERRORS }));
       } finally {
@@ -120,11 +110,12 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
     // Plain JupyterLab: every notebook; the reopened notebook is saved from the page.
     for (const rel of notebooks) ws.copy(rel);
     const jupyter = await startJupyter({ python, module: 'jupyterlab', rootDir: ws.dir, args: LAB_ARGS, files: lab4Files(false), name: 'JupyterLab (plain)' });
+    const plain = luminoSession(browser, jupyter, PLAIN);
     try {
-      timings.push(...(await runAll(t, browser, jupyter, PLAIN, ws, notebooks, 'html', [REOPEN])));
+      timings.push(...(await runAll(t, plain, ws, notebooks, 'html', [REOPEN])));
       await t.test(`${PLAIN.name}: ${REOPEN} saved with outputs and reopened`, async (sub) => {
         try {
-          const v = await viewNotebook(browser, jupyter, PLAIN, ws, REOPEN, 'reopened');
+          const v = await viewNotebook(plain, ws, REOPEN, 'reopened');
           sub.diagnostic(`reopened after File > Save (signed on save, so trusted): ${seen(v.cells)}`);
           fail(REOPEN, v.shot, viewProblems(v.cells, { charts: 'html', liveCharts: 'html' }));
         } finally {
@@ -134,18 +125,18 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
       await t.test(`${PLAIN.name}: ${REOPEN} changed outside Jupyter (untrusted), opened, then trusted`, async (sub) => {
         try {
           changedOutsideJupyter(join(ws.dir, REOPEN), join(ws.dir, CHANGED));
-          const v = await viewNotebook(browser, jupyter, PLAIN, ws, CHANGED, 'untrusted');
+          const v = await viewNotebook(plain, ws, CHANGED, 'untrusted', { trust: true });
           sub.diagnostic(`opened untrusted: ${seen(v.cells)}; a box says "${declaredCharts(v.cells, { charts: 'note', liveCharts: 'note' })[0]?.text.slice(0, 400) ?? ''}"`);
           fail(CHANGED, v.shot, viewProblems(v.cells, { charts: 'note', liveCharts: 'note' }));
-          await jupyter.shutdownKernels();
-          const trusted = await trustAndView(browser, jupyter, PLAIN, ws, CHANGED);
-          sub.diagnostic(`after command palette > Trust Notebook: ${seen(trusted.cells)}`);
-          fail(CHANGED, trusted.shot, viewProblems(trusted.cells, { charts: 'html', liveCharts: 'html' }));
+          assert.ok(v.trusted, 'the page was not trusted');
+          sub.diagnostic(`after command palette > Trust Notebook: ${seen(v.trusted.cells)}`);
+          fail(CHANGED, v.trusted.shot, viewProblems(v.trusted.cells, { charts: 'html', liveCharts: 'html' }));
         } finally {
           await jupyter.shutdownKernels();
         }
       });
     } finally {
+      await plain.close();
       await jupyter.stop();
     }
 
@@ -154,11 +145,12 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
     // Untrusted in this server too: its trust database is its own.
     changedOutsideJupyter(join(ws.dir, REOPEN), join(wsPlotly.dir, CHANGED));
     const withPlotly = await startJupyter({ python, module: 'jupyterlab', rootDir: wsPlotly.dir, args: LAB_ARGS, files: lab4Files(true), name: 'JupyterLab (jupyterlab-plotly)' });
+    const plotly = luminoSession(browser, withPlotly, WITH_PLOTLY);
     try {
-      timings.push(...(await runAll(t, browser, withPlotly, WITH_PLOTLY, wsPlotly, RICH, 'jupyterlab-plotly', [REOPEN])));
+      timings.push(...(await runAll(t, plotly, wsPlotly, RICH, 'jupyterlab-plotly', [REOPEN])));
       await t.test(`${WITH_PLOTLY.name}: ${REOPEN} saved with outputs and reopened`, async (sub) => {
         try {
-          const v = await viewNotebook(browser, withPlotly, WITH_PLOTLY, wsPlotly, REOPEN, 'reopened');
+          const v = await viewNotebook(plotly, wsPlotly, REOPEN, 'reopened');
           sub.diagnostic(`reopened after File > Save (trusted): ${seen(v.cells)}`);
           fail(REOPEN, v.shot, viewProblems(v.cells, { charts: 'jupyterlab-plotly', liveCharts: 'html' }));
         } finally {
@@ -167,7 +159,7 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
       });
       await t.test(`${WITH_PLOTLY.name}: ${REOPEN} saved in plain JupyterLab, changed outside Jupyter (untrusted), opened`, async (sub) => {
         try {
-          const v = await viewNotebook(browser, withPlotly, WITH_PLOTLY, wsPlotly, CHANGED, 'untrusted');
+          const v = await viewNotebook(plotly, wsPlotly, CHANGED, 'untrusted');
           // The extension's renderer is safe for untrusted output: it draws from the saved plotly JSON. Live charts carry none.
           sub.diagnostic(`opened untrusted: ${seen(v.cells)}`);
           fail(CHANGED, v.shot, viewProblems(v.cells, { charts: 'jupyterlab-plotly', liveCharts: 'note' }));
@@ -176,6 +168,7 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
         }
       });
     } finally {
+      await plotly.close();
       await withPlotly.stop();
     }
   } finally {

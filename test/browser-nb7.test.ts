@@ -15,9 +15,9 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { findPython } from '../scripts/jupyter-env';
 import { changedOutsideJupyter, chromiumProblem, launchChromium, liveNotes, makeWorkspace, problems, recordTimings, ROOT, seen, startJupyter, unavailable, viewProblems, type Renderer, type Timing } from './browser-shared';
-import { LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, RICH, runNotebook, viewNotebook, type LuminoFrontEnd } from './browser-lumino';
+import { luminoSession, LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, RICH, runNotebook, viewNotebook, type LuminoFrontEnd } from './browser-lumino';
 
-const NB7: LuminoFrontEnd = { id: 'notebook7', name: 'Notebook 7', path: (rel) => `/notebooks/${rel.split('/').map(encodeURIComponent).join('/')}` };
+const NB7: LuminoFrontEnd = { id: 'notebook7', name: 'Notebook 7', openIn: 'page' };
 const REOPEN = 'notebooks/04-training.ipynb';
 const CHANGED = 'notebooks/04-training-changed-outside-jupyter.ipynb';
 
@@ -41,12 +41,13 @@ test('notebooks with charts and live output in Notebook 7 in Chromium', { timeou
   for (const rel of RICH) ws.copy(rel);
   const browser = await launchChromium();
   const jupyter = await startJupyter({ python, module: 'notebook', rootDir: ws.dir, args: LUMINO_ARGS, files: LUMINO_SETTINGS, name: 'Notebook 7' });
+  const nb7 = luminoSession(browser, jupyter, NB7);
   const timings: Timing[] = [];
   try {
     for (const rel of RICH) {
       await t.test(`${NB7.name}: ${rel}`, async (sub) => {
         try {
-          const r = await runNotebook(browser, jupyter, NB7, ws, rel, { save: rel === REOPEN });
+          const r = await runNotebook(nb7, ws, rel, { save: rel === REOPEN });
           timings.push({ frontEnd: NB7.name, notebook: rel, runSeconds: r.runSeconds, totalSeconds: r.totalSeconds });
           sub.diagnostic(`${NB7.name}, ${rel}: all cells ran in ${r.runSeconds.toFixed(1)} s (${r.totalSeconds.toFixed(1)} s from opening the page)`);
           for (const line of liveNotes(r.cells)) sub.diagnostic(line);
@@ -59,13 +60,13 @@ test('notebooks with charts and live output in Notebook 7 in Chromium', { timeou
     }
     await t.test(`${NB7.name}: ${REOPEN} saved, reopened, then changed outside Jupyter and opened`, async (sub) => {
       try {
-        const v = await viewNotebook(browser, jupyter, NB7, ws, REOPEN, 'reopened');
+        const v = await viewNotebook(nb7, ws, REOPEN, 'reopened');
         sub.diagnostic(`reopened after File > Save (trusted): ${seen(v.cells)}`);
         let found = viewProblems(v.cells, { charts: renderer, liveCharts: 'html' });
         assert.equal(found.length, 0, `${REOPEN} reopened (screenshot ${relative(ROOT, v.shot)}):\n  ${found.join('\n  ')}`);
         await jupyter.shutdownKernels();
         changedOutsideJupyter(join(ws.dir, REOPEN), join(ws.dir, CHANGED));
-        const u = await viewNotebook(browser, jupyter, NB7, ws, CHANGED, 'untrusted');
+        const u = await viewNotebook(nb7, ws, CHANGED, 'untrusted');
         sub.diagnostic(`opened untrusted: ${seen(u.cells)}`);
         // jupyterlab-plotly's renderer is safe for untrusted output; the HTML route is not.
         found = viewProblems(u.cells, { charts: renderer === 'html' ? 'note' : renderer, liveCharts: 'note' });

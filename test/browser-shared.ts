@@ -149,7 +149,12 @@ export interface Jupyter {
   readonly home: string;
   /** The server's last output lines, for failure messages. */
   log(): string;
-  api(method: string, path: string): Promise<unknown>;
+  api(method: string, path: string, body?: unknown): Promise<unknown>;
+  /**
+   * Starts the notebook's session and tslab kernel through the server, as the page would on
+   * opening it, so that the kernel starts while the page loads; the page then joins that session.
+   */
+  startSession(rel: string): Promise<void>;
   /** Shuts every kernel down (one kernel at a time: the machine has two cores). */
   shutdownKernels(): Promise<void>;
   stop(): Promise<void>;
@@ -207,8 +212,9 @@ export async function startJupyter(o: JupyterOptions): Promise<Jupyter> {
   let exited = false;
   child.once('exit', () => (exited = true));
   const base = `http://127.0.0.1:${port}`;
-  const api = async (method: string, path: string): Promise<unknown> => {
-    const response = await fetch(`${base}${path}${path.includes('?') ? '&' : '?'}token=${token}`, { method });
+  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const init = body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
+    const response = await fetch(`${base}${path}${path.includes('?') ? '&' : '?'}token=${token}`, init);
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}`);
     return response.status === 204 ? null : response.json();
   };
@@ -216,6 +222,9 @@ export async function startJupyter(o: JupyterOptions): Promise<Jupyter> {
   const shutdownKernels = async (): Promise<void> => {
     const kernels = (await api('GET', '/api/kernels').catch(() => [])) as { id: string }[];
     await Promise.all(kernels.map((k) => api('DELETE', `/api/kernels/${k.id}`).catch(() => undefined)));
+  };
+  const startSession = async (rel: string): Promise<void> => {
+    await api('POST', '/api/sessions', { path: rel, name: rel.split('/').pop(), type: 'notebook', kernel: { name: 'tslab' } });
   };
   const stop = async (): Promise<void> => {
     // Kernels run in process groups of their own: shut them down through the server first.
@@ -232,7 +241,7 @@ export async function startJupyter(o: JupyterOptions): Promise<Jupyter> {
     if (exited) throw new Error(`${o.name} exited before it served; its output:\n${log()}`);
     try {
       await api('GET', '/api/status');
-      return { base, token, home, log, api, shutdownKernels, stop };
+      return { base, token, home, log, api, startSession, shutdownKernels, stop };
     } catch {
       if (Date.now() - started > 60_000) {
         await stop();

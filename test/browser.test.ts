@@ -109,6 +109,7 @@ async function checkNotebook(browser: Browser, jupyter: Jupyter, ws: Workspace, 
   let runSeconds = NaN;
   try {
     const url = `${jupyter.base}/notebooks/${rel.split('/').map(encodeURIComponent).join('/')}?token=${jupyter.token}`;
+    await jupyter.startSession(rel);
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     await page
       .waitForFunction(
