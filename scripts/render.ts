@@ -12,7 +12,8 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
+import { findPython, jupyterEnv } from './jupyter-env';
 
 const ROOT = resolve(__dirname, '..');
 const KERNEL_SPEC = join(ROOT, '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
@@ -51,17 +52,19 @@ function parseArgs(argv: readonly string[]): { out: string; notebooks: string[] 
   return { out, notebooks };
 }
 
-function checkTools(env: NodeJS.ProcessEnv): void {
-  const probe = spawnSync('jupyter', ['nbconvert', '--version'], { env, encoding: 'utf8' });
-  if (probe.error !== undefined) fail('`jupyter` was not found on PATH; install Jupyter (Debian: apt-get install jupyter-nbconvert python3-nbclient)');
-  if (probe.status !== 0) fail('`jupyter nbconvert` is not installed (Debian: apt-get install jupyter-nbconvert python3-nbclient)');
+// The Python with nbconvert, found as everywhere in the project (RNN_PYTHON, .venv, python3, /usr/bin/python3).
+const found = findPython((p) => p.packages.nbconvert !== null && p.packages.nbclient !== null);
+
+function checkTools(): string {
+  if (found.python === undefined) fail(`no Python with nbconvert and nbclient (${found.error}); install Jupyter: pip install -r requirements.txt into .venv (README "Jupyter")`);
   if (!existsSync(KERNEL_SPEC)) fail('the tslab kernel is not registered for this project: run `npm run kernel`');
   if (!existsSync(join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` first (the notebooks import ../dist)');
+  return found.python;
 }
 
-function nbconvert(args: readonly string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+function nbconvert(python: string, args: readonly string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
   const timeout = process.env.RNN_CELL_TIMEOUT ?? '1800';
-  return spawnSync('jupyter', ['nbconvert', '--execute', '--ExecutePreprocessor.kernel_name=tslab', `--ExecutePreprocessor.timeout=${timeout}`, ...args], {
+  return spawnSync(python, ['-m', 'nbconvert', '--execute', '--ExecutePreprocessor.kernel_name=tslab', `--ExecutePreprocessor.timeout=${timeout}`, ...args], {
     env,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -81,13 +84,13 @@ const joined = (s: string | string[] | undefined): string => (Array.isArray(s) ?
  * after the failing cell's source. So: run the notebook again with errors allowed, find that
  * cell by its source, and show what it wrote to stderr.
  */
-function diagnose(notebook: string, failure: string, env: NodeJS.ProcessEnv): string {
+function diagnose(python: string, notebook: string, failure: string, env: NodeJS.ProcessEnv): string {
   const source = /An error occurred while executing the following cell:\n-+\n([\s\S]*?)\n-+\n/.exec(failure)?.[1];
   const tail = failure.trim().split('\n').slice(-15).join('\n');
   if (source === undefined) return tail;
   const dir = mkdtempSync(join(tmpdir(), 'rnn-render-'));
   try {
-    const run = nbconvert(['--to', 'notebook', '--ExecutePreprocessor.allow_errors=True', '--output-dir', dir, '--output', 'diagnose', notebook], env);
+    const run = nbconvert(python, ['--to', 'notebook', '--ExecutePreprocessor.allow_errors=True', '--output-dir', dir, '--output', 'diagnose', notebook], env);
     const path = join(dir, 'diagnose.ipynb');
     if (run.status !== 0 || !existsSync(path)) return tail;
     const cells = (JSON.parse(readFileSync(path, 'utf8')) as { cells: Cell[] }).cells;
@@ -107,22 +110,22 @@ function diagnose(notebook: string, failure: string, env: NodeJS.ProcessEnv): st
 
 function main(): void {
   const { out, notebooks } = parseArgs(process.argv.slice(2));
-  const env = { ...process.env, JUPYTER_PATH: [join(ROOT, '.jupyter', 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(delimiter) };
-  checkTools(env);
+  const env = jupyterEnv(process.env);
+  const python = checkTools();
   if (notebooks.length === 0) fail('no notebooks to render');
   mkdirSync(out, { recursive: true });
   let failed = 0;
   for (const notebook of notebooks) {
     const name = basename(notebook, '.ipynb');
     const started = Date.now();
-    const run = nbconvert(['--to', 'html', '--output-dir', out, '--output', name, notebook], env);
+    const run = nbconvert(python, ['--to', 'html', '--output-dir', out, '--output', name, notebook], env);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (run.status === 0) {
       console.log(`render: ${relative(ROOT, notebook)} -> ${relative(ROOT, join(out, `${name}.html`))} (${seconds} s)`);
       continue;
     }
     failed += 1;
-    console.error(`render: ${relative(ROOT, notebook)} FAILED after ${seconds} s; ${diagnose(notebook, run.stderr, env)}`);
+    console.error(`render: ${relative(ROOT, notebook)} FAILED after ${seconds} s; ${diagnose(python, notebook, run.stderr, env)}`);
   }
   if (failed > 0) fail(`${failed} of ${notebooks.length} notebooks failed`);
 }

@@ -1,23 +1,55 @@
 #!/usr/bin/env node
-// `npm start`: opens Jupyter on notebooks/ with this project's tslab kernel visible.
-// Prefers JupyterLab, falls back to the classic Notebook (Debian ships only the latter).
+// `npm start`: opens Jupyter on notebooks/ with this project's tslab kernel visible (JUPYTER_PATH).
+// Opens JupyterLab wherever it is found (RNN_PYTHON, the project's .venv, python3, /usr/bin/python3;
+// see jupyter-env.js), else Notebook 7, else the classic Notebook, else a `jupyter` on PATH.
+// Arguments after `--` go to Jupyter: `npm start -- --port 9999`.
 'use strict';
-const { spawnSync, spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { ROOT, PYTHON_ENV_VAR, probeAll, chooseFrontEnd, jupyterEnv } = require('./jupyter-env');
 
-const root = path.resolve(__dirname, '..');
-const env = { ...process.env, JUPYTER_PATH: [path.join(root, '.jupyter', 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) };
-
-function has(sub) {
-  return spawnSync('jupyter', [sub, '--version'], { env, stdio: 'ignore' }).status === 0;
-}
-
-const sub = has('lab') ? 'lab' : has('notebook') ? 'notebook' : null;
-if (!sub) {
-  console.error('npm start: neither `jupyter lab` nor `jupyter notebook` was found; see README "Set up" (conda env or Debian packages)');
+const env = jupyterEnv(process.env);
+const probes = probeAll(process.env);
+const explicit = probes.find((p) => p.explicit);
+if (explicit && !explicit.ok) {
+  console.error(`npm start: ${PYTHON_ENV_VAR}=${explicit.python} cannot be used: ${explicit.error}`);
   process.exit(2);
 }
+
+let command;
+let args;
+let what;
+const chosen = chooseFrontEnd(probes);
+if (chosen) {
+  command = chosen.python;
+  args = ['-m', chosen.module];
+  what = `${chosen.name} ${chosen.version} (${chosen.source})`;
+} else if (!explicit) {
+  // A Jupyter whose Python is none of the above (pipx, an app bundle): as found on PATH.
+  const has = (sub) => spawnSync('jupyter', [sub, '--version'], { env, stdio: 'ignore' }).status === 0;
+  const sub = has('lab') ? 'lab' : has('notebook') ? 'notebook' : null;
+  if (sub) {
+    command = 'jupyter';
+    args = [sub];
+    what = `jupyter ${sub} from PATH`;
+  }
+}
+if (!command) {
+  const where = explicit ? `${PYTHON_ENV_VAR}=${explicit.python}` : 'the project .venv, python3, /usr/bin/python3 or PATH';
+  console.error(
+    `npm start: no Jupyter found in ${where}. Install one: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (README "Jupyter"); npm run doctor says more`,
+  );
+  process.exit(2);
+}
+
 // Jupyter refuses to start as root without --allow-root; containers often run as root.
 const rootFlag = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-root'] : [];
-const child = spawn('jupyter', [sub, `--notebook-dir=${path.join(root, 'notebooks')}`, ...rootFlag, ...process.argv.slice(2)], { env, stdio: 'inherit' });
-child.on('exit', (code) => process.exit(code ?? 1));
+console.error(`npm start: ${what}`);
+const child = spawn(command, [...args, `--notebook-dir=${path.join(ROOT, 'notebooks')}`, ...rootFlag, ...process.argv.slice(2)], { env, stdio: 'inherit' });
+child.on('error', (e) => {
+  console.error(`npm start: cannot run ${command}: ${e.message}`);
+  process.exit(2);
+});
+// Ctrl+C reaches Jupyter through the terminal; wait for it to shut its kernels down.
+process.on('SIGINT', () => undefined);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

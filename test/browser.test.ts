@@ -1,227 +1,115 @@
 /**
- * The charts in a real browser: Debian's classic Jupyter Notebook on 127.0.0.1 runs every notebook
- * (notebooks/*.ipynb and the plot fixture in test/fixtures/) with the tslab kernel and RNN_SMOKE=1,
- * Chromium (playwright-core, Debian's binary, no browser download) runs all cells, and we check:
- *  - cells tagged "chart" hold a drawn plotly chart (`.main-svg`);
- *  - cells tagged "live-chart" hold exactly one chart output (redrawn in place, not appended);
- *  - plotly.js was sent once per page (kernel session), and no page errors occurred.
- * A screenshot of each notebook goes to test-artifacts/browser/. Skipped, saying why, when
- * /usr/bin/chromium or `jupyter notebook` is missing.
- *
- * Browser-side code is written as strings: the project's tsconfig has no DOM library (Node code).
+ * The charts in a real browser, classic Notebook 6 (Debian's jupyter-notebook): every notebook
+ * (notebooks/*.ipynb and the plot fixture in test/fixtures/), copied to a scratch folder, runs with
+ * the tslab kernel and RNN_SMOKE=1 in Chromium (playwright-core, Debian's binary, no browser
+ * download), and the page is checked as in browser-shared.ts (tags "chart", "live-chart",
+ * "progress"; every chart drawn by this project's HTML, no stderr, plotly.js sent once).
+ * Then 04 is saved from the page and reopened (trusted: its charts draw again), and opened once more
+ * after a change made outside Jupyter (untrusted: each chart box shows the "Chart not drawn" note).
+ * A screenshot of each notebook goes to test-artifacts/browser/classic/. The classic Notebook is
+ * looked for in every Python scripts/jupyter-env.js knows (whatever RNN_PYTHON says: this test is
+ * about Debian's Notebook 6). Under CI a missing Chromium or Notebook 6 fails the test; elsewhere
+ * it is skipped, saying why. JupyterLab 4 and Notebook 7: browser-lab.test.ts, browser-nb7.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { findPython, PYTHON_ENV_VAR } from '../scripts/jupyter-env';
+import {
+  ARTIFACTS,
+  artifactName,
+  changedOutsideJupyter,
+  CHART_STATES_FN,
+  chromiumProblem,
+  DRAW_TIMEOUT_MS,
+  launchChromium,
+  listNotebooks,
+  liveNotes,
+  makeWorkspace,
+  NOTEBOOK_TIMEOUT_MS,
+  openPage,
+  problems,
+  recordTimings,
+  ROOT,
+  seen,
+  startJupyter,
+  unavailable,
+  viewProblems,
+  waitForSavedOutputs,
+  type CellState,
+  type Jupyter,
+  type Timing,
+  type Workspace,
+} from './browser-shared';
 
-const ROOT = resolve(__dirname, '..');
-/** Debian's Chromium; RNN_CHROMIUM points elsewhere (another system's browser, or a missing path to see the skip). */
-const CHROMIUM = process.env.RNN_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
-/** Per notebook: kernel start, tslab compiling each cell, smoke-mode training. */
-const NOTEBOOK_TIMEOUT_MS = Number(process.env.RNN_BROWSER_TIMEOUT_MS ?? 15 * 60_000);
-/** After the last cell ran, charts still parse plotly.js and draw. */
-const DRAW_TIMEOUT_MS = 90_000;
+/** Saved from the page and reopened, then opened again after a change made outside Jupyter (untrusted). */
+const REOPEN = 'notebooks/04-training.ipynb';
+const CHANGED = 'notebooks/04-training-changed-outside-jupyter.ipynb';
 
-function skipReason(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `chromium not installed: ${CHROMIUM} is missing (Debian: apt-get install chromium; or set RNN_CHROMIUM); the browser test did not run`;
-  const probe = spawnSync('jupyter', ['notebook', '--version'], { stdio: 'ignore' });
-  if (probe.status !== 0) return 'jupyter notebook not installed (Debian: apt-get install jupyter-notebook); the browser test did not run';
-  return undefined;
-}
+const found = findPython((p) => p.packages.notebook !== null && Number(p.packages.notebook.split('.')[0]) < 7, { ...process.env, [PYTHON_ENV_VAR]: undefined });
 
-function listNotebooks(): string[] {
-  const inDir = (dir: string): string[] =>
-    existsSync(dir)
-      ? readdirSync(dir)
-          .filter((f) => f.endsWith('.ipynb'))
-          .sort()
-          .map((f) => join(dir, f))
-      : [];
-  return [...inDir(join(ROOT, 'notebooks')), ...inDir(join(ROOT, 'test', 'fixtures'))];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+const CELL_STATES_JS = `(function () {
+  ${CHART_STATES_FN}
+  return Jupyter.notebook.get_cells().map(function (c, index) {
+    var el = c.element[0];
+    var areas = Array.prototype.slice.call(el.querySelectorAll('.output_area'));
+    return {
+      index: index,
+      type: c.cell_type,
+      tags: (c.metadata && c.metadata.tags) || [],
+      source: c.get_text(),
+      prompt: c.cell_type === 'code' ? (c.input_prompt_number === undefined ? null : c.input_prompt_number) : null,
+      outputs: areas.length,
+      charts: chartStates(areas),
+      progress: Array.prototype.slice.call(el.querySelectorAll('.rnn-progress')).map(function (e) { return (e.textContent || '').trim(); }),
+      loaders: el.querySelectorAll('.rnn-plotly-loader').length,
+      stderr: Array.prototype.slice.call(el.querySelectorAll('.output_stderr, .output_error')).map(function (e) { return e.textContent; }).join('\\n').slice(-2000)
+    };
   });
+})()`;
+
+// Drawing is over when every chart box holds an SVG or visible text (a failure message). Cells
+// that did not run or hold no chart box are settled too (all outputs are in once the kernel is
+// idle): the checks report them without waiting for a timeout.
+const CHARTS_SETTLED_JS = `Array.prototype.slice.call(document.querySelectorAll('.rnn-plot')).every(function (p) {
+  return p.querySelector('.main-svg') !== null || (p.textContent || '').trim() !== '';
+})`;
+
+/** Unscrolls classic Notebook's #site so that a full-page shot holds the whole notebook. */
+async function fullScreenshot(page: Page, shot: string): Promise<void> {
+  await page
+    .addStyleTag({ content: 'html, body, #site { height: auto !important; overflow: visible !important; }' })
+    .then(() => page.screenshot({ path: shot, fullPage: true, timeout: 60_000 }))
+    .catch(() => undefined);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Jupyter {
-  readonly base: string;
-  readonly token: string;
-  /** The server's last output lines, for failure messages. */
-  log(): string;
-  api(method: string, path: string): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-async function startJupyter(): Promise<Jupyter> {
-  const port = await freePort();
-  const token = randomBytes(16).toString('hex');
-  // Runtime, data (trust database) and config in a temporary folder: nothing global changes.
-  const home = mkdtempSync(join(tmpdir(), 'rnn-browser-jupyter-'));
-  const env = {
-    ...process.env,
-    JUPYTER_PATH: [join(ROOT, '.jupyter', 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(delimiter),
-    JUPYTER_RUNTIME_DIR: join(home, 'runtime'),
-    JUPYTER_DATA_DIR: join(home, 'data'),
-    JUPYTER_CONFIG_DIR: join(home, 'config'),
-    RNN_SMOKE: '1',
-  };
-  const args = ['notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--NotebookApp.token=${token}`, `--notebook-dir=${ROOT}`];
-  // CI and these machines run as root; the Notebook refuses that unless told.
-  if (process.getuid?.() === 0) args.push('--allow-root');
-  // Its own process group, so that stopping it reaches the server and nothing else.
-  const child: ChildProcess = spawn('jupyter', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    lines.splice(0, Math.max(0, lines.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const base = `http://127.0.0.1:${port}`;
-  const api = async (method: string, path: string): Promise<unknown> => {
-    const response = await fetch(`${base}${path}${path.includes('?') ? '&' : '?'}token=${token}`, { method });
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}`);
-    return response.status === 204 ? null : response.json();
-  };
-  const log = (): string => lines.join('\n');
-  const stop = async (): Promise<void> => {
-    // Kernels run in sessions of their own: shut them down through the server first.
-    try {
-      const kernels = (await api('GET', '/api/kernels')) as { id: string }[];
-      await Promise.all(kernels.map((k) => api('DELETE', `/api/kernels/${k.id}`).catch(() => undefined)));
-    } catch {
-      // The server is already gone.
-    }
-    if (!exited && child.pid !== undefined) {
-      process.kill(-child.pid, 'SIGTERM');
-      for (let i = 0; i < 100 && !exited; i++) await sleep(100);
-      if (!exited) process.kill(-child.pid, 'SIGKILL');
-    }
-    rmSync(home, { recursive: true, force: true });
-  };
-  const started = Date.now();
-  for (;;) {
-    if (exited) throw new Error(`jupyter notebook exited before it served; its output:\n${log()}`);
-    try {
-      await api('GET', '/api/status');
-      return { base, token, log, api, stop };
-    } catch {
-      if (Date.now() - started > 60_000) {
-        await stop();
-        throw new Error(`jupyter notebook did not answer on ${base} within 60 s; its output:\n${log()}`);
-      }
-      await sleep(250);
-    }
+/** Opens a notebook that holds outputs, runs nothing, and reads what the page shows. */
+async function viewNotebook(browser: Browser, jupyter: Jupyter, rel: string, label: string): Promise<{ cells: CellState[]; shot: string }> {
+  const { context, page } = await openPage(browser);
+  const shot = join(ARTIFACTS, 'classic', `${artifactName(rel)}-${label}.png`);
+  try {
+    await page.goto(`${jupyter.base}/notebooks/${rel.split('/').map(encodeURIComponent).join('/')}?token=${jupyter.token}`, { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', null, { timeout: 120_000, polling: 250 });
+    await page.waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 }).catch(() => undefined);
+    return { cells: (await page.evaluate(CELL_STATES_JS)) as CellState[], shot };
+  } finally {
+    await fullScreenshot(page, shot);
+    await context.close();
   }
 }
 
-/** What the page shows for one cell after the run. */
-interface CellState {
-  readonly index: number;
-  readonly type: string;
-  readonly tags: string[];
-  readonly source: string;
-  /** The execution count, '*' while running, null when the cell did not run. */
-  readonly prompt: number | string | null;
-  readonly outputs: number;
-  /** Outputs holding a chart (ours or any plotly chart). */
-  readonly chartOutputs: number;
-  /** Plotly charts actually drawn (an SVG inside). */
-  readonly drawn: number;
-  readonly loaders: number;
-  readonly revision: number;
-  readonly chartText: string;
-  readonly stderr: string;
-}
-
-const CELL_STATES_JS = `Jupyter.notebook.get_cells().map(function (c, index) {
-  var el = c.element[0];
-  var areas = Array.prototype.slice.call(el.querySelectorAll('.output_area'));
-  var plots = Array.prototype.slice.call(el.querySelectorAll('.rnn-plot, .js-plotly-plot'));
-  return {
-    index: index,
-    type: c.cell_type,
-    tags: (c.metadata && c.metadata.tags) || [],
-    source: c.get_text(),
-    prompt: c.cell_type === 'code' ? (c.input_prompt_number === undefined ? null : c.input_prompt_number) : null,
-    outputs: areas.length,
-    chartOutputs: areas.filter(function (a) { return a.querySelector('.rnn-plot, .js-plotly-plot'); }).length,
-    drawn: Array.prototype.slice.call(el.querySelectorAll('.js-plotly-plot')).filter(function (p) { return p.querySelector('.main-svg'); }).length,
-    loaders: el.querySelectorAll('.rnn-plotly-loader').length,
-    revision: Math.max.apply(null, [0].concat(Array.prototype.slice.call(el.querySelectorAll('.rnn-plot')).map(function (p) { return Number(p.getAttribute('data-rnn-revision')) || 0; }))),
-    chartText: plots.filter(function (p) { return !p.querySelector('.main-svg'); }).map(function (p) { return p.textContent; }).join(' | ').slice(0, 500),
-    stderr: Array.prototype.slice.call(el.querySelectorAll('.output_stderr')).map(function (e) { return e.textContent; }).join('\\n').slice(-2000)
-  };
-})`;
-
-// Drawing is over when every chart box holds an SVG or a failure message. Cells that did not
-// run or hold no chart box are settled too (all outputs are in once the kernel is idle): the
-// checks below report them without waiting for a timeout.
-const CHARTS_SETTLED_JS = `Array.prototype.slice.call(document.querySelectorAll('.rnn-plot, .js-plotly-plot')).every(function (p) {
-  return p.querySelector('.main-svg') !== null || p.textContent.trim() !== '';
-})`;
-
-function describeCell(cell: CellState): string {
-  const first = cell.source.split('\n').find((l) => l.trim() !== '') ?? '';
-  return `cell ${cell.index} [${cell.tags.join(', ') || 'no tags'}] \`${first.slice(0, 70)}\``;
-}
-
-function problems(cells: readonly CellState[], pageErrors: readonly string[]): string[] {
-  const found: string[] = [];
-  for (const e of pageErrors) found.push(`page error: ${e}`);
-  for (const cell of cells.filter((c) => c.type === 'code')) {
-    const why = cell.stderr ? `\n    stderr: ${cell.stderr.trim().replace(/\n/g, '\n    ')}` : '';
-    if (typeof cell.prompt !== 'number') {
-      found.push(`${describeCell(cell)} did not finish (prompt ${JSON.stringify(cell.prompt)}; an earlier cell may have failed)${why}`);
-      continue;
-    }
-    const text = cell.chartText ? `\n    chart box says: ${cell.chartText}` : '';
-    if (cell.tags.includes('chart') && cell.drawn < 1) found.push(`${describeCell(cell)} is tagged "chart" but has no drawn plotly chart (.main-svg)${text}${why}`);
-    if (cell.tags.includes('live-chart')) {
-      if (cell.chartOutputs !== 1) found.push(`${describeCell(cell)} is tagged "live-chart" but has ${cell.chartOutputs} chart outputs, not exactly 1 (appended instead of updated in place?)${why}`);
-      else if (cell.drawn !== 1) found.push(`${describeCell(cell)} is tagged "live-chart" but its chart is not drawn${text}${why}`);
-    }
-  }
-  // tslab reports errors as stderr text in the failing cell, and the cells after it never run.
-  const firstUnfinished = cells.find((c) => c.type === 'code' && typeof c.prompt !== 'number');
-  const cause = firstUnfinished && [...cells.slice(0, firstUnfinished.index)].reverse().find((c) => c.stderr.trim() !== '');
-  if (cause) found.push(`likely cause, the last stderr before that: ${describeCell(cause)}:\n    ${cause.stderr.trim().replace(/\n/g, '\n    ')}`);
-  const loaders = cells.reduce((n, c) => n + c.loaders, 0);
-  const hasCharts = cells.some((c) => c.tags.includes('chart') || c.tags.includes('live-chart'));
-  if (loaders > 1 || (hasCharts && loaders !== 1)) found.push(`plotly.js was sent ${loaders} times in one kernel session, expected once`);
-  return found;
-}
-
-async function checkNotebook(browser: Browser, jupyter: Jupyter, notebook: string, note: (message: string) => void): Promise<void> {
-  const rel = relative(ROOT, notebook).split('\\').join('/');
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  const shot = join(ARTIFACTS, `${rel.replace(/\.ipynb$/, '').replace(/[^A-Za-z0-9_-]+/g, '_')}.png`);
+async function checkNotebook(browser: Browser, jupyter: Jupyter, ws: Workspace, rel: string, note: (message: string) => void, save: boolean): Promise<Timing> {
+  const { context, page, pageErrors } = await openPage(browser);
+  mkdirSync(join(ARTIFACTS, 'classic'), { recursive: true });
+  const shot = join(ARTIFACTS, 'classic', `${artifactName(rel)}.png`);
   let cells: CellState[] = [];
+  const opened = Date.now();
+  let runSeconds = NaN;
   try {
     const url = `${jupyter.base}/notebooks/${rel.split('/').map(encodeURIComponent).join('/')}?token=${jupyter.token}`;
+    await jupyter.startSession(rel);
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     await page
       .waitForFunction(
@@ -232,7 +120,7 @@ async function checkNotebook(browser: Browser, jupyter: Jupyter, notebook: strin
       .catch(() => {
         throw new Error(`${rel}: the tslab kernel did not start within 120 s; server output:\n${jupyter.log()}`);
       });
-    // Never write the run's outputs back into the notebook file.
+    const started = Date.now();
     await page.evaluate('Jupyter.notebook.set_autosave_interval(0); Jupyter.notebook.clear_all_output(); Jupyter.notebook.execute_all_cells()');
     await page
       .waitForFunction(
@@ -243,65 +131,78 @@ async function checkNotebook(browser: Browser, jupyter: Jupyter, notebook: strin
       .catch(() => {
         throw new Error(`${rel}: cells still running after ${NOTEBOOK_TIMEOUT_MS / 1000} s (RNN_BROWSER_TIMEOUT_MS raises the limit)`);
       });
+    runSeconds = (Date.now() - started) / 1000;
     // A failed draw is reported below with the cell, so a timeout here is not itself the error.
     await page.waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 }).catch(() => undefined);
     cells = (await page.evaluate(CELL_STATES_JS)) as CellState[];
+    if (save) {
+      const file = join(ws.dir, rel);
+      const before = readFileSync(file, 'utf8');
+      await page.evaluate('Jupyter.notebook.save_notebook()');
+      await waitForSavedOutputs(file, before);
+    }
   } finally {
-    // Unscroll classic Notebook's #site so that a full-page shot holds the whole notebook.
-    await page
-      .addStyleTag({ content: 'html, body, #site { height: auto !important; overflow: visible !important; }' })
-      .then(() => page.screenshot({ path: shot, fullPage: true, timeout: 60_000 }))
-      .catch(() => undefined);
+    await fullScreenshot(page, shot);
     await context.close();
   }
-  for (const cell of cells.filter((c) => c.tags.includes('live-chart'))) {
-    note(`${describeCell(cell)}: live chart drawn ${cell.revision} times in one output${cell.revision < 2 ? ' (the in-place update was not exercised)' : ''}`);
-  }
-  const found = problems(cells, pageErrors);
-  assert.equal(found.length, 0, `${rel} (screenshot ${relative(ROOT, shot)}):\n  ${found.join('\n  ')}`);
+  note(`classic Notebook, ${rel}: all cells ran in ${runSeconds.toFixed(1)} s (${((Date.now() - opened) / 1000).toFixed(1)} s from opening the page)`);
+  for (const line of liveNotes(cells)) note(line);
+  const wrong = problems(cells, pageErrors, { renderer: 'html' });
+  assert.equal(wrong.length, 0, `${rel} (screenshot ${relative(ROOT, shot)}):\n  ${wrong.join('\n  ')}`);
+  return { frontEnd: 'classic Notebook 6', notebook: rel, runSeconds, totalSeconds: (Date.now() - opened) / 1000 };
 }
 
-const reason = skipReason();
-
 test('notebooks draw their charts in Chromium (classic Jupyter Notebook, tslab kernel)', { timeout: 4 * 60 * 60_000 }, async (t) => {
-  if (reason !== undefined) {
-    t.skip(reason);
-    return;
-  }
+  const missing =
+    chromiumProblem() ??
+    (found.python === undefined ? `classic Notebook 6 not found (${found.error}; Debian: apt-get install jupyter-notebook); the browser test did not run` : undefined);
+  if (missing !== undefined) return unavailable(t, missing);
   assert.ok(existsSync(join(ROOT, 'dist', 'plot', 'index.js')), 'dist/plot/index.js is missing: run `npm run build` first (the notebooks import ../dist)');
-  mkdirSync(ARTIFACTS, { recursive: true });
+  t.diagnostic(`classic Notebook ${found.probe?.packages.notebook} from ${found.python}`);
   const notebooks = listNotebooks();
-  // Opening a notebook makes the server create an empty .ipynb_checkpoints beside it; remove those we caused.
-  const checkpointDirs = [...new Set(notebooks.map((n) => join(dirname(n), '.ipynb_checkpoints')))].filter((d) => !existsSync(d));
-  const jupyter = await startJupyter();
+  const ws = makeWorkspace();
+  for (const rel of notebooks) ws.copy(rel);
+  const jupyter = await startJupyter({
+    python: found.python!,
+    module: 'notebook',
+    rootDir: ws.dir,
+    args: ['--NotebookApp.token={token}', '--notebook-dir={root}'],
+    name: 'classic Notebook',
+  });
+  const timings: Timing[] = [];
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
     const open = browser;
-    for (const notebook of notebooks) {
-      await t.test(relative(ROOT, notebook), { timeout: NOTEBOOK_TIMEOUT_MS + 5 * 60_000 }, async (sub) => {
+    for (const rel of notebooks) {
+      await t.test(rel, { timeout: NOTEBOOK_TIMEOUT_MS + 5 * 60_000 }, async (sub) => {
         try {
-          await checkNotebook(open, jupyter, notebook, (message) => sub.diagnostic(message));
+          timings.push(await checkNotebook(open, jupyter, ws, rel, (message) => sub.diagnostic(message), rel === REOPEN));
         } finally {
-          // One kernel at a time: the machine has two cores.
-          const kernels = (await jupyter.api('GET', '/api/kernels').catch(() => [])) as { id: string }[];
-          await Promise.all(kernels.map((k) => jupyter.api('DELETE', `/api/kernels/${k.id}`).catch(() => undefined)));
+          await jupyter.shutdownKernels();
         }
       });
     }
+    await t.test(`${REOPEN} saved, reopened, then changed outside Jupyter and opened`, async (sub) => {
+      try {
+        const v = await viewNotebook(open, jupyter, REOPEN, 'reopened');
+        sub.diagnostic(`reopened after saving (signed on save, so trusted): ${seen(v.cells)}`);
+        let wrong = viewProblems(v.cells, { charts: 'html', liveCharts: 'html' });
+        assert.equal(wrong.length, 0, `${REOPEN} reopened (screenshot ${relative(ROOT, v.shot)}):\n  ${wrong.join('\n  ')}`);
+        await jupyter.shutdownKernels();
+        changedOutsideJupyter(join(ws.dir, REOPEN), join(ws.dir, CHANGED));
+        const u = await viewNotebook(open, jupyter, CHANGED, 'untrusted');
+        sub.diagnostic(`opened untrusted: ${seen(u.cells)}`);
+        wrong = viewProblems(u.cells, { charts: 'note', liveCharts: 'note' });
+        assert.equal(wrong.length, 0, `${CHANGED} untrusted (screenshot ${relative(ROOT, u.shot)}):\n  ${wrong.join('\n  ')}`);
+      } finally {
+        await jupyter.shutdownKernels();
+      }
+    });
   } finally {
     await browser?.close();
     await jupyter.stop();
-    for (const dir of checkpointDirs) {
-      try {
-        rmdirSync(dir); // only if still empty
-      } catch {
-        // Not empty (someone saved a checkpoint there) or already gone: leave it.
-      }
-    }
+    ws.remove();
+    recordTimings(timings);
   }
 });

@@ -7,6 +7,7 @@
  * that the cell's output does not match. Every notebook must declare at least one.
  * Every notebook runs on wasm (the portable backend) and on tensorflow (tfjs-node, what `auto`
  * picks where it loads), chosen through RNN_BACKEND, which the notebooks' `backend: 'auto'` honours.
+ * Python is found as everywhere in the project (scripts/jupyter-env.js).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findPython } from '../scripts/jupyter-env';
 import type { BackendName } from '../src/backend';
 import { backendAvailable } from './backends';
 
@@ -22,15 +24,8 @@ const notebooksDir = path.join(root, 'notebooks');
 const jupyterPath = path.join(root, '.jupyter', 'share', 'jupyter');
 const PROBE = "import * as tf from '@tensorflow/tfjs'; console.log(`numTensors=${tf.memory().numTensors}`);";
 
-/** The first Python that has nbclient: Debian's packages install it for /usr/bin/python3, conda for its own. */
-function findPython(): string | undefined {
-  for (const candidate of [process.env.RNN_PYTHON, 'python3', '/usr/bin/python3', 'python']) {
-    if (!candidate) continue;
-    const r = spawnSync(candidate, ['-c', 'import nbclient, nbformat'], { stdio: 'ignore' });
-    if (r.status === 0) return candidate;
-  }
-  return undefined;
-}
+// The first Python with nbclient (scripts/jupyter-env.js: RNN_PYTHON, .venv, python3, /usr/bin/python3).
+const found = findPython((p) => p.packages.nbclient !== null && p.packages.nbformat !== null);
 
 interface CellReport {
   readonly index: number;
@@ -44,7 +39,7 @@ interface Report {
   readonly probes: readonly string[];
 }
 
-const python = findPython();
+const python = found.python;
 const notebooks = readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb')).sort();
 
 test('there are notebooks to run', () => {
@@ -57,8 +52,9 @@ for (const backend of BACKENDS) for (const name of notebooks) {
   test(`notebook ${name} runs top to bottom twice through tslab on ${backend}`, { timeout: 30 * 60_000 }, (t) => {
     if (!backendAvailable(t, backend)) return;
     if (!python) {
-      if (process.env.CI) assert.fail('no Python with nbclient found (CI must install python3-nbclient)');
-      t.skip('no Python with nbclient: install the Jupyter packages (README "Set up") to run the notebook tests');
+      // Under CI, or with RNN_PYTHON pointing at something unusable, that is a failure, not a skip.
+      if (process.env.CI || process.env.RNN_PYTHON) assert.fail(`no Python with nbclient: ${found.error}`);
+      t.skip(`no Python with nbclient (${found.error}): pip install -r requirements.txt into .venv (README "Jupyter") to run the notebook tests`);
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-nb-'));

@@ -6,13 +6,18 @@
  */
 import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
 import { progressLine, progressText, type ProgressState } from '../format';
-import { createChartOutput, createOutput, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
+import { createChartOutput, createOutput, escapeHtml, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
 
 /** Options for `createLiveChart`: those of `trainingCurvesFigure` plus when and where to draw. */
 export interface LiveChartOptions extends TrainingCurvesOptions {
   /** Draw at most once per this many milliseconds. */
   readonly throttleMs?: number;
-  /** How the chart is shown (height, plotly config). */
+  /**
+   * How the chart is shown (height, plotly config). `plotlyJson` defaults to false here: the
+   * jupyterlab-plotly extension (JupyterLab, Notebook 7) draws an output's plotly JSON once and
+   * ignores later updates of that output, so a live chart carried as JSON would freeze at its
+   * first draw there; as HTML and script it redraws in place in every front-end.
+   */
   readonly show?: ShowOptions;
   /** Where to draw; default a new chart output in the current cell. */
   readonly output?: ChartOutput;
@@ -34,7 +39,7 @@ export interface LiveChart {
 /** Live training curves (x = examples seen) in one output, redrawn at most every `throttleMs`. */
 export function createLiveChart(options: LiveChartOptions = {}): LiveChart {
   const o = { ...LIVE_CHART_DEFAULTS, ...options };
-  const output = o.output ?? createChartOutput(o.show);
+  const output = o.output ?? createChartOutput({ plotlyJson: false, ...o.show });
   const now = o.now ?? Date.now;
   let lastDraw = -Infinity;
   let pending: { train: readonly TrainCurvePoint[]; validation: readonly ValidationCurvePoint[] } | undefined;
@@ -57,10 +62,6 @@ export function createLiveChart(options: LiveChartOptions = {}): LiveChart {
       closed = true;
     },
   };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The progress output: an HTML `<progress>` bar with the line beside it, and a text bar for text front-ends. */

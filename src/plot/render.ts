@@ -7,6 +7,10 @@
  * are in the page and calls `Plotly.react`. Each chart output also carries the figure as
  * `application/vnd.plotly.v1+json` (VS Code and JupyterLab with the plotly extension draw that
  * natively) and a `text/plain` summary (terminals, `--to markdown`).
+ *
+ * Where the script never runs, the chart's box says why and what to do instead of staying blank:
+ * Jupyter strips the scripts of outputs it does not trust (a notebook reopened without its
+ * signature, e.g. executed or saved on another machine), and so do GitHub and other static viewers.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -186,13 +190,32 @@ function cssSize(value: unknown, fallback: string): string {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? `${Math.round(value)}px` : fallback;
 }
 
+/** Text made safe inside HTML elements and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * What the chart's box shows until its script replaces it with the chart: visible only where the
+ * script does not run. Plain HTML with inline styles, which Jupyter's sanitizer keeps.
+ */
+export function chartPlaceholderHtml(figure: Figure): string {
+  return [
+    '<div class="rnn-plot-static" style="box-sizing:border-box;height:100%;overflow:auto;padding:12px 16px;border:1px dashed #999;color:#444;background:#fafafa;font-family:sans-serif;font-size:13px;line-height:1.5">',
+    `<p style="margin:0 0 6px 0"><b>Chart not drawn:</b> ${escapeHtml(figureSummary(figure).replace(/^\[plotly chart\] /, ''))}</p>`,
+    '<p style="margin:0">Its script did not run: Jupyter runs no scripts in a notebook it does not trust (one executed or saved elsewhere), and static viewers run none. ',
+    'To see the chart, run the cells again (Run &gt; Run All Cells), or trust the notebook (JupyterLab and Notebook 7: command palette, &quot;Trust Notebook&quot;; classic Notebook: File &gt; Trust Notebook).</p>',
+    '</div>',
+  ].join('');
+}
+
 /** The chart as a `<div>` with the given id and a script that draws the figure into it once plotly.js is there. */
 export function chartHtml(figure: Figure, options: ShowOptions = {}, id = `rnn-plot-${randomBytes(6).toString('hex')}`, revision = 1): string {
   const o = { ...SHOW_DEFAULTS, ...options, config: { ...SHOW_DEFAULTS.config, ...options.config } };
   const width = cssSize(figure.layout.width, '100%');
   const height = cssSize(figure.layout.height, `${o.height}px`);
   return [
-    `<div id="${id}" class="rnn-plot" data-rnn-revision="${revision}" style="width:${width};max-width:100%;height:${height};"></div>`,
+    `<div id="${id}" class="rnn-plot" data-rnn-revision="${revision}" style="width:${width};max-width:100%;height:${height};">${chartPlaceholderHtml(figure)}</div>`,
     '<script type="text/javascript">',
     '(function () {',
     `  var id = ${scriptJson(id)};`,
@@ -203,6 +226,9 @@ export function chartHtml(figure: Figure, options: ShowOptions = {}, id = `rnn-p
     '  function draw() {',
     // getElementById finds the div only once the front-end has attached the output to the page.
     '    var el = document.getElementById(id);',
+    // The script runs, so the note for pages where it does not goes at once.
+    '    var note = el && el.querySelector(".rnn-plot-static");',
+    '    if (note) el.removeChild(note);',
     '    if (el && window.Plotly) {',
     '      try {',
     '        Promise.resolve(window.Plotly.react(el, figure.data, figure.layout, config)).catch(function (e) { fail(el, "Plotly could not draw this chart: " + e); });',
@@ -244,19 +270,28 @@ export function figureSummary(figure: Figure): string {
   return `[plotly chart] ${title}: ${listed.join(', ') || 'no traces'}`;
 }
 
-/** The whole output for one chart: HTML (+script), plotly JSON when asked, and a text summary. */
+/**
+ * The whole output for one chart: HTML (+script), plotly JSON when asked, and a text summary.
+ * `revision` counts the redraws of one output; it is also the layout's `datarevision`, plotly's
+ * own field for "the data changed", so whichever renderer drew the chart shows which draw it is.
+ */
 export function chartBundle(figure: Figure, options: ShowOptions = {}, revision = 1): MimeBundle {
   const o = { ...SHOW_DEFAULTS, ...options, config: { ...SHOW_DEFAULTS.config, ...options.config } };
+  const shown: Figure = { data: figure.data, layout: { ...figure.layout, datarevision: revision } };
   const bundle: Record<string, string | object> = {
-    'text/html': chartHtml(figure, options, undefined, revision),
+    'text/html': chartHtml(shown, options, undefined, revision),
     'text/plain': figureSummary(figure),
   };
   // Only the HTML is rendered by classic Notebook and nbconvert, which ignore this type.
-  if (o.plotlyJson) bundle[PLOTLY_MIME] = JSON.parse(scriptJson({ data: figure.data, layout: figure.layout, config: o.config })) as object;
+  if (o.plotlyJson) bundle[PLOTLY_MIME] = JSON.parse(scriptJson({ data: shown.data, layout: shown.layout, config: o.config })) as object;
   return bundle;
 }
 
-/** A chart output that redraws in place: every `draw` replaces the figure (fresh div id, so no stale element is reused). */
+/**
+ * A chart output that redraws in place: every `draw` replaces the figure (fresh div id, so no
+ * stale element is reused). For an output drawn more than once pass `plotlyJson: false`: the
+ * jupyterlab-plotly extension renders the JSON of an output once and does not redraw it.
+ */
 export function createChartOutput(options: ShowOptions = {}): ChartOutput {
   const output = createOutput();
   let revision = 0;

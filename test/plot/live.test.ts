@@ -54,6 +54,29 @@ describe('createLiveChart', () => {
   });
 });
 
+describe('createLiveChart in a kernel', () => {
+  type Message = { data: Record<string, unknown>; transient: { display_id?: string } };
+  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: ((m: Message, update: boolean) => void) | null };
+  test('redraws one output as HTML only: the jupyterlab-plotly extension would not redraw plotly JSON', (t) => {
+    const sent: { message: Message; update: boolean }[] = [];
+    jupyter.lastWriteDisplayData = (message, update) => sent.push({ message, update });
+    t.after(() => (jupyter.lastWriteDisplayData = null));
+    const clock = fakeClock();
+    const live = createLiveChart({ throttleMs: 0, now: clock.now });
+    live.update([record(0)]);
+    live.update([record(0), record(1)]);
+    live.close();
+    const charts = sent.filter((s) => String(s.message.data['text/html']).includes('class="rnn-plot"'));
+    assert.equal(charts.length, 2);
+    assert.deepEqual(charts.map((c) => c.update), [false, true]);
+    assert.equal(charts[0]?.message.transient.display_id, charts[1]?.message.transient.display_id);
+    for (const c of charts) assert.deepEqual(Object.keys(c.message.data).sort(), ['text/html', 'text/plain']);
+    const json = createLiveChart({ throttleMs: 0, now: clock.now, show: { plotlyJson: true } });
+    json.update([record(0)]);
+    assert.ok('application/vnd.plotly.v1+json' in (sent.at(-1)?.message.data ?? {}), 'show.plotlyJson: true still asks for it');
+  });
+});
+
 
 describe('createProgressBar', () => {
   test('updates one output, throttled, always at the end and on done', () => {

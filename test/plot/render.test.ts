@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import type { Figure } from '../../src/plot/style';
-import { chartBundle, chartHtml, createChartOutput, createOutput, figureSummary, loadPlotly, PLOTLY_MIME, plotlyLoaderHtml, scriptJson, show } from '../../src/plot/render';
+import { chartBundle, chartHtml, chartPlaceholderHtml, createChartOutput, createOutput, figureSummary, loadPlotly, PLOTLY_MIME, plotlyLoaderHtml, scriptJson, show } from '../../src/plot/render';
 
 const figure: Figure = {
   data: [
@@ -61,7 +61,7 @@ describe('scriptJson', () => {
 describe('chartHtml', () => {
   test('is a div with the given id and a script that draws the figure into that div', () => {
     const html = chartHtml(figure, { config: { displayModeBar: false } }, 'rnn-plot-abc', 3);
-    assert.match(html, /^<div id="rnn-plot-abc" class="rnn-plot" data-rnn-revision="3" style="width:100%;max-width:100%;height:300px;"><\/div>/);
+    assert.ok(html.startsWith(`<div id="rnn-plot-abc" class="rnn-plot" data-rnn-revision="3" style="width:100%;max-width:100%;height:300px;">${chartPlaceholderHtml(figure)}</div>`));
     const script = scriptOf(html);
     assert.match(script, /var id = "rnn-plot-abc";/);
     const figureJson = /var figure = (.*);/.exec(script)?.[1];
@@ -83,14 +83,30 @@ describe('chartHtml', () => {
     };
     runInNewContext(scriptOf(chartHtml(figure, {}, 'rnn-plot-x')), context);
     assert.equal(calls.length, 0);
-    page.el = { style: {} };
+    // The box arrives holding the note for pages where scripts do not run; a running script takes it away.
+    const note = { className: 'rnn-plot-static' };
+    const children: object[] = [note];
+    page.el = {
+      style: {},
+      querySelector: (selector: string) => (selector === '.rnn-plot-static' ? (children.find((c) => c === note) ?? null) : null),
+      removeChild: (child: object) => children.splice(children.indexOf(child), 1),
+    };
     timers.shift()?.();
     assert.equal(calls.length, 0, 'still waiting for Plotly');
+    assert.deepEqual(children, [], 'the note is gone as soon as the script finds its box, before plotly.js is there');
     window.Plotly = { react: (...args: unknown[]) => calls.push(args) };
     timers.shift()?.();
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.[0], page.el);
     assert.equal(timers.length, 0, 'stops polling once drawn');
+  });
+  test("holds a note saying the chart was not drawn, why, and how to draw it, with the figure's title escaped", () => {
+    const note = chartPlaceholderHtml({ data: [{ type: 'scatter', name: '<img src=x onerror=alert(1)>', y: [1] }], layout: { title: { text: 'Loss & <i>accuracy</i>' } } });
+    assert.match(note, /^<div class="rnn-plot-static" style="[^"]*">/);
+    assert.match(note, /<b>Chart not drawn:<\/b> Loss &amp; accuracy: scatter '&lt;img src=x onerror=alert\(1\)&gt;' 1 points/);
+    assert.match(note, /run the cells again \(Run &gt; Run All Cells\)/);
+    assert.match(note, /&quot;Trust Notebook&quot;/);
+    assert.doesNotMatch(note, /<script|<img/);
   });
   test('sizes the div from the layout when it has a width', () => {
     assert.match(chartHtml({ data: [], layout: { width: 320.4 } }, { height: 200 }, 'i'), /width:320px;max-width:100%;height:200px;/);
@@ -109,8 +125,11 @@ describe('figureSummary and chartBundle', () => {
     assert.deepEqual(Object.keys(bundle).sort(), [PLOTLY_MIME, 'text/html', 'text/plain'].sort());
     const json = bundle[PLOTLY_MIME] as { data: unknown; layout: unknown; config: unknown };
     assert.deepEqual(json.data, JSON.parse(scriptJson(figure.data)));
-    assert.deepEqual(json.layout, figure.layout);
+    assert.deepEqual(json.layout, { ...figure.layout, datarevision: 1 });
     assert.equal(bundle['text/plain'], figureSummary(figure));
+    const redrawn = chartBundle(figure, {}, 4);
+    assert.equal((redrawn[PLOTLY_MIME] as { layout: { datarevision?: number } }).layout.datarevision, 4, 'the redraw count is the layout\'s datarevision');
+    assert.match(String(redrawn['text/html']), /data-rnn-revision="4"[\s\S]*"datarevision":4/);
     assert.ok(!(PLOTLY_MIME in chartBundle(figure, { plotlyJson: false })));
   });
 });
