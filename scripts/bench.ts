@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../src/backend';
 import { formatTable } from '../src/format';
+import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
 import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
 
@@ -214,11 +215,10 @@ function isPeerRow(value: unknown): value is PeerRow {
 
 const PEERS = [['pytorch', 'torch'], ['tensorflow', 'tensorflow']] as const;
 
-/** The first Python that imports `module`, from $RNN_PEERS_PYTHON, $RNN_PYTHON, the project's .venv, python3. */
+/** The first Python that imports `module`: $RNN_PEERS_PYTHON, then the project's order (scripts/jupyter-env.js). */
 function peerPython(module: string): string | undefined {
-  const env = process.env;
-  for (const candidate of [env['RNN_PEERS_PYTHON'], env['RNN_PYTHON'], join(__dirname, '..', '.venv', 'bin', 'python'), 'python3']) {
-    if (!candidate) continue;
+  const peers = process.env['RNN_PEERS_PYTHON'];
+  for (const candidate of [...(peers ? [peers] : []), ...pythonCandidates().map((c) => c.python)]) {
     if (spawnSync(candidate, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0) return candidate;
   }
   return undefined;

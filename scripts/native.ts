@@ -26,6 +26,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pythonCandidates } from './jupyter-env';
 
 const ROOT = resolve(__dirname, '..');
 const PACKAGE = '@tensorflow/tfjs-node';
@@ -95,16 +96,15 @@ function run(command: string, args: readonly string[], options: { cwd?: string; 
   return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
 }
 
-/** The first that runs `python -c pass`: the flag, $RNN_PYTHON, the project's .venv, python3. */
+/** The flag's Python, else the first that runs in the project's order (scripts/jupyter-env.js: $RNN_PYTHON, .venv, python3). */
 export function findPython(given: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const candidates = given !== undefined ? [given] : [env['RNN_PYTHON'], join(ROOT, '.venv', 'bin', 'python'), 'python3', 'python'];
+  const candidates = given !== undefined ? [given] : pythonCandidates(env).map((c) => c.python);
   for (const candidate of candidates) {
-    if (!candidate) continue;
     if (run(candidate, ['-c', 'pass']).status === 0) return candidate;
   }
   throw new SetupError(given !== undefined
     ? `Python "${given}" does not run`
-    : 'no Python found (tried $RNN_PYTHON, .venv/bin/python, python3): install Python 3 (node-gyp needs it too)');
+    : `no Python found (tried ${candidates.join(', ')}): install Python 3 (node-gyp needs it too)`);
 }
 
 /** Checks what node-gyp needs besides Python: make and a C++ compiler ($CXX, else g++ or c++). */

@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { findPython } from '../scripts/jupyter-env';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,15 +21,6 @@ import { backendAvailable } from './backends';
 
 const root = path.resolve(__dirname, '..');
 const jupyterPath = path.join(root, '.jupyter', 'share', 'jupyter');
-
-/** The first Python with jupyter_client (the notebook tests need the same). */
-function findPython(): string | undefined {
-  for (const candidate of [process.env.RNN_PYTHON, path.join(root, '.venv', 'bin', 'python'), 'python3', '/usr/bin/python3']) {
-    if (!candidate) continue;
-    if (spawnSync(candidate, ['-c', 'import jupyter_client'], { stdio: 'ignore' }).status === 0) return candidate;
-  }
-  return undefined;
-}
 
 interface Cell {
   readonly outputs: readonly string[];
@@ -46,14 +38,15 @@ interface Report {
 
 const number = (cell: Cell | undefined, name: string): number => Number(new RegExp(`${name}=(\\d+)`).exec(cell?.outputs.join('') ?? '')?.[1] ?? NaN);
 
-const python = findPython();
+const found = findPython((p) => p.packages.jupyter_client !== null);
+const python = found.python;
 
 for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly BackendName[]) {
   test(`interrupting a training cell in tslab stops it (${backend})`, { timeout: 10 * 60_000 }, (t) => {
     if (!backendAvailable(t, backend)) return;
     if (!python) {
-      if (process.env.CI) assert.fail('no Python with jupyter_client found (CI installs the Jupyter packages)');
-      t.skip('no Python with jupyter_client: install the Jupyter packages (README "Set up")');
+      if (process.env.CI || process.env.RNN_PYTHON) assert.fail(`no Python with jupyter_client: ${found.error}`);
+      t.skip(`no Python with jupyter_client (${found.error}): pip install -r requirements.txt into .venv (README "Jupyter")`);
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-interrupt-'));
