@@ -24,7 +24,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { findPython } from '../scripts/jupyter-env';
+import { findPython } from '../../scripts/jupyter-env';
 import {
   changedOutsideJupyter,
   chromiumProblem,
@@ -35,6 +35,7 @@ import {
   makeWorkspace,
   problems,
   recordTimings,
+  RICH,
   ROOT,
   seen,
   startJupyter,
@@ -44,7 +45,7 @@ import {
   type Timing,
   type Workspace,
 } from './browser-shared';
-import { luminoSession, LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, RICH, runNotebook, viewNotebook, type LuminoFrontEnd, type LuminoSession } from './browser-lumino';
+import { luminoSession, LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, runNotebook, viewNotebook, type LuminoFrontEnd, type LuminoSession } from './browser-lumino';
 
 /** Saved with outputs and reopened: it has charts, a live chart and a progress bar. */
 const REOPEN = 'notebooks/04-training.ipynb';
@@ -98,7 +99,7 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
   const python = found.python!;
   assert.ok(found.probe?.packages.plotly, `${python} has no plotly (jupyterlab-plotly): pip install -r requirements.txt`);
   assert.ok(existsSync(join(ROOT, 'dist', 'plot', 'index.js')), 'dist/plot/index.js is missing: run `npm run build` first (the notebooks import ../dist)');
-  for (const rel of [...RICH, REOPEN]) assert.ok(existsSync(join(ROOT, rel)), `${rel} is missing: update RICH (browser-lumino.ts) or REOPEN (${relative(ROOT, __filename)})`);
+  for (const rel of [...RICH, REOPEN]) assert.ok(existsSync(join(ROOT, rel)), `${rel} is missing: update RICH (browser-shared.ts) or REOPEN (${relative(ROOT, __filename)})`);
   t.diagnostic(`JupyterLab ${found.probe?.packages.jupyterlab} and plotly ${found.probe?.packages.plotly} from ${python}`);
 
   const notebooks = listNotebooks();

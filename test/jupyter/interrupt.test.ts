@@ -12,14 +12,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { findPython } from '../scripts/jupyter-env';
+import { findPython } from '../../scripts/jupyter-env';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BackendName } from '../src/backend';
-import { backendAvailable } from './backends';
+import type { BackendName } from '../../src/backend';
+import { backendAvailable } from '../backends';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const jupyterPath = path.join(root, '.jupyter', 'share', 'jupyter');
 
 interface Cell {

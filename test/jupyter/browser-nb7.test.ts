@@ -1,5 +1,5 @@
 /**
- * The notebooks with charts and live output (RICH in browser-lumino.ts) in Notebook 7, in
+ * The notebooks with charts and live output (RICH in browser-shared.ts) in Notebook 7, in
  * Chromium, run from the menu as a learner does, with the checks of browser-shared.ts. Notebook 7
  * comes from the Python scripts/jupyter-env.js finds (.venv from requirements.txt in CI), with
  * the jupyterlab-plotly extension when plotly is installed there as requirements.txt does, so the
@@ -13,9 +13,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { findPython } from '../scripts/jupyter-env';
-import { changedOutsideJupyter, chromiumProblem, launchChromium, liveNotes, makeWorkspace, problems, recordTimings, ROOT, seen, startJupyter, unavailable, viewProblems, type Renderer, type Timing } from './browser-shared';
-import { luminoSession, LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, RICH, runNotebook, viewNotebook, type LuminoFrontEnd } from './browser-lumino';
+import { findPython } from '../../scripts/jupyter-env';
+import { changedOutsideJupyter, chromiumProblem, launchChromium, liveNotes, makeWorkspace, problems, recordTimings, RICH, ROOT, seen, startJupyter, unavailable, viewProblems, type Renderer, type Timing } from './browser-shared';
+import { luminoSession, LUMINO_ARGS, LUMINO_EXPECTED_PAGE_ERRORS, LUMINO_SETTINGS, runNotebook, viewNotebook, type LuminoFrontEnd } from './browser-lumino';
 
 const NB7: LuminoFrontEnd = { id: 'notebook7', name: 'Notebook 7', openIn: 'page' };
 const REOPEN = 'notebooks/04-training.ipynb';
@@ -33,7 +33,7 @@ test('notebooks with charts and live output in Notebook 7 in Chromium', { timeou
   const missing = chromiumProblem() ?? (found.python === undefined ? `Notebook 7 not found (${found.error}): python3 -m venv .venv && .venv/bin/pip install -r requirements.txt; the Notebook 7 test did not run` : undefined);
   if (missing !== undefined) return unavailable(t, missing);
   const python = found.python!;
-  for (const rel of RICH) assert.ok(existsSync(join(ROOT, rel)), `${rel} is missing: update RICH in browser-lumino.ts`);
+  for (const rel of RICH) assert.ok(existsSync(join(ROOT, rel)), `${rel} is missing: update RICH in browser-shared.ts`);
   const renderer: Renderer = found.probe?.packages.plotly ? 'jupyterlab-plotly' : 'html';
   t.diagnostic(`Notebook ${found.probe?.packages.notebook} from ${python}; static charts expected from ${renderer}`);
 

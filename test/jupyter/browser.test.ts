@@ -1,6 +1,6 @@
 /**
- * The charts in a real browser, classic Notebook 6 (Debian's jupyter-notebook): every notebook
- * (notebooks/*.ipynb and the plot fixture in test/fixtures/), copied to a scratch folder, runs with
+ * The charts in a real browser, classic Notebook 6 (Debian's jupyter-notebook): notebooks 02 and 04
+ * and the plot fixture in test/fixtures/ (every figure kind), copied to a scratch folder, run with
  * the tslab kernel and RNN_SMOKE=1 in Chromium (playwright-core, Debian's binary, no browser
  * download), and the page is checked as in browser-shared.ts (tags "chart", "live-chart",
  * "progress"; every chart drawn by this project's HTML, no stderr, plotly.js sent once).
@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { findPython, PYTHON_ENV_VAR } from '../scripts/jupyter-env';
+import { findPython, PYTHON_ENV_VAR } from '../../scripts/jupyter-env';
 import {
   ARTIFACTS,
   artifactName,
@@ -26,6 +26,7 @@ import {
   DRAW_TIMEOUT_MS,
   launchChromium,
   listNotebooks,
+  RICH,
   liveNotes,
   makeWorkspace,
   NOTEBOOK_TIMEOUT_MS,
@@ -159,7 +160,9 @@ test('notebooks draw their charts in Chromium (classic Jupyter Notebook, tslab k
   if (missing !== undefined) return unavailable(t, missing);
   assert.ok(existsSync(join(ROOT, 'dist', 'plot', 'index.js')), 'dist/plot/index.js is missing: run `npm run build` first (the notebooks import ../dist)');
   t.diagnostic(`classic Notebook ${found.probe?.packages.notebook} from ${found.python}`);
-  const notebooks = listNotebooks();
+  // 02 and 04 (charts, the live chart, progress) and the plot fixture (every figure kind): every
+  // notebook runs in plain JupyterLab (browser-lab.test.ts), where learners work.
+  const notebooks = [...RICH, ...listNotebooks().filter((rel) => rel.startsWith('test/fixtures/'))];
   const ws = makeWorkspace();
   for (const rel of notebooks) ws.copy(rel);
   const jupyter = await startJupyter({

@@ -24,9 +24,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { jupyterEnv } from '../scripts/jupyter-env';
+import { jupyterEnv } from '../../scripts/jupyter-env';
 
-export const ROOT = resolve(__dirname, '..');
+export const ROOT = resolve(__dirname, '..', '..');
 /** Debian's Chromium; RNN_CHROMIUM points elsewhere (another system's browser, or a missing path to see the skip). */
 export const CHROMIUM = process.env.RNN_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
@@ -75,6 +75,13 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return { context, page, pageErrors };
 }
+
+/**
+ * The notebooks with charts, a live chart and progress bars, which the front-ends other than plain
+ * JupyterLab run (JupyterLab with jupyterlab-plotly, Notebook 7, and with the plot fixture, every
+ * figure kind, the classic Notebook): plain JupyterLab, where learners work, runs every notebook.
+ */
+export const RICH = ['notebooks/02-data.ipynb', 'notebooks/04-training.ipynb'] as const;
 
 /** notebooks/*.ipynb, then test/fixtures/*.ipynb, as paths relative to the project root. */
 export function listNotebooks(): string[] {

@@ -5,8 +5,10 @@
  * A notebook fails on any stderr text (tslab's way of reporting compile and runtime errors) and
  * on any expectation it declares in a code cell's metadata, `"rnn_expect": ["regex", ...]`,
  * that the cell's output does not match. Every notebook must declare at least one.
- * Every notebook runs on wasm (the portable backend) and on tensorflow (tfjs-node, what `auto`
- * picks where it loads), chosen through RNN_BACKEND, which the notebooks' `backend: 'auto'` honours.
+ * Every notebook runs on wasm (the portable backend); the notebooks that train the tutorial's model
+ * (TENSORFLOW_TOO) also on tensorflow (tfjs-node, what `auto` picks where it loads, so the browser
+ * tests run every notebook on it in CI), chosen through RNN_BACKEND, which the notebooks'
+ * `backend: 'auto'` honours.
  * Python is found as everywhere in the project (scripts/jupyter-env.js).
  */
 import { test } from 'node:test';
@@ -15,11 +17,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findPython } from '../scripts/jupyter-env';
-import type { BackendName } from '../src/backend';
-import { backendAvailable } from './backends';
+import { findPython } from '../../scripts/jupyter-env';
+import type { BackendName } from '../../src/backend';
+import { backendAvailable } from '../backends';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const notebooksDir = path.join(root, 'notebooks');
 const jupyterPath = path.join(root, '.jupyter', 'share', 'jupyter');
 const PROBE = "import * as tf from '@tensorflow/tfjs'; console.log(`numTensors=${tf.memory().numTensors}`);";
@@ -46,9 +48,11 @@ test('there are notebooks to run', () => {
   assert.ok(notebooks.length > 0, `no notebooks in ${notebooksDir}`);
 });
 
-const BACKENDS: readonly BackendName[] = ['wasm', 'tensorflow'];
+/** The notebooks whose long training loops (04's own, 07's comparison, 09's course model, 11's sweep) run on tensorflow too. */
+const TENSORFLOW_TOO = new Set(['04-training.ipynb', '07-lstm-cell.ipynb', '09-inside-the-network.ipynb', '11-experiments.ipynb']);
+const runs: [BackendName, string][] = [...notebooks.map((n): [BackendName, string] => ['wasm', n]), ...notebooks.filter((n) => TENSORFLOW_TOO.has(n)).map((n): [BackendName, string] => ['tensorflow', n])];
 
-for (const backend of BACKENDS) for (const name of notebooks) {
+for (const [backend, name] of runs) {
   test(`notebook ${name} runs top to bottom twice through tslab on ${backend}`, { timeout: 30 * 60_000 }, (t) => {
     if (!backendAvailable(t, backend)) return;
     if (!python) {

@@ -25,12 +25,6 @@ import {
   type Workspace,
 } from './browser-shared';
 
-/**
- * The notebooks with charts, a live chart and progress bars, also run with jupyterlab-plotly and
- * in Notebook 7. (The plot fixture, every figure kind, runs in plain JupyterLab and the classic
- * Notebook; the extension bundles the same plotly.js 4.1.1 as this project.)
- */
-export const RICH = ['notebooks/02-data.ipynb', 'notebooks/04-training.ipynb'] as const;
 
 /** How one Lumino front-end is reached and what it is expected to show. */
 export interface LuminoFrontEnd {
