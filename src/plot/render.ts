@@ -13,7 +13,7 @@
  * signature, e.g. executed or saved on another machine), and so do GitHub and other static viewers.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from 'plotly.js';
 import type { Display } from 'tslab';
@@ -52,9 +52,11 @@ export const SHOW_DEFAULTS = {
 /** The MIME type VS Code and the JupyterLab plotly extension render natively. */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
-// The project installs the minified bundle (4.8 MB instead of 10.7 MB in every executed notebook);
-// plotly.js-dist is accepted too, for users who have only that one.
-const BUNDLE_PACKAGES = ['plotly.js-dist-min', 'plotly.js-dist'] as const;
+// plotly.js-dist's plotly.js is ~10.7 MB unminified and every executed notebook carries it once:
+// `npm run build` writes it minified to dist/plotly.min.js (scripts/minify-plotly.js), which is
+// sent when it is there (running from dist/); from src/ (the tests) the package's own file is.
+const BUNDLE_PACKAGE = 'plotly.js-dist';
+const MINIFIED = join(__dirname, '..', 'plotly.min.js');
 // How long a chart waits for plotly.js before it says so in its box (a big bundle parses slowly).
 const WAIT_FOR_PLOTLY_MS = 60_000;
 
@@ -121,19 +123,18 @@ export function createOutput(): NotebookOutput {
 let plotlySent = false;
 
 function resolveBundle(): { path: string; version: string } {
-  for (const name of BUNDLE_PACKAGES) {
-    let manifest: string;
-    try {
-      manifest = require.resolve(`${name}/package.json`);
-    } catch {
-      continue;
-    }
-    const pkg: unknown = JSON.parse(readFileSync(manifest, 'utf8'));
-    const info = typeof pkg === 'object' && pkg !== null ? (pkg as { main?: unknown; version?: unknown }) : {};
-    const main = typeof info.main === 'string' ? info.main : 'plotly.js';
-    return { path: join(dirname(manifest), main), version: typeof info.version === 'string' ? info.version : 'unknown' };
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${BUNDLE_PACKAGE}/package.json`);
+  } catch {
+    throw new Error(`plot/render: ${BUNDLE_PACKAGE} is not installed; run npm install`);
   }
-  throw new Error(`plot/render: none of ${BUNDLE_PACKAGES.join(', ')} is installed; run npm install`);
+  const pkg: unknown = JSON.parse(readFileSync(manifest, 'utf8'));
+  const info = typeof pkg === 'object' && pkg !== null ? (pkg as { main?: unknown; version?: unknown }) : {};
+  const version = typeof info.version === 'string' ? info.version : 'unknown';
+  if (existsSync(MINIFIED)) return { path: MINIFIED, version };
+  const main = typeof info.main === 'string' ? info.main : 'plotly.js';
+  return { path: join(dirname(manifest), main), version };
 }
 
 /**
