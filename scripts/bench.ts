@@ -19,7 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend, type BackendName } from '../src/backend';
+import { INTRA_OP_THREADS_ENV_VAR, libtensorflowIntraOpThreads, setupBackend, type BackendName } from '../src/backend';
 import { formatTable } from '../src/format';
 import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
@@ -31,6 +31,8 @@ const USAGE = `usage: npm run bench -- [flags]
   --steps N          timed steps per variant (default 20; cpu 3, its stock step takes ~5 s)
   --peers            also time the model in PyTorch and TensorFlow (Python from $RNN_PEERS_PYTHON, else
                      $RNN_PYTHON, .venv/bin/python, python3: the first that imports torch or tensorflow)
+  --tf-threads a,b   time the tensorflow rows once per libtensorflow intra-op thread count (TF_NUM_INTRAOP_THREADS),
+                     e.g. 1,2; default: as the project runs it (1 on a machine of at most 2 cores, else libtensorflow's own)
   --skip-tutorial    do not time the full tutorial run
   --tutorial-args s  extra flags for the tutorial runs, e.g. --tutorial-args="--training-iters 1280"
   --json             one JSON object per row instead of a table`;
@@ -63,6 +65,8 @@ interface Row {
   /** numTensors after the timed training steps minus before: 0 means no leak. */
   readonly tensorGrowth: number;
   readonly load1: readonly [number, number];
+  /** tensorflow only: libtensorflow's intra-op thread count in this run (`default`: one per core). */
+  readonly threads?: string;
 }
 
 function timing(samples: readonly number[]): Timing {
@@ -128,6 +132,7 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     tensorGrowth,
     load1: [loadBefore, loadavg()[0] ?? 0],
+    ...(backend === 'tensorflow' ? { threads: libtensorflowIntraOpThreads() } : {}),
   };
 }
 
@@ -140,10 +145,10 @@ interface ChildResult {
   readonly peakRssMB: number | undefined;
 }
 
-function runChild(command: string, args: readonly string[]): Promise<ChildResult> {
+function runChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     let peakKb: number | undefined;
@@ -190,8 +195,9 @@ function field(o: Output, key: string): unknown {
   return (o as Readonly<Record<string, unknown>>)[key];
 }
 
-async function benchVariant(backend: BackendName, variant: Variant, steps: number): Promise<Output> {
-  const result = await runChild(process.execPath, [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`]);
+async function benchVariant(backend: BackendName, variant: Variant, steps: number, threads?: string): Promise<Output> {
+  const env = threads === undefined ? process.env : { ...process.env, [INTRA_OP_THREADS_ENV_VAR]: threads };
+  const result = await runChild(process.execPath, [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`], env);
   const row = lastJsonLine(result.stdout);
   if (result.code === 0 && isRow(row)) return row;
   const lines = result.stderr.trim().split('\n');
@@ -266,9 +272,9 @@ function benchTable(outputs: readonly Output[], tutorials: readonly Record<strin
       return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', ''];
     }
     if (!isRow(o)) return [String(field(o, 'backend') ?? field(o, 'framework')), String(field(o, 'variant') ?? ''), `not run: ${String(field(o, 'skipped'))}`];
-    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock');
+    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && s.threads === o.threads);
     const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
-    return [o.backend, o.variant, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
+    return [o.backend, o.threads === undefined ? o.variant : `${o.variant}, ${o.threads} intra-op thread${o.threads === '1' ? '' : 's'}`, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
   });
   const lines = [formatTable({ header, rows: rows.filter((r) => r.length === header.length) }), ...rows.filter((r) => r.length !== header.length).map((r) => r.join(': '))];
   for (const tutorial of tutorials) {
@@ -295,6 +301,7 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       peers: { type: 'boolean' },
       'skip-tutorial': { type: 'boolean' },
+      'tf-threads': { type: 'string' },
       'tutorial-args': { type: 'string' },
       child: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -316,6 +323,10 @@ async function main(): Promise<void> {
   if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new Error(`--steps must be a whole number >= 1, got "${values.steps}"`);
   const backends = list(values.backends, BACKENDS, 'backends');
   const variants = list(values.variants, VARIANTS, 'variants');
+  const tfThreads = values['tf-threads'] === undefined ? [undefined] : values['tf-threads'].split(',').map((t) => t.trim());
+  for (const t of tfThreads) {
+    if (t !== undefined && !/^[1-9]\d*$/.test(t)) throw new Error(`--tf-threads: "${t}" is not a thread count (a whole number >= 1)`);
+  }
   const outputs: Output[] = [];
   const emit = (o: Output): void => {
     outputs.push(o);
@@ -334,7 +345,7 @@ async function main(): Promise<void> {
       const first = outputs.find((o) => field(o, 'backend') === backend);
       // A backend that failed to load fails for every variant: report it once.
       if (first !== undefined && !isRow(first)) continue;
-      emit(await benchVariant(backend, variant, stepsHere));
+      for (const threads of backend === 'tensorflow' ? tfThreads : [undefined]) emit(await benchVariant(backend, variant, stepsHere, threads));
     }
   }
   if (values.peers) for (const peer of await benchPeers(steps ?? 20)) emit(peer);

@@ -10,6 +10,7 @@
  *  - `wasm`: `@tensorflow/tfjs-backend-wasm`, portable and always installed.
  *  - `cpu`: tfjs's pure-JavaScript kernels, the slowest, the reference for tests.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './wasm-kernels';
@@ -48,8 +49,29 @@ export function isBackendChoice(value: string): value is BackendChoice {
 
 let loaded: { wasm?: true; tensorflow?: true } = {};
 
+/** libtensorflow's variable for its intra-op thread pool (the threads one op's work is split over). */
+export const INTRA_OP_THREADS_ENV_VAR = 'TF_NUM_INTRAOP_THREADS';
+
+/**
+ * The intra-op thread count this project sets before libtensorflow loads, or undefined to leave
+ * libtensorflow's default (one thread per core). On a machine of at most two cores it is 1: the
+ * JavaScript thread that issues every op needs a core of its own, and a pool thread per core
+ * busy-waits on it between ops. Measured on a 2-core machine, one training step of the tutorial's
+ * model took about 30 ms with 1 thread against about 41 ms with the default 2 (scripts/bench.ts
+ * shows the setting in its header). Not measured on more cores, so left alone there. A value the
+ * user set is never changed.
+ */
+export function intraOpThreadsToSet(env: Readonly<Record<string, string | undefined>>, cores: number): string | undefined {
+  const set = env[INTRA_OP_THREADS_ENV_VAR];
+  if (set !== undefined && set !== '') return undefined;
+  return cores <= 2 ? '1' : undefined;
+}
+
 function loadTensorflow(): void {
   if (loaded.tensorflow) return;
+  // Read when libtensorflow makes its context, on first load: set it before.
+  const threads = intraOpThreadsToSet(process.env, availableParallelism());
+  if (threads !== undefined) process.env[INTRA_OP_THREADS_ENV_VAR] = threads;
   // libtensorflow logs INFO and WARNING lines to stderr (e.g. "BlockLSTMOp is inefficient when
   // batch_size is odd"); keep errors only, unless the user asked for more. It reads the variable
   // when it first logs, so setting it here, before the library loads, is enough.
@@ -153,6 +175,16 @@ export function libtensorflowVersion(): string | undefined {
   const binding: unknown = backend.binding;
   if (typeof binding !== 'object' || binding === null || !('TF_Version' in binding)) return undefined;
   return typeof binding.TF_Version === 'string' ? binding.TF_Version : undefined;
+}
+
+/**
+ * libtensorflow's intra-op thread count as this process runs it: the number from
+ * `TF_NUM_INTRAOP_THREADS` (set by the user, or by this project on a machine of at most two
+ * cores), else `default` (one per core). Only meaningful once tensorflow is the backend.
+ */
+export function libtensorflowIntraOpThreads(): string {
+  const set = process.env[INTRA_OP_THREADS_ENV_VAR];
+  return set === undefined || set === '' ? 'default' : set;
 }
 
 /** One line for logs and notebooks, e.g. `backend: wasm (tfjs-node not installed: ...)`. */

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, isBackendChoice, libtensorflowVersion, setupBackend, tensorflowProblem } from '../src/backend';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { describeBackend, intraOpThreadsToSet, isBackendChoice, libtensorflowVersion, setupBackend, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR } from '../src/backend';
 import { wasmKernelsPatched } from '../src/wasm-kernels';
 import { testBackends, tensorflowRequired, tensorflowUnavailable } from './backends';
 
@@ -74,4 +77,25 @@ test('the wasm kernel fixes are applied by default and can be turned off', async
   assert.equal(wasmKernelsPatched(), false);
   await setupBackend({ backend: 'wasm' });
   assert.equal(wasmKernelsPatched(), true);
+});
+
+test("libtensorflow's intra-op threads: 1 on a machine of at most 2 cores, its own default above, never over the user's value", () => {
+  assert.equal(intraOpThreadsToSet({}, 1), '1');
+  assert.equal(intraOpThreadsToSet({}, 2), '1');
+  assert.equal(intraOpThreadsToSet({}, 3), undefined);
+  assert.equal(intraOpThreadsToSet({}, 64), undefined);
+  assert.equal(intraOpThreadsToSet({ [INTRA_OP_THREADS_ENV_VAR]: '2' }, 2), undefined);
+  assert.equal(intraOpThreadsToSet({ [INTRA_OP_THREADS_ENV_VAR]: '' }, 2), '1', 'an empty value counts as unset');
+});
+
+test('loading tfjs-node sets the thread count before libtensorflow starts, and keeps a value the user set', { skip: tensorflowUnavailable() !== undefined && 'tfjs-node does not load here' }, () => {
+  const script = "require('./src/backend').setupBackend({ backend: 'tensorflow' }).then(() => console.log(process.env.TF_NUM_INTRAOP_THREADS ?? 'unset'))";
+  const run = (extra: Record<string, string>): string => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (!(INTRA_OP_THREADS_ENV_VAR in extra)) delete env[INTRA_OP_THREADS_ENV_VAR];
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '..'), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim().split('\n').pop() ?? '';
+  };
+  assert.equal(run({}), availableParallelism() <= 2 ? '1' : 'unset');
+  assert.equal(run({ [INTRA_OP_THREADS_ENV_VAR]: '3' }), '3');
 });
