@@ -23,6 +23,7 @@ import { INTRA_OP_THREADS_ENV_VAR, libtensorflowIntraOpThreads, setupBackend, ty
 import { formatTable } from '../src/format';
 import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
+import { softmaxCrossEntropy } from '../src/models/classifier';
 import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
 
 const USAGE = `usage: npm run bench -- [flags]
@@ -105,9 +106,9 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
   const model = tutorialModel(variant);
   const optimizer = tf.train.adam(0.001);
   const xs = tf.randomUniform([BATCH, STEPS_IN_TIME, FEATURES], 0, 1, 'float32', 7);
-  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', 8) as tf.Tensor1D, CLASSES));
+  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', 8) as tf.Tensor1D, CLASSES)) as tf.Tensor2D;
   const trainStep = (): void => {
-    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor), true);
+    const cost = optimizer.minimize(() => softmaxCrossEntropy(model.apply(xs, { training: true }) as tf.Tensor2D, ys), true);
     cost?.dataSync();
     cost?.dispose();
   };

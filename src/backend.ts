@@ -67,7 +67,12 @@ export function intraOpThreadsToSet(env: Readonly<Record<string, string | undefi
   return cores <= 2 ? '1' : undefined;
 }
 
-function loadTensorflow(): void {
+/**
+ * Loads tfjs-node as this project runs it (the environment it reads set first); throws where the
+ * package or its native binding is missing. `setupBackend` calls it; so do the tests, to find out
+ * whether tfjs-node loads here.
+ */
+export function loadTensorflow(): void {
   if (loaded.tensorflow) return;
   // Read when libtensorflow makes its context, on first load: set it before.
   const threads = intraOpThreadsToSet(process.env, availableParallelism());

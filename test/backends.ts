@@ -7,14 +7,14 @@
  */
 import { describe, before, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupBackend, type BackendName } from '../src/backend';
+import { loadTensorflow, setupBackend, type BackendName } from '../src/backend';
 
 /** Why tfjs-node cannot be used here, or undefined when it loads. Loads it once per process. */
 let tensorflowProblem: string | undefined | null = null;
 export function tensorflowUnavailable(): string | undefined {
   if (tensorflowProblem !== null) return tensorflowProblem;
   try {
-    require('@tensorflow/tfjs-node');
+    loadTensorflow();
     tensorflowProblem = undefined;
   } catch (err) {
     tensorflowProblem = (err instanceof Error ? err.message : String(err)).split('\n')[0];

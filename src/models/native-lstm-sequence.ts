@@ -20,167 +20,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { linkInput, tokenGradient } from './input-link';
+import { floatType, matMul, OpScope, runOp, tensorflowBackend, type OpAttr, type TensorflowBinding, type TensorflowBackend } from './native-ops';
 
-/** What this file uses of tfjs-node's backend; checked at run time, never imported. */
-interface TensorflowBinding {
-  executeOp(name: string, attrs: readonly OpAttr[], inputIds: readonly number[], numOutputs: number): unknown[];
-  createTensor(shape: readonly number[], dtype: number, values: Int32Array): number;
-  deleteTensor(id: number): void;
-  readonly TF_INT64: number;
-  readonly TF_INT32: number;
-  readonly TF_FLOAT: number;
-  readonly TF_ATTR_INT: number;
-  readonly TF_ATTR_TYPE: number;
-  readonly TF_ATTR_FLOAT: number;
-  readonly TF_ATTR_BOOL: number;
-}
-interface OpAttr {
-  readonly name: string;
-  readonly type: number;
-  readonly value: number | boolean;
-}
-interface TensorflowBackend {
-  readonly binding: TensorflowBinding;
-  getInputTensorIds(tensors: readonly tf.Tensor[]): number[];
-  createOutputTensor(metadata: unknown): tf.Tensor;
-}
-
-function isTensorflowBackend(backend: unknown): backend is TensorflowBackend {
-  if (typeof backend !== 'object' || backend === null) return false;
-  const b = backend as Partial<Record<keyof TensorflowBackend, unknown>>;
-  const binding = b.binding as Partial<Record<keyof TensorflowBinding, unknown>> | undefined;
-  return typeof b.getInputTensorIds === 'function' && typeof b.createOutputTensor === 'function'
-    && typeof binding === 'object' && binding !== null
-    && typeof binding.executeOp === 'function' && typeof binding.createTensor === 'function' && typeof binding.deleteTensor === 'function';
-}
-
-/** The active backend's op executor, if it is tfjs-node's. */
-function tensorflowBackend(): TensorflowBackend | undefined {
-  if (tf.getBackend() !== 'tensorflow') return undefined;
-  const backend: unknown = tf.backend();
-  return isTensorflowBackend(backend) ? backend : undefined;
-}
-
-/**
- * Runs libtensorflow op `name` on `inputs`, returning `numOutputs` tfjs tensors (tracked like any
- * op's outputs). `seqLenMax` prepends the int64 scalar input the BlockLSTM ops take first, which
- * tfjs has no dtype for: it is made in libtensorflow directly and freed after the call.
- */
-function runOp(backend: TensorflowBackend, name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[], numOutputs: number, seqLenMax?: number): tf.Tensor[] {
-  const { binding } = backend;
-  // An int64 is two int32 words, low first (tfjs-node's Int64Scalar, little-endian only).
-  const lengthId = seqLenMax === undefined ? undefined : binding.createTensor([], binding.TF_INT64, new Int32Array([seqLenMax, 0]));
-  try {
-    const ids = [...(lengthId === undefined ? [] : [lengthId]), ...backend.getInputTensorIds(inputs)];
-    return binding.executeOp(name, attrs, ids, numOutputs).map((metadata) => backend.createOutputTensor(metadata));
-  } finally {
-    if (lengthId !== undefined) binding.deleteTensor(lengthId);
-  }
-}
-
-/** libtensorflow's MatMul on two 2-D tfjs tensors (tfjs's matMul runs BatchMatMulV2, slower on these shapes). */
-function matMul(backend: TensorflowBackend, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
-  return runOp(backend, 'MatMul', matMulAttrs(backend.binding, transposeA, transposeB), [a, b], 1)[0] as tf.Tensor;
-}
-
-function matMulAttrs(b: TensorflowBinding, transposeA: boolean, transposeB: boolean): OpAttr[] {
-  return [
-    { name: 'transpose_a', type: b.TF_ATTR_BOOL, value: transposeA },
-    { name: 'transpose_b', type: b.TF_ATTR_BOOL, value: transposeB },
-    floatType(b),
-  ];
-}
-
-/** What `executeOp` returns for each output: libtensorflow's handle id, until wrapped or deleted. */
-interface OutputMetadata {
-  readonly id: number;
-}
-
-function isOutputMetadata(m: unknown): m is OutputMetadata {
-  return typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'number';
-}
-
-/**
- * The backward loop's ops, run on libtensorflow handles directly. Wrapping every intermediate as a
- * tfjs tensor costs more than many of these small ops (the engine's bookkeeping per tensor); here
- * only what `keep` returns becomes a tfjs tensor, and every other handle made in `run` is deleted
- * when it ends, thrown or not.
- */
-class OpScope {
-  private readonly made = new Map<number, unknown>();
-  private readonly b: TensorflowBinding;
-
-  constructor(private readonly backend: TensorflowBackend) {
-    this.b = backend.binding;
-  }
-
-  run<T>(body: (ops: OpScope) => T): T {
-    try {
-      return body(this);
-    } finally {
-      for (const id of this.made.keys()) this.b.deleteTensor(id);
-      this.made.clear();
-    }
-  }
-
-  /** The handle as a tfjs tensor, which then owns it. */
-  keep(id: number): tf.Tensor {
-    const metadata = this.made.get(id);
-    if (metadata === undefined) throw new Error(`nativeLstmSequence: handle ${id} was not made here`);
-    this.made.delete(id);
-    return this.backend.createOutputTensor(metadata);
-  }
-
-  private exec(name: string, attrs: readonly OpAttr[], inputIds: readonly number[], numOutputs: number): number[] {
-    return this.b.executeOp(name, attrs, inputIds, numOutputs).map((m) => {
-      if (!isOutputMetadata(m)) throw new Error(`nativeLstmSequence: ${name} returned no tensor handle`);
-      this.made.set(m.id, m);
-      return m.id;
-    });
-  }
-
-  /** The `num` slices of a [num, ...] tensor along axis 0. */
-  unstack(id: number, num: number): number[] {
-    const attrs = [{ name: 'num', type: this.b.TF_ATTR_INT, value: num }, floatType(this.b), { name: 'axis', type: this.b.TF_ATTR_INT, value: 0 }];
-    return this.exec('Unpack', attrs, [id], num);
-  }
-
-  add(a: number, b: number): number {
-    return this.exec('AddV2', [floatType(this.b)], [a, b], 1)[0] as number;
-  }
-
-  matMul(a: number, b: number, transposeA: boolean, transposeB: boolean): number {
-    return this.exec('MatMul', matMulAttrs(this.b, transposeA, transposeB), [a, b], 1)[0] as number;
-  }
-
-  /** LSTMBlockCellGrad's [cs_prev_grad, dicfo]; its peephole gradients are dropped. */
-  cellGrad(inputIds: readonly number[]): [number, number] {
-    const [dcPrev, dz, ...peephole] = this.exec('LSTMBlockCellGrad', [floatType(this.b), noPeephole(this.b)], inputIds, 5);
-    for (const id of peephole) {
-      this.b.deleteTensor(id);
-      this.made.delete(id);
-    }
-    return [dcPrev as number, dz as number];
-  }
-
-  /** The tensors joined along axis 0 (ConcatV2 takes two or more; one is returned as it is). */
-  concat(ids: readonly number[]): number {
-    if (ids.length === 1) return ids[0] as number;
-    const axis = this.b.createTensor([], this.b.TF_INT32, new Int32Array([0]));
-    try {
-      const attrs = [{ name: 'N', type: this.b.TF_ATTR_INT, value: ids.length }, floatType(this.b), { name: 'Tidx', type: this.b.TF_ATTR_TYPE, value: this.b.TF_INT32 }];
-      return this.exec('ConcatV2', attrs, [...ids, axis], 1)[0] as number;
-    } finally {
-      this.b.deleteTensor(axis);
-    }
-  }
-}
-
-function floatType(b: TensorflowBinding): OpAttr {
-  return { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT };
-}
 function noPeephole(b: TensorflowBinding): OpAttr {
   return { name: 'use_peephole', type: b.TF_ATTR_BOOL, value: false };
+}
+
+/** LSTMBlockCellGrad on handles: its [cs_prev_grad, dicfo]; the peephole gradients are dropped. */
+function cellGrad(ops: OpScope, binding: TensorflowBinding, inputIds: readonly number[]): [number, number] {
+  const [dcPrev, dz, ...peephole] = ops.exec('LSTMBlockCellGrad', [floatType(binding), noPeephole(binding)], inputIds, 5);
+  ops.drop(peephole);
+  return [dcPrev as number, dz as number];
 }
 
 let probed: { backend: unknown; ok: boolean } | undefined;
@@ -286,7 +136,7 @@ export function nativeLstmSequence(
         for (let t = steps - 1; t >= 0; t--) {
           const out = dyS === undefined ? (t === steps - 1 ? dOutId : undefined) : (dyS[t] as number);
           const dh = out === undefined ? (dhNext as number) : dhNext === undefined ? out : ops.add(out, dhNext);
-          const [dcPrev, dzT] = ops.cellGrad([
+          const [dcPrev, dzT] = cellGrad(ops, backend.binding, [
             xShapeId, t > 0 ? (csS[t - 1] as number) : zerosId, zerosId, wId, noPeepId, noPeepId, noPeepId, bShapeId,
             iS[t] as number, csS[t] as number, fS[t] as number, oS[t] as number, ciS[t] as number, coS[t] as number,
             dc, dh,
