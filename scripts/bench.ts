@@ -11,6 +11,9 @@
  * Python has them ($RNN_PEERS_PYTHON, else $RNN_PYTHON, .venv/bin/python, python3), in the same
  * run, and every row's training step as a multiple of PyTorch's.
  * Each variant runs in its own child process, so kernel patches and peak RSS stay separate.
+ * Every variant and peer is measured once per round (default 3), the rounds one after another, and
+ * a row gives the median of its rounds' medians: a spell of load from elsewhere on a shared machine
+ * then slows one round of each, not a whole row, and ratios between rows stay comparable.
  * A benchmark, not a test: nothing here asserts a time.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,7 +32,8 @@ import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
 const USAGE = `usage: npm run bench -- [flags]
   --backends a,b     backends to try, of tensorflow, wasm, cpu (default all three; missing ones are reported)
   --variants a,b     of stock, kernels, fast (default all; kernels runs on wasm only)
-  --steps N          timed steps per variant (default 20; cpu 3, its stock step takes ~5 s)
+  --steps N          timed steps per variant and round (default 20; cpu 3, its stock step takes ~5 s)
+  --rounds N         measure every variant and peer N times, interleaved, and report the median (default 3)
   --peers            also time the model in PyTorch and TensorFlow (Python from $RNN_PEERS_PYTHON, else
                      $RNN_PYTHON, .venv/bin/python, python3: the first that imports torch or tensorflow)
   --tf-threads a,b   time the tensorflow rows once per libtensorflow intra-op thread count (TF_NUM_INTRAOP_THREADS),
@@ -68,6 +72,8 @@ interface Row {
   readonly load1: readonly [number, number];
   /** tensorflow only: libtensorflow's intra-op thread count in this run (`default`: one per core). */
   readonly threads?: string;
+  /** Each round's median training step (ms), when rows from several rounds were combined. */
+  readonly roundMedians?: readonly number[];
 }
 
 function timing(samples: readonly number[]): Timing {
@@ -76,6 +82,35 @@ function timing(samples: readonly number[]): Timing {
   const median = sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
   const round = (x: number): number => Math.round(x * 10) / 10;
   return { medianMs: round(median), minMs: round(sorted[0] ?? NaN), maxMs: round(sorted[sorted.length - 1] ?? NaN) };
+}
+
+/** One round's rows of the same variant as one: the median of the medians, the extremes of all. */
+function combineTimings(rounds: readonly Timing[]): Timing {
+  const medians = timing(rounds.map((t) => t.medianMs));
+  return { medianMs: medians.medianMs, minMs: Math.min(...rounds.map((t) => t.minMs)), maxMs: Math.max(...rounds.map((t) => t.maxMs)) };
+}
+
+/** A variant's or peer's rows from every round as one row; a round that failed makes the row a failure. */
+function combineRounds(rounds: readonly Output[]): Output {
+  const first = rounds[0];
+  if (first === undefined) throw new Error('combineRounds: no rounds');
+  const failed = rounds.find((o) => !isRow(o) && !isPeerRow(o));
+  if (failed !== undefined) return failed;
+  if (rounds.length === 1) return first;
+  const train = combineTimings(rounds.map((o) => (o as Row | PeerRow).train));
+  const infer = combineTimings(rounds.map((o) => (o as Row | PeerRow).infer));
+  const roundMedians = rounds.map((o) => (o as Row | PeerRow).train.medianMs);
+  const peakRssMB = Math.max(...rounds.map((o) => (o as Row | PeerRow).peakRssMB));
+  if (isPeerRow(first)) return { ...first, train, infer, peakRssMB, roundMedians };
+  const rows = rounds as readonly Row[];
+  const last = rows[rows.length - 1] as Row;
+  return {
+    ...(first as Row), train, infer, peakRssMB, roundMedians,
+    trainSamplesPerSec: Math.round((BATCH / train.medianMs) * 1000),
+    inferSamplesPerSec: Math.round((BATCH / infer.medianMs) * 1000),
+    tensorGrowth: Math.max(...rows.map((r) => r.tensorGrowth)),
+    load1: [(first as Row).load1[0], last.load1[1]],
+  };
 }
 
 function timeIt(run: () => void, warmUp: number, steps: number): number[] {
@@ -214,6 +249,7 @@ interface PeerRow {
   readonly train: Timing;
   readonly infer: Timing;
   readonly peakRssMB: number;
+  readonly roundMedians?: readonly number[];
 }
 
 function isPeerRow(value: unknown): value is PeerRow {
@@ -263,19 +299,20 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
 }
 
 function benchTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
+  const perRound = (medians: readonly number[] | undefined): string => (medians ?? []).map((m) => m.toFixed(1)).join(' ');
   const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
   const pytorch = outputs.find((o): o is PeerRow => isPeerRow(o) && o.framework === 'pytorch');
   const vsPytorch = (t: Timing): string => (pytorch === undefined ? '' : `${(t.medianMs / pytorch.train.medianMs).toFixed(2)}x`);
-  const header = ['backend', 'variant', 'train ms median (min-max)', 'samples/s', 'vs stock', 'vs PyTorch', 'infer ms median (min-max)', 'samples/s', 'peak RSS MB', 'tensor growth', 'load 1m'];
+  const header = ['backend', 'variant', 'train ms median (min-max)', 'samples/s', 'vs stock', 'vs PyTorch', 'infer ms median (min-max)', 'samples/s', 'peak RSS MB', 'tensor growth', 'load 1m', 'train ms per round'];
   const rows: string[][] = outputs.map((o) => {
     if (isPeerRow(o)) {
       const perSec = (t: Timing): string => String(Math.round((BATCH / t.medianMs) * 1000));
-      return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', ''];
+      return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', '', perRound(o.roundMedians)];
     }
     if (!isRow(o)) return [String(field(o, 'backend') ?? field(o, 'framework')), String(field(o, 'variant') ?? ''), `not run: ${String(field(o, 'skipped'))}`];
     const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && s.threads === o.threads);
     const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
-    return [o.backend, o.threads === undefined ? o.variant : `${o.variant}, ${o.threads} intra-op thread${o.threads === '1' ? '' : 's'}`, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->')];
+    return [o.backend, o.threads === undefined ? o.variant : `${o.variant}, ${o.threads} intra-op thread${o.threads === '1' ? '' : 's'}`, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->'), perRound(o.roundMedians)];
   });
   const lines = [formatTable({ header, rows: rows.filter((r) => r.length === header.length) }), ...rows.filter((r) => r.length !== header.length).map((r) => r.join(': '))];
   for (const tutorial of tutorials) {
@@ -303,6 +340,7 @@ async function main(): Promise<void> {
       peers: { type: 'boolean' },
       'skip-tutorial': { type: 'boolean' },
       'tf-threads': { type: 'string' },
+      rounds: { type: 'string' },
       'tutorial-args': { type: 'string' },
       child: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -322,6 +360,8 @@ async function main(): Promise<void> {
   }
   const steps = values.steps === undefined ? undefined : Number(values.steps);
   if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new Error(`--steps must be a whole number >= 1, got "${values.steps}"`);
+  const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, got "${values.rounds}"`);
   const backends = list(values.backends, BACKENDS, 'backends');
   const variants = list(values.variants, VARIANTS, 'variants');
   const tfThreads = values['tf-threads'] === undefined ? [undefined] : values['tf-threads'].split(',').map((t) => t.trim());
@@ -331,25 +371,46 @@ async function main(): Promise<void> {
   const outputs: Output[] = [];
   const emit = (o: Output): void => {
     outputs.push(o);
-    const name = `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
-    const timed = isRow(o) || isPeerRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(field(o, 'skipped'))})`;
     if (values.json) process.stdout.write(`${JSON.stringify(o)}\n`);
-    else process.stderr.write(`  ${name}: ${timed}\n`);
+  };
+  const progress = (round: number, o: Output): void => {
+    if (values.json) return;
+    const name = `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}${field(o, 'threads') === undefined ? '' : ` (${String(field(o, 'threads'))} intra-op)`}`;
+    const timed = isRow(o) || isPeerRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(field(o, 'skipped'))})`;
+    process.stderr.write(`  round ${round}/${rounds} ${name}: ${timed}\n`);
   };
   if (!values.json) {
-    process.stderr.write(`bench: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs ${tf.version.tfjs}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+    process.stderr.write(`bench: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs ${tf.version.tfjs}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${rounds} round${rounds === 1 ? '' : 's'}\n`);
   }
-  for (const backend of backends) {
-    for (const variant of variants) {
-      if (variant === 'kernels' && backend !== 'wasm') continue;
-      const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
-      const first = outputs.find((o) => field(o, 'backend') === backend);
-      // A backend that failed to load fails for every variant: report it once.
-      if (first !== undefined && !isRow(first)) continue;
-      for (const threads of backend === 'tensorflow' ? tfThreads : [undefined]) emit(await benchVariant(backend, variant, stepsHere, threads));
+  // Rows by key in first-measured order, each with one entry per round.
+  const byKey = new Map<string, Output[]>();
+  const failedBackends = new Set<BackendName>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const backend of backends) {
+      // A backend that failed to load fails for every variant and round: report it once.
+      if (failedBackends.has(backend)) continue;
+      for (const variant of variants) {
+        if (variant === 'kernels' && backend !== 'wasm') continue;
+        const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
+        for (const threads of backend === 'tensorflow' ? tfThreads : [undefined]) {
+          const row = await benchVariant(backend, variant, stepsHere, threads);
+          progress(round, row);
+          const key = `${backend}|${variant}|${threads ?? ''}`;
+          byKey.set(key, [...(byKey.get(key) ?? []), row]);
+          if (!isRow(row) && variant === variants.find((v) => v !== 'kernels' || backend === 'wasm')) failedBackends.add(backend);
+        }
+        if (failedBackends.has(backend)) break;
+      }
+    }
+    if (values.peers) {
+      for (const peer of await benchPeers(steps ?? 20)) {
+        progress(round, peer);
+        const key = `peer|${String(field(peer, 'framework'))}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), peer]);
+      }
     }
   }
-  if (values.peers) for (const peer of await benchPeers(steps ?? 20)) emit(peer);
+  for (const rowsOfKey of byKey.values()) emit(combineRounds(rowsOfKey));
   const tutorials: Record<string, unknown>[] = [];
   if (!values['skip-tutorial']) {
     // Every backend that loaded but cpu, whose 781 steps take about 45 minutes.
