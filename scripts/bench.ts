@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { INTRA_OP_THREADS_ENV_VAR, libtensorflowIntraOpThreads, setupBackend, type BackendName } from '../src/backend';
+import { INTRA_OP_THREADS_ENV_VAR, libtensorflowSettings, ONEDNN_ISA_ENV_VAR, setupBackend, type BackendName } from '../src/backend';
 import { formatTable } from '../src/format';
 import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
@@ -38,6 +38,8 @@ const USAGE = `usage: npm run bench -- [flags]
                      $RNN_PYTHON, .venv/bin/python, python3: the first that imports torch or tensorflow)
   --tf-threads a,b   time the tensorflow rows once per libtensorflow intra-op thread count (TF_NUM_INTRAOP_THREADS),
                      e.g. 1,2; default: as the project runs it (1 on a machine of at most 2 cores, else libtensorflow's own)
+  --tf-isa a,b       time the tensorflow rows once per oneDNN instruction-set cap (ONEDNN_MAX_CPU_ISA), e.g. AVX,ALL;
+                     default: as the project runs it (AVX on x86-64: the AVX2/AVX-512 kernels are not signal-safe)
   --skip-tutorial    do not time the full tutorial run
   --tutorial-args s  extra flags for the tutorial runs, e.g. --tutorial-args="--training-iters 1280"
   --json             one JSON object per row instead of a table`;
@@ -70,8 +72,8 @@ interface Row {
   /** numTensors after the timed training steps minus before: 0 means no leak. */
   readonly tensorGrowth: number;
   readonly load1: readonly [number, number];
-  /** tensorflow only: libtensorflow's intra-op thread count in this run (`default`: one per core). */
-  readonly threads?: string;
+  /** tensorflow only: libtensorflow's intra-op threads (`default`: one per core) and oneDNN's ISA cap in this run. */
+  readonly libtensorflow?: { readonly intraOpThreads: string; readonly onednnMaxIsa: string };
   /** Each round's median training step (ms), when rows from several rounds were combined. */
   readonly roundMedians?: readonly number[];
 }
@@ -168,7 +170,7 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     tensorGrowth,
     load1: [loadBefore, loadavg()[0] ?? 0],
-    ...(backend === 'tensorflow' ? { threads: libtensorflowIntraOpThreads() } : {}),
+    ...(backend === 'tensorflow' ? { libtensorflow: libtensorflowSettings() } : {}),
   };
 }
 
@@ -231,8 +233,16 @@ function field(o: Output, key: string): unknown {
   return (o as Readonly<Record<string, unknown>>)[key];
 }
 
-async function benchVariant(backend: BackendName, variant: Variant, steps: number, threads?: string): Promise<Output> {
-  const env = threads === undefined ? process.env : { ...process.env, [INTRA_OP_THREADS_ENV_VAR]: threads };
+/** A tensorflow row's libtensorflow settings, where the bench sets them (else the project's defaults apply). */
+interface TfSettings {
+  readonly threads?: string;
+  readonly isa?: string;
+}
+
+async function benchVariant(backend: BackendName, variant: Variant, steps: number, tfSettings: TfSettings = {}): Promise<Output> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (tfSettings.threads !== undefined) env[INTRA_OP_THREADS_ENV_VAR] = tfSettings.threads;
+  if (tfSettings.isa !== undefined) env[ONEDNN_ISA_ENV_VAR] = tfSettings.isa;
   const result = await runChild(process.execPath, [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`], env);
   const row = lastJsonLine(result.stdout);
   if (result.code === 0 && isRow(row)) return row;
@@ -298,6 +308,13 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
   return { phase: 'tutorial', command, wallSeconds: Math.round(result.seconds * 10) / 10, peakRssMB: result.peakRssMB ?? null, ...summary };
 }
 
+/** The variant, and for tensorflow how libtensorflow ran it, e.g. `fast, 1 thread, oneDNN AVX`. */
+function rowLabel(o: Row): string {
+  if (o.libtensorflow === undefined) return o.variant;
+  const { intraOpThreads, onednnMaxIsa } = o.libtensorflow;
+  return `${o.variant}, ${intraOpThreads} thread${intraOpThreads === '1' ? '' : 's'}, oneDNN ${onednnMaxIsa}`;
+}
+
 function benchTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
   const perRound = (medians: readonly number[] | undefined): string => (medians ?? []).map((m) => m.toFixed(1)).join(' ');
   const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
@@ -310,9 +327,9 @@ function benchTable(outputs: readonly Output[], tutorials: readonly Record<strin
       return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', '', perRound(o.roundMedians)];
     }
     if (!isRow(o)) return [String(field(o, 'backend') ?? field(o, 'framework')), String(field(o, 'variant') ?? ''), `not run: ${String(field(o, 'skipped'))}`];
-    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && s.threads === o.threads);
+    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && rowLabel(s).replace(/^stock/, '') === rowLabel(o).replace(/^\w+/, ''));
     const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
-    return [o.backend, o.threads === undefined ? o.variant : `${o.variant}, ${o.threads} intra-op thread${o.threads === '1' ? '' : 's'}`, ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->'), perRound(o.roundMedians)];
+    return [o.backend, rowLabel(o), ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->'), perRound(o.roundMedians)];
   });
   const lines = [formatTable({ header, rows: rows.filter((r) => r.length === header.length) }), ...rows.filter((r) => r.length !== header.length).map((r) => r.join(': '))];
   for (const tutorial of tutorials) {
@@ -340,6 +357,7 @@ async function main(): Promise<void> {
       peers: { type: 'boolean' },
       'skip-tutorial': { type: 'boolean' },
       'tf-threads': { type: 'string' },
+      'tf-isa': { type: 'string' },
       rounds: { type: 'string' },
       'tutorial-args': { type: 'string' },
       child: { type: 'string' },
@@ -368,6 +386,11 @@ async function main(): Promise<void> {
   for (const t of tfThreads) {
     if (t !== undefined && !/^[1-9]\d*$/.test(t)) throw new Error(`--tf-threads: "${t}" is not a thread count (a whole number >= 1)`);
   }
+  const tfIsas = values['tf-isa'] === undefined ? [undefined] : values['tf-isa'].split(',').map((t) => t.trim().toUpperCase());
+  for (const t of tfIsas) {
+    if (t !== undefined && !/^[A-Z0-9_]+$/.test(t)) throw new Error(`--tf-isa: "${t}" is not a oneDNN ISA name (e.g. AVX, AVX2, AVX512_CORE, ALL)`);
+  }
+  const tfSettings: TfSettings[] = tfThreads.flatMap((threads) => tfIsas.map((isa) => ({ threads, isa })));
   const outputs: Output[] = [];
   const emit = (o: Output): void => {
     outputs.push(o);
@@ -375,7 +398,7 @@ async function main(): Promise<void> {
   };
   const progress = (round: number, o: Output): void => {
     if (values.json) return;
-    const name = `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}${field(o, 'threads') === undefined ? '' : ` (${String(field(o, 'threads'))} intra-op)`}`;
+    const name = isRow(o) ? `${o.backend} ${rowLabel(o)}` : `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
     const timed = isRow(o) || isPeerRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(field(o, 'skipped'))})`;
     process.stderr.write(`  round ${round}/${rounds} ${name}: ${timed}\n`);
   };
@@ -392,10 +415,10 @@ async function main(): Promise<void> {
       for (const variant of variants) {
         if (variant === 'kernels' && backend !== 'wasm') continue;
         const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
-        for (const threads of backend === 'tensorflow' ? tfThreads : [undefined]) {
-          const row = await benchVariant(backend, variant, stepsHere, threads);
+        for (const settings of backend === 'tensorflow' ? tfSettings : [{}]) {
+          const row = await benchVariant(backend, variant, stepsHere, settings);
           progress(round, row);
-          const key = `${backend}|${variant}|${threads ?? ''}`;
+          const key = `${backend}|${variant}|${settings.threads ?? ''}|${settings.isa ?? ''}`;
           byKey.set(key, [...(byKey.get(key) ?? []), row]);
           if (!isRow(row) && variant === variants.find((v) => v !== 'kernels' || backend === 'wasm')) failedBackends.add(backend);
         }

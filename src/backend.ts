@@ -51,20 +51,31 @@ let loaded: { wasm?: true; tensorflow?: true } = {};
 
 /** libtensorflow's variable for its intra-op thread pool (the threads one op's work is split over). */
 export const INTRA_OP_THREADS_ENV_VAR = 'TF_NUM_INTRAOP_THREADS';
+/** oneDNN's cap on the instruction sets its kernels use (libtensorflow's matmuls run on oneDNN). */
+export const ONEDNN_ISA_ENV_VAR = 'ONEDNN_MAX_CPU_ISA';
 
 /**
- * The intra-op thread count this project sets before libtensorflow loads, or undefined to leave
- * libtensorflow's default (one thread per core). On a machine of at most two cores it is 1: the
- * JavaScript thread that issues every op needs a core of its own, and a pool thread per core
- * busy-waits on it between ops. Measured on a 2-core machine, one training step of the tutorial's
- * model took about 30 ms with 1 thread against about 41 ms with the default 2 (scripts/bench.ts
- * shows the setting in its header). Not measured on more cores, so left alone there. A value the
- * user set is never changed.
+ * The environment this project gives libtensorflow before it loads, leaving alone any variable the
+ * user set (an empty value counts as unset):
+ *  - `TF_NUM_INTRAOP_THREADS=1` on a machine of at most two cores. The JavaScript thread that
+ *    issues every op needs a core of its own, and handing each op to a pool thread per core cost
+ *    more than the second core gave: measured on a 2-core machine, one training step of the
+ *    tutorial's model took about 30 ms with 1 thread against about 41 ms with the default 2. Not
+ *    measured on more cores, so left at libtensorflow's default there.
+ *  - `ONEDNN_MAX_CPU_ISA=AVX` on x86-64. oneDNN's AVX2 and AVX-512 matrix-multiply kernels point
+ *    the stack pointer into the heap while they run (oneDNN issue #4845, fixed upstream in March
+ *    2026 by oneDNN PR #4855, after the oneDNN inside libtensorflow 2.21). A signal arriving then,
+ *    such as the SIGINT of Ctrl-C or of a Jupyter interrupt, is written into the heap: measured
+ *    here, a training loop on tensorflow crashed with heap corruption within seconds of SIGINTs
+ *    at 100 a second, and with AVX kernels it handled 1,000 of them. The price is about 1.6x per
+ *    training step. `ONEDNN_MAX_CPU_ISA=ALL` lifts the cap where nothing will be interrupted.
  */
-export function intraOpThreadsToSet(env: Readonly<Record<string, string | undefined>>, cores: number): string | undefined {
-  const set = env[INTRA_OP_THREADS_ENV_VAR];
-  if (set !== undefined && set !== '') return undefined;
-  return cores <= 2 ? '1' : undefined;
+export function tensorflowEnvironment(env: Readonly<Record<string, string | undefined>>, machine: { readonly cores: number; readonly arch: string }): Record<string, string> {
+  const unset = (name: string): boolean => env[name] === undefined || env[name] === '';
+  const out: Record<string, string> = {};
+  if (unset(INTRA_OP_THREADS_ENV_VAR) && machine.cores <= 2) out[INTRA_OP_THREADS_ENV_VAR] = '1';
+  if (unset(ONEDNN_ISA_ENV_VAR) && machine.arch === 'x64') out[ONEDNN_ISA_ENV_VAR] = 'AVX';
+  return out;
 }
 
 /**
@@ -74,9 +85,8 @@ export function intraOpThreadsToSet(env: Readonly<Record<string, string | undefi
  */
 export function loadTensorflow(): void {
   if (loaded.tensorflow) return;
-  // Read when libtensorflow makes its context, on first load: set it before.
-  const threads = intraOpThreadsToSet(process.env, availableParallelism());
-  if (threads !== undefined) process.env[INTRA_OP_THREADS_ENV_VAR] = threads;
+  // Read when libtensorflow makes its context and when oneDNN first runs, on first load: set them before.
+  Object.assign(process.env, tensorflowEnvironment(process.env, { cores: availableParallelism(), arch: process.arch }));
   // libtensorflow logs INFO and WARNING lines to stderr (e.g. "BlockLSTMOp is inefficient when
   // batch_size is odd"); keep errors only, unless the user asked for more. It reads the variable
   // when it first logs, so setting it here, before the library loads, is enough.
@@ -183,13 +193,16 @@ export function libtensorflowVersion(): string | undefined {
 }
 
 /**
- * libtensorflow's intra-op thread count as this process runs it: the number from
- * `TF_NUM_INTRAOP_THREADS` (set by the user, or by this project on a machine of at most two
- * cores), else `default` (one per core). Only meaningful once tensorflow is the backend.
+ * How this process runs libtensorflow: its intra-op thread count and oneDNN's instruction-set cap,
+ * as the user or `tensorflowEnvironment` set them, else `default`. Only meaningful once tensorflow
+ * is the backend.
  */
-export function libtensorflowIntraOpThreads(): string {
-  const set = process.env[INTRA_OP_THREADS_ENV_VAR];
-  return set === undefined || set === '' ? 'default' : set;
+export function libtensorflowSettings(): { readonly intraOpThreads: string; readonly onednnMaxIsa: string } {
+  const read = (name: string): string => {
+    const set = process.env[name];
+    return set === undefined || set === '' ? 'default' : set;
+  };
+  return { intraOpThreads: read(INTRA_OP_THREADS_ENV_VAR), onednnMaxIsa: read(ONEDNN_ISA_ENV_VAR) };
 }
 
 /** One line for logs and notebooks, e.g. `backend: wasm (tfjs-node not installed: ...)`. */
