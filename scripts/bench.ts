@@ -398,7 +398,7 @@ async function main(): Promise<void> {
   };
   const progress = (round: number, o: Output): void => {
     if (values.json) return;
-    const name = isRow(o) ? `${o.backend} ${rowLabel(o)}` : `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
+    const name = isRow(o) && !isPeerRow(o) ? `${o.backend} ${rowLabel(o)}` : `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
     const timed = isRow(o) || isPeerRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(field(o, 'skipped'))})`;
     process.stderr.write(`  round ${round}/${rounds} ${name}: ${timed}\n`);
   };
