@@ -5,6 +5,7 @@
  * final states onto the first two to draw them.
  */
 import { mulberry32 } from '../random';
+import { norm, powerIterate } from './power-iteration';
 
 /** Options of `pca`. */
 export interface PcaOptions {
@@ -106,10 +107,6 @@ function orthogonalTo(v: number[], basis: readonly number[][]): number[] {
   return out;
 }
 
-function norm(v: readonly number[]): number {
-  return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-}
-
 /**
  * The first `components` principal components of the points (each an array of `dims` numbers).
  * Power iteration: repeatedly multiplying a direction by the covariance C turns it towards C's
@@ -134,25 +131,11 @@ export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<Pca
     // A random start is (almost surely) not orthogonal to the top eigenvector.
     let v = Array.from({ length: dims }, () => random() - 0.5);
     v = v.map((x) => x / norm(v));
-    let settled = false;
-    let steps = 0;
     v = orthogonalTo(v, components);
     v = v.map((x) => x / norm(v));
-    for (; steps < o.maxIterations; steps++) {
-      const w = orthogonalTo(multiply(cov, v), components);
-      const length = norm(w);
-      if (length === 0) {
-        settled = true; // nothing left: every remaining direction has zero variance
-        break;
-      }
-      const next = w.map((x) => x / length);
-      const moved = norm(next.map((x, d) => x - (v[d] as number)));
-      v = next;
-      if (moved < o.tolerance) {
-        settled = true;
-        break;
-      }
-    }
+    // A zero product means nothing is left: every remaining direction has zero variance.
+    const found = powerIterate((u) => orthogonalTo(multiply(cov, u), components), v, o);
+    v = found.direction;
     let largest = 0;
     for (let d = 1; d < dims; d++) if (Math.abs(v[d] as number) > Math.abs(v[largest] as number)) largest = d;
     if ((v[largest] as number) < 0) v = v.map((x) => -x);
@@ -161,8 +144,8 @@ export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<Pca
     const lambda = dot(v, multiply(cov, v));
     components.push(v);
     variances.push(lambda);
-    iterations.push(steps);
-    converged.push(settled);
+    iterations.push(found.iterations);
+    converged.push(found.converged);
   }
   const projections = rows.map((r) => components.map((c) => c.reduce((s, x, d) => s + x * ((r[d] as number) - (mean[d] as number)), 0)));
   return {

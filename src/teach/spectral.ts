@@ -6,6 +6,7 @@
  * Plain TypeScript (float64): power iteration on MᵀM, whose top eigenvalue is σ_max².
  */
 import { mulberry32 } from '../random';
+import { norm, powerIterate } from './power-iteration';
 
 /** Options of `spectralNorm`. */
 export interface SpectralNormOptions {
@@ -28,10 +29,6 @@ export interface SpectralNorm {
   readonly iterations: number;
   /** False when `maxIterations` ran out first (two nearly equal top singular values). */
   readonly converged: boolean;
-}
-
-function norm(v: readonly number[]): number {
-  return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 }
 
 /** M v for M [rows][cols] and v [cols]. */
@@ -59,22 +56,7 @@ export function spectralNorm(matrix: ReadonlyArray<ArrayLike<number>>, options: 
   const random = mulberry32(o.seed);
   let v = Array.from({ length: cols }, () => random() - 0.5);
   v = v.map((x) => x / norm(v));
-  let converged = false;
-  let iterations = 0;
-  for (; iterations < o.maxIterations; iterations++) {
-    const w = transposeTimes(matrix, times(matrix, v), cols); // MᵀM v
-    const length = norm(w);
-    if (length === 0) {
-      converged = true; // M v = 0 for this v: M is zero (a random start is not in a null space otherwise)
-      break;
-    }
-    const next = w.map((x) => x / length);
-    const moved = norm(next.map((x, k) => x - (v[k] as number)));
-    v = next;
-    if (moved < o.tolerance) {
-      converged = true;
-      break;
-    }
-  }
-  return { value: norm(times(matrix, v)), direction: v, iterations, converged };
+  // M v = 0 for the start only if M is zero (a random start is not in a null space otherwise).
+  const found = powerIterate((u) => transposeTimes(matrix, times(matrix, u), cols), v, o); // MᵀM v
+  return { value: norm(times(matrix, found.direction)), direction: found.direction, iterations: found.iterations, converged: found.converged };
 }
