@@ -315,6 +315,11 @@ function rowLabel(o: Row): string {
   return `${o.variant}, ${intraOpThreads} thread${intraOpThreads === '1' ? '' : 's'}, oneDNN ${onednnMaxIsa}`;
 }
 
+/** True when two rows ran libtensorflow the same way (or neither ran it). */
+function sameLibtensorflow(a: Row, b: Row): boolean {
+  return a.libtensorflow?.intraOpThreads === b.libtensorflow?.intraOpThreads && a.libtensorflow?.onednnMaxIsa === b.libtensorflow?.onednnMaxIsa;
+}
+
 function benchTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
   const perRound = (medians: readonly number[] | undefined): string => (medians ?? []).map((m) => m.toFixed(1)).join(' ');
   const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
@@ -327,7 +332,7 @@ function benchTable(outputs: readonly Output[], tutorials: readonly Record<strin
       return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', '', perRound(o.roundMedians)];
     }
     if (!isRow(o)) return [String(field(o, 'backend') ?? field(o, 'framework')), String(field(o, 'variant') ?? ''), `not run: ${String(field(o, 'skipped'))}`];
-    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && rowLabel(s).replace(/^stock/, '') === rowLabel(o).replace(/^\w+/, ''));
+    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && sameLibtensorflow(s, o));
     const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
     return [o.backend, rowLabel(o), ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->'), perRound(o.roundMedians)];
   });
@@ -412,15 +417,16 @@ async function main(): Promise<void> {
     for (const backend of backends) {
       // A backend that failed to load fails for every variant and round: report it once.
       if (failedBackends.has(backend)) continue;
-      for (const variant of variants) {
-        if (variant === 'kernels' && backend !== 'wasm') continue;
+      // kernels is a wasm variant; a failure of a backend's first variant means it did not load.
+      const backendVariants = variants.filter((v) => v !== 'kernels' || backend === 'wasm');
+      for (const variant of backendVariants) {
         const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
         for (const settings of backend === 'tensorflow' ? tfSettings : [{}]) {
           const row = await benchVariant(backend, variant, stepsHere, settings);
           progress(round, row);
           const key = `${backend}|${variant}|${settings.threads ?? ''}|${settings.isa ?? ''}`;
           byKey.set(key, [...(byKey.get(key) ?? []), row]);
-          if (!isRow(row) && variant === variants.find((v) => v !== 'kernels' || backend === 'wasm')) failedBackends.add(backend);
+          if (!isRow(row) && variant === backendVariants[0]) failedBackends.add(backend);
         }
         if (failedBackends.has(backend)) break;
       }
