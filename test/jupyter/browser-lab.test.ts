@@ -88,6 +88,19 @@ async function runAll(t: TestContext, lab: LuminoSession, ws: Workspace, noteboo
   return timings;
 }
 
+/** The notebook saved by `runAll`, reopened in the same front-end: it draws again from the saved outputs. */
+async function reopened(t: TestContext, session: LuminoSession, ws: Workspace, trust: string, want: Parameters<typeof viewProblems>[1]): Promise<void> {
+  await t.test(`${session.fe.name}: ${REOPEN} saved with outputs and reopened`, async (sub) => {
+    try {
+      const v = await viewNotebook(session, ws, REOPEN, 'reopened');
+      sub.diagnostic(`reopened after File > Save (${trust}): ${seen(v.cells)}`);
+      fail(REOPEN, v.shot, viewProblems(v.cells, want));
+    } finally {
+      await session.jupyter.shutdownKernels();
+    }
+  });
+}
+
 const lab4Files = (plotly: boolean): Record<string, unknown> => ({
   ...LUMINO_SETTINGS,
   ...(plotly ? {} : { 'config/labconfig/page_config.json': { disabledExtensions: { [PLOTLY_PLUGIN]: true } } }),
@@ -114,15 +127,7 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
     const plain = luminoSession(browser, jupyter, PLAIN);
     try {
       timings.push(...(await runAll(t, plain, ws, notebooks, 'html', [REOPEN])));
-      await t.test(`${PLAIN.name}: ${REOPEN} saved with outputs and reopened`, async (sub) => {
-        try {
-          const v = await viewNotebook(plain, ws, REOPEN, 'reopened');
-          sub.diagnostic(`reopened after File > Save (signed on save, so trusted): ${seen(v.cells)}`);
-          fail(REOPEN, v.shot, viewProblems(v.cells, { charts: 'html', liveCharts: 'html' }));
-        } finally {
-          await jupyter.shutdownKernels();
-        }
-      });
+      await reopened(t, plain, ws, 'signed on save, so trusted', { charts: 'html', liveCharts: 'html' });
       await t.test(`${PLAIN.name}: ${REOPEN} changed outside Jupyter (untrusted), opened, then trusted`, async (sub) => {
         try {
           changedOutsideJupyter(join(ws.dir, REOPEN), join(ws.dir, CHANGED));
@@ -149,15 +154,7 @@ test('notebooks in JupyterLab 4 in Chromium: run from the menu, charts, live out
     const plotly = luminoSession(browser, withPlotly, WITH_PLOTLY);
     try {
       timings.push(...(await runAll(t, plotly, wsPlotly, RICH, 'jupyterlab-plotly', [REOPEN])));
-      await t.test(`${WITH_PLOTLY.name}: ${REOPEN} saved with outputs and reopened`, async (sub) => {
-        try {
-          const v = await viewNotebook(plotly, wsPlotly, REOPEN, 'reopened');
-          sub.diagnostic(`reopened after File > Save (trusted): ${seen(v.cells)}`);
-          fail(REOPEN, v.shot, viewProblems(v.cells, { charts: 'jupyterlab-plotly', liveCharts: 'html' }));
-        } finally {
-          await withPlotly.shutdownKernels();
-        }
-      });
+      await reopened(t, plotly, wsPlotly, 'trusted', { charts: 'jupyterlab-plotly', liveCharts: 'html' });
       await t.test(`${WITH_PLOTLY.name}: ${REOPEN} saved in plain JupyterLab, changed outside Jupyter (untrusted), opened`, async (sub) => {
         try {
           const v = await viewNotebook(plotly, wsPlotly, CHANGED, 'untrusted');
