@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
+import { guardSignals, type SignalGuard } from './signal-guard';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './wasm-kernels';
 
 /** A backend this project can run on; `auto` picks the fastest one that loads. */
@@ -54,6 +55,16 @@ export const INTRA_OP_THREADS_ENV_VAR = 'TF_NUM_INTRAOP_THREADS';
 /** oneDNN's cap on the instruction sets its kernels use (libtensorflow's matmuls run on oneDNN). */
 export const ONEDNN_ISA_ENV_VAR = 'ONEDNN_MAX_CPU_ISA';
 
+/** What decides how libtensorflow may run in this process. */
+export interface TensorflowMachine {
+  readonly cores: number;
+  readonly arch: string;
+  /** Signals are kept off the threads that run libtensorflow (src/signal-guard.ts). */
+  readonly signalsGuarded: boolean;
+  /** A CPU profiler samples with SIGPROF, which the guard cannot keep off those threads. */
+  readonly profiling: boolean;
+}
+
 /**
  * The environment this project gives libtensorflow before it loads, leaving alone any variable the
  * user set (an empty value counts as unset):
@@ -62,31 +73,49 @@ export const ONEDNN_ISA_ENV_VAR = 'ONEDNN_MAX_CPU_ISA';
  *    more than the second core gave: measured on a 2-core machine, one training step of the
  *    tutorial's model took about 30 ms with 1 thread against about 41 ms with the default 2. Not
  *    measured on more cores, so left at libtensorflow's default there.
- *  - `ONEDNN_MAX_CPU_ISA=AVX` on x86-64. oneDNN's AVX2 and AVX-512 matrix-multiply kernels point
- *    the stack pointer into the heap while they run (oneDNN issue #4845, fixed upstream in March
- *    2026 by oneDNN PR #4855, after the oneDNN inside libtensorflow 2.21). A signal arriving then,
- *    such as the SIGINT of Ctrl-C or of a Jupyter interrupt, is written into the heap: measured
- *    here, a training loop on tensorflow crashed with heap corruption within seconds of SIGINTs
- *    at 100 a second, and with AVX kernels it handled 1,000 of them. The price is about 1.6x per
- *    training step. `ONEDNN_MAX_CPU_ISA=ALL` lifts the cap where nothing will be interrupted.
+ *  - `ONEDNN_MAX_CPU_ISA=AVX` on x86-64 where signals are not guarded or a profiler runs: oneDNN's
+ *    AVX2 and AVX-512 matmuls corrupt the heap when a signal is handled on their thread (oneDNN
+ *    issue #4845; src/signal-guard.ts). Capped at AVX they are safe but about 1.7x slower per
+ *    training step; with the guard, oneDNN keeps its default (every instruction set).
  */
-export function tensorflowEnvironment(env: Readonly<Record<string, string | undefined>>, machine: { readonly cores: number; readonly arch: string }): Record<string, string> {
+export function tensorflowEnvironment(env: Readonly<Record<string, string | undefined>>, machine: TensorflowMachine): Record<string, string> {
   const unset = (name: string): boolean => env[name] === undefined || env[name] === '';
   const out: Record<string, string> = {};
   if (unset(INTRA_OP_THREADS_ENV_VAR) && machine.cores <= 2) out[INTRA_OP_THREADS_ENV_VAR] = '1';
-  if (unset(ONEDNN_ISA_ENV_VAR) && machine.arch === 'x64') out[ONEDNN_ISA_ENV_VAR] = 'AVX';
+  if (unset(ONEDNN_ISA_ENV_VAR) && machine.arch === 'x64' && (!machine.signalsGuarded || machine.profiling)) out[ONEDNN_ISA_ENV_VAR] = 'AVX';
   return out;
 }
 
 /**
- * Loads tfjs-node as this project runs it (the environment it reads set first); throws where the
- * package or its native binding is missing. `setupBackend` calls it; so do the tests, to find out
- * whether tfjs-node loads here.
+ * Whether this process runs a CPU profiler that samples with SIGPROF: `--cpu-prof` or `--prof`
+ * (on the command line or in NODE_OPTIONS), or an inspector that is listening (a debugger's
+ * profiler). Such a profile crashed oneDNN's uncapped kernels with or without the guard.
+ */
+export function profilerActive(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env['NODE_OPTIONS'] ?? ''): boolean {
+  const flags = [...execArgv, ...nodeOptions.split(/\s+/)];
+  if (flags.some((f) => /^--(cpu-prof|prof)(=|$)/.test(f))) return true;
+  return require('node:inspector').url() !== undefined;
+}
+
+/** How oneDNN runs in this process, in words for the backend line; set when tfjs-node loads. */
+let onednnNote: string | undefined;
+
+/**
+ * Loads tfjs-node as this project runs it (signals guarded and the environment it reads set
+ * first); throws where the package or its native binding is missing. `setupBackend` calls it; so
+ * do the tests, to find out whether tfjs-node loads here.
  */
 export function loadTensorflow(): void {
   if (loaded.tensorflow) return;
+  // Throws "Cannot find module" as require would, before any signal is blocked for nothing.
+  require.resolve('@tensorflow/tfjs-node');
+  // Before libtensorflow starts its threads: they inherit the block.
+  const guard = guardSignals();
+  const profiling = profilerActive();
   // Read when libtensorflow makes its context and when oneDNN first runs, on first load: set them before.
-  Object.assign(process.env, tensorflowEnvironment(process.env, { cores: availableParallelism(), arch: process.arch }));
+  const added = tensorflowEnvironment(process.env, { cores: availableParallelism(), arch: process.arch, signalsGuarded: guard.active, profiling });
+  Object.assign(process.env, added);
+  onednnNote = describeOnednn(added[ONEDNN_ISA_ENV_VAR] !== undefined, guard, profiling);
   // libtensorflow logs INFO and WARNING lines to stderr (e.g. "BlockLSTMOp is inefficient when
   // batch_size is odd"); keep errors only, unless the user asked for more. It reads the variable
   // when it first logs, so setting it here, before the library loads, is enough.
@@ -94,6 +123,21 @@ export function loadTensorflow(): void {
   // Registers the 'tensorflow' backend; throws if the package or its native binding is missing.
   require('@tensorflow/tfjs-node');
   loaded = { ...loaded, tensorflow: true };
+}
+
+function describeOnednn(capped: boolean, guard: SignalGuard, profiling: boolean): string {
+  if (capped) {
+    const why = profiling ? 'a CPU profiler is running' : `the signal guard is off: ${guard.active ? 'on' : guard.why}`;
+    return `oneDNN capped at AVX, about 1.7x slower per step, because ${why}`;
+  }
+  const signals = guard.active ? 'signals kept off its threads' : `signals not guarded (${guard.why})`;
+  const isa = process.env[ONEDNN_ISA_ENV_VAR];
+  return isa !== undefined && isa !== '' ? `${ONEDNN_ISA_ENV_VAR}=${isa} as set, ${signals}` : `oneDNN at full speed, ${signals}`;
+}
+
+/** How oneDNN runs in this process (e.g. `oneDNN at full speed, signals kept off its threads`), once tfjs-node has loaded. */
+export function onednnState(): string | undefined {
+  return onednnNote;
 }
 
 function loadWasm(): void {
@@ -162,13 +206,13 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
       const why = choice === 'tensorflow' ? tensorflowProblem(err) : err instanceof Error ? err.message : String(err);
       throw new UsageError(`backend "${choice}" (${source}) is not available: ${why}`);
     }
-    return { name: choice, reason: source };
+    return { name: choice, reason: choice === 'tensorflow' ? `${source}; ${onednnNote ?? ''}` : source };
   }
 
   let tensorflowWhy: string;
   try {
     await activate('tensorflow', fixes);
-    return { name: 'tensorflow', reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}` };
+    return { name: 'tensorflow', reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}; ${onednnNote ?? ''}` };
   } catch (err) {
     tensorflowWhy = tensorflowProblem(err);
   }

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { describeBackend, isBackendChoice, libtensorflowVersion, setupBackend, tensorflowEnvironment, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR } from '../src/backend';
+import { describeBackend, isBackendChoice, libtensorflowVersion, onednnState, profilerActive, setupBackend, tensorflowEnvironment, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, type TensorflowMachine } from '../src/backend';
+import { SIGNAL_GUARD_ENV_VAR } from '../src/signal-guard';
 import { wasmKernelsPatched } from '../src/wasm-kernels';
 import { testBackends, tensorflowRequired, tensorflowUnavailable } from './backends';
 
@@ -16,7 +17,8 @@ test('auto picks tfjs-node where it loads, else wasm, and says why', async () =>
     assert.equal(info.name, 'tensorflow');
     const version = libtensorflowVersion();
     assert.match(version ?? '', /^\d+\.\d+\.\d+/, 'the binding reports its libtensorflow version');
-    assert.equal(info.reason, `the fastest that loads here: tfjs-node, native libtensorflow ${version}`);
+    assert.equal(info.reason, `the fastest that loads here: tfjs-node, native libtensorflow ${version}; ${onednnState()}`);
+    assert.match(onednnState() ?? '', /^(oneDNN at full speed|oneDNN capped at AVX|ONEDNN_MAX_CPU_ISA=\S+ as set), /);
   } else {
     assert.equal(info.name, 'wasm');
     assert.equal(info.reason, tensorflowProblem(new Error(problem)));
@@ -79,68 +81,37 @@ test('the wasm kernel fixes are applied by default and can be turned off', async
   assert.equal(wasmKernelsPatched(), true);
 });
 
-test("libtensorflow's environment: 1 intra-op thread on at most 2 cores, oneDNN's AVX kernels on x86-64, never over the user's values", () => {
-  const x64 = (cores: number): { cores: number; arch: string } => ({ cores, arch: 'x64' });
+test("libtensorflow's environment: 1 intra-op thread on at most 2 cores, oneDNN capped at AVX on x86-64 unless signals are guarded and no profiler runs, never over the user's values", () => {
+  const x64 = (cores: number, signalsGuarded = false, profiling = false): TensorflowMachine => ({ cores, arch: 'x64', signalsGuarded, profiling });
   assert.deepEqual(tensorflowEnvironment({}, x64(1)), { [INTRA_OP_THREADS_ENV_VAR]: '1', [ONEDNN_ISA_ENV_VAR]: 'AVX' });
   assert.deepEqual(tensorflowEnvironment({}, x64(2)), { [INTRA_OP_THREADS_ENV_VAR]: '1', [ONEDNN_ISA_ENV_VAR]: 'AVX' });
   assert.deepEqual(tensorflowEnvironment({}, x64(3)), { [ONEDNN_ISA_ENV_VAR]: 'AVX' });
-  assert.deepEqual(tensorflowEnvironment({}, { cores: 8, arch: 'arm64' }), {}, 'the cap names x86 instruction sets: not set elsewhere');
+  assert.deepEqual(tensorflowEnvironment({}, x64(2, true)), { [INTRA_OP_THREADS_ENV_VAR]: '1' }, 'guarded: oneDNN at full speed');
+  assert.deepEqual(tensorflowEnvironment({}, x64(2, true, true)), { [INTRA_OP_THREADS_ENV_VAR]: '1', [ONEDNN_ISA_ENV_VAR]: 'AVX' }, 'a profiler samples with SIGPROF, which the guard leaves open');
+  assert.deepEqual(tensorflowEnvironment({}, { cores: 8, arch: 'arm64', signalsGuarded: false, profiling: false }), {}, 'the cap names x86 instruction sets: not set elsewhere');
   assert.deepEqual(tensorflowEnvironment({ [INTRA_OP_THREADS_ENV_VAR]: '2', [ONEDNN_ISA_ENV_VAR]: 'ALL' }, x64(2)), {});
   assert.deepEqual(tensorflowEnvironment({ [INTRA_OP_THREADS_ENV_VAR]: '', [ONEDNN_ISA_ENV_VAR]: '' }, x64(2)), { [INTRA_OP_THREADS_ENV_VAR]: '1', [ONEDNN_ISA_ENV_VAR]: 'AVX' }, 'an empty value counts as unset');
 });
 
+test('a CPU profiler is seen on the command line and in NODE_OPTIONS', () => {
+  assert.equal(profilerActive([], ''), false);
+  assert.equal(profilerActive(['--cpu-prof'], ''), true);
+  assert.equal(profilerActive(['--prof'], ''), true);
+  assert.equal(profilerActive([], '--max-old-space-size=4096 --cpu-prof'), true);
+  assert.equal(profilerActive(['--cpu-prof-dir=x'], ''), false, 'a flag that only names the folder starts nothing');
+});
+
 test('loading tfjs-node sets its environment before libtensorflow starts, and keeps values the user set', { skip: tensorflowUnavailable() !== undefined && 'tfjs-node does not load here' }, () => {
-  const script = "require('./src/backend').setupBackend({ backend: 'tensorflow' }).then(() => console.log(JSON.stringify(require('./src/backend').libtensorflowSettings())))";
-  const run = (extra: Record<string, string>): unknown => {
+  const script = "require('./src/backend').setupBackend({ backend: 'tensorflow' }).then(() => console.log(JSON.stringify({ ...require('./src/backend').libtensorflowSettings(), guarded: require('./src/signal-guard').signalGuardState().active })))";
+  const run = (extra: Record<string, string>): { intraOpThreads: string; onednnMaxIsa: string; guarded: boolean } => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-    for (const name of [INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR]) if (!(name in extra)) delete env[name];
+    for (const name of [INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, SIGNAL_GUARD_ENV_VAR]) if (!(name in extra)) delete env[name];
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '..'), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     return JSON.parse(out.trim().split('\n').pop() ?? '');
   };
-  const defaults = tensorflowEnvironment({}, { cores: availableParallelism(), arch: process.arch });
-  assert.deepEqual(run({}), { intraOpThreads: defaults[INTRA_OP_THREADS_ENV_VAR] ?? 'default', onednnMaxIsa: defaults[ONEDNN_ISA_ENV_VAR] ?? 'default' });
-  assert.deepEqual(run({ [INTRA_OP_THREADS_ENV_VAR]: '3', [ONEDNN_ISA_ENV_VAR]: 'AVX2' }), { intraOpThreads: '3', onednnMaxIsa: 'AVX2' });
-});
-
-// oneDNN's AVX2/AVX-512 matmul kernels (libtensorflow 2.21) corrupt the heap when a signal lands while
-// they run (oneDNN issue #4845): with them, this loop crashed within seconds here. Ctrl-C and Jupyter's
-// interrupt are SIGINTs, so training on tensorflow must survive a stream of them.
-test('training on tensorflow survives a stream of SIGINTs (the interrupt signal) with its default settings', { skip: tensorflowUnavailable() !== undefined && 'tfjs-node does not load here', timeout: 120_000 }, async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR]) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'train-under-signals.ts')], { cwd: join(__dirname, '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  // The fixture prints "training" once its first step is done; then 400 SIGINTs, one every 10 ms.
-  await new Promise<void>((resolve, reject) => {
-    const waitForStart = setInterval(() => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        clearInterval(waitForStart);
-        resolve();
-        return;
-      }
-      if (!stdout.includes('training')) return;
-      clearInterval(waitForStart);
-      let sent = 0;
-      const storm = setInterval(() => {
-        if (sent === 400 || child.exitCode !== null || child.signalCode !== null) {
-          clearInterval(storm);
-          child.kill('SIGTERM');
-          resolve();
-          return;
-        }
-        child.kill('SIGINT');
-        sent++;
-      }, 10);
-    }, 50);
-    child.on('error', reject);
-  });
-  const [code, signal] = await closed;
-  assert.equal(signal, null, `the training process died of ${signal}: ${stderr.split('\n').filter((l) => /corrupt|free|fault|abort/i.test(l)).join(' | ')}`);
-  assert.equal(code, 0, stderr);
-  const handled = Number(/handled (\d+) SIGINTs/.exec(stdout)?.[1] ?? NaN);
-  assert.ok(handled >= 300, `the fixture handled ${handled} of 400 SIGINTs while training`);
+  const plain = run({});
+  const defaults = tensorflowEnvironment({}, { cores: availableParallelism(), arch: process.arch, signalsGuarded: plain.guarded, profiling: false });
+  assert.deepEqual(plain, { intraOpThreads: defaults[INTRA_OP_THREADS_ENV_VAR] ?? 'default', onednnMaxIsa: defaults[ONEDNN_ISA_ENV_VAR] ?? 'default', guarded: plain.guarded });
+  assert.deepEqual(run({ [INTRA_OP_THREADS_ENV_VAR]: '3', [ONEDNN_ISA_ENV_VAR]: 'AVX2' }), { intraOpThreads: '3', onednnMaxIsa: 'AVX2', guarded: plain.guarded });
+  assert.equal(run({ [SIGNAL_GUARD_ENV_VAR]: '0' }).onednnMaxIsa, process.arch === 'x64' ? 'AVX' : 'default', 'without the guard, the cap');
 });

@@ -146,7 +146,7 @@ test('on tensorflow: the same log format, summary and record say tensorflow, and
     const summary = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
     assert.equal(summary.backend, 'tensorflow');
     assert.equal(summary.model, 'fused LSTM');
-    assert.match(r.stderr, /^backend: tensorflow \(requested\)$/m);
+    assert.match(r.stderr, /^backend: tensorflow \(requested; (oneDNN at full speed, signals kept off its threads|oneDNN capped at AVX, .+)\)$/m);
     const files = readdirSync(runsDir);
     const record = parseRunRecord(JSON.parse(readFileSync(path.join(runsDir, files[0]!), 'utf8')));
     assert.equal(record.backend, 'tensorflow');
