@@ -2,9 +2,12 @@
 
 Used by test/interrupt.test.ts. Starts the project's tslab kernel (JUPYTER_PATH), runs set-up
 cells, starts a long training cell, interrupts the kernel (a SIGINT, what the stop button sends)
-once training has logged a few lines, then runs short cells after it. Writes a JSON report:
-{"setup": [...], "interrupted": {...}, "after": [...], "cells": {...}} with every cell's outputs,
-its wall time and the outputs that arrived while no cell was running.
+once training has logged a few lines, and does that `repeat` times in a row (the training cell run
+again each time), then runs short cells after it. Writes a JSON report:
+{"setup": [...], "interruptions": [{"cell": {...}, "quiet": [...]}, ...], "after": [...]} with every
+cell's outputs, its wall time and, after each interruption, the outputs that arrived while no cell
+was running. The pause after an interruption also keeps the next cell clear of tslab's habit of
+aborting every request that arrives within 200 ms of an error.
 """
 import argparse
 import json
@@ -69,17 +72,20 @@ def drain(kc, seconds):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("spec", help="JSON: {cwd, setup: [code], train: code, afterLines: n, after: [code], quietSeconds: s}")
+    ap.add_argument("spec", help="JSON: {cwd, setup: [code], train: code, afterLines: n, repeat: n, after: [code], quietSeconds: s, betweenSeconds: s}")
     ap.add_argument("report")
     args = ap.parse_args()
     spec = json.loads(open(args.spec).read())
     km, kc = start_new_kernel(kernel_name="tslab", cwd=spec["cwd"])
     try:
-        report = {"setup": [], "after": []}
+        report = {"setup": [], "interruptions": [], "after": []}
         for code in spec["setup"]:
             report["setup"].append(run_cell(kc, code))
-        report["interrupted"] = run_cell(kc, spec["train"], interrupt={"after_lines": spec["afterLines"], "do": km.interrupt_kernel})
-        report["quiet"] = drain(kc, spec["quietSeconds"])
+        repeat = spec.get("repeat", 1)
+        for k in range(repeat):
+            cell = run_cell(kc, spec["train"], interrupt={"after_lines": spec["afterLines"], "do": km.interrupt_kernel})
+            quiet = drain(kc, spec["quietSeconds"] if k == repeat - 1 else spec.get("betweenSeconds", 0.5))
+            report["interruptions"].append({"cell": cell, "quiet": quiet})
         for code in spec["after"]:
             report["after"].append(run_cell(kc, code))
     finally:
