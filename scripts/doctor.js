@@ -94,13 +94,14 @@ if (!fs.existsSync(path.join(distDir, 'index.js'))) {
 // --- Backends, through dist/'s own setupBackend -------------------------------------------------
 // In a child process: a native module that fails to load can take its process down with it.
 const BACKEND_PROBE = `
-const { setupBackend } = require(${JSON.stringify(path.join(distDir, 'backend.js'))});
+const { libtensorflowSettings, onednnState, setupBackend } = require(${JSON.stringify(path.join(distDir, 'backend.js'))});
 (async () => {
   const out = {};
   try { out.auto = await setupBackend({}); } catch (e) { out.autoError = e.message; }
   for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     try { out[backend] = await setupBackend({ backend }); } catch (e) { out[backend] = { error: e.message }; }
   }
+  if (out.tensorflow.error === undefined) out.libtensorflow = { onednn: onednnState(), ...libtensorflowSettings() };
   process.stdout.write(JSON.stringify(out));
 })();
 `;
@@ -117,8 +118,13 @@ if (distUsable) {
   if (out) {
     const napi = (readJson(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json')) || {}).binary;
     const napiNote = napi && napi.napi_versions ? `; its binding is built for N-API ${napi.napi_versions.join(', ')}, this Node.js has ${process.versions.napi}` : '';
-    if (out.tensorflow.error === undefined) ok(`backend tensorflow (tfjs-node ${tfjsNode}, native libtensorflow) loads: the fast path`);
-    else if (tfjsNode === undefined)
+    if (out.tensorflow.error === undefined) {
+      ok(`backend tensorflow (tfjs-node ${tfjsNode}, native libtensorflow) loads: the fast path`);
+      const { onednn, intraOpThreads, onednnMaxIsa } = out.libtensorflow;
+      const settings = `TF_NUM_INTRAOP_THREADS ${intraOpThreads}, ONEDNN_MAX_CPU_ISA ${onednnMaxIsa}`;
+      if (/^oneDNN capped/.test(onednn)) problem(`libtensorflow: ${onednn} (${settings})`, 'npm install (koffi, an optional dependency with prebuilt binaries, keeps signals off libtensorflow\'s threads; docs: README "Which backend you get")', false);
+      else ok(`libtensorflow: ${onednn} (${settings})`);
+    } else if (tfjsNode === undefined)
       problem(`backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`, 'npm install with internet access, or see README "Which backend you get"; wasm works without it', false);
     else problem(`backend tensorflow: tfjs-node ${tfjsNode} is installed but does not load: ${out.tensorflow.error}${napiNote}`, 'npm rebuild @tensorflow/tfjs-node with internet access, or see README "Which backend you get"; wasm works without it', false);
     for (const name of ['wasm', 'cpu']) {

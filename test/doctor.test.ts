@@ -70,8 +70,12 @@ describe('npm run doctor here', () => {
     // tfjs-node: ok where it loads, else a problem (optional) with its real reason.
     const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: ROOT, encoding: 'utf8' });
     const tf = line(r.lines, /^backend tensorflow/);
-    if (native.status === 0) assert.equal(tf.status, 'ok');
-    else {
+    if (native.status === 0) {
+      assert.equal(tf.status, 'ok');
+      const onednn = line(r.lines, /^libtensorflow: /);
+      assert.match(onednn.text, /^libtensorflow: (oneDNN at full speed, signals kept off its threads|oneDNN capped at AVX, .+) \(TF_NUM_INTRAOP_THREADS \S+, ONEDNN_MAX_CPU_ISA \S+\)$/);
+      assert.equal(onednn.status, /capped/.test(onednn.text) ? 'problem' : 'ok');
+    } else {
       assert.equal(tf.status, 'problem');
       assert.ok(tf.fix);
       if (/Cannot find module '@tensorflow\/tfjs-node'/.test(native.stderr)) assert.match(tf.text, /is not installed/);
@@ -82,6 +86,16 @@ describe('npm run doctor here', () => {
     assert.equal(line(r.lines, /^kernel "tslab" registered for this project: \.jupyter\/share\/jupyter\/kernels\/tslab/).status, 'ok');
     assert.ok(r.lines.every((l) => l.status !== 'NEEDED'));
     assert.ok(r.lines.filter((l) => l.status === 'problem').every((l) => l.fix), 'every problem has its fix');
+  });
+  test('oneDNN capped because the signal guard is off is a problem with its fix, not a failure', (t) => {
+    const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: ROOT, encoding: 'utf8' });
+    if (native.status !== 0 || process.arch !== 'x64') return t.skip('needs tfjs-node loading on x86-64');
+    const r = doctor(ROOT, { RNN_SIGNAL_GUARD: '0', ONEDNN_MAX_CPU_ISA: '' });
+    assert.equal(r.status, 0, r.out);
+    const onednn = line(r.lines, /^libtensorflow: /);
+    assert.equal(onednn.status, 'problem');
+    assert.match(onednn.text, /^libtensorflow: oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0 \(TF_NUM_INTRAOP_THREADS \S+, ONEDNN_MAX_CPU_ISA AVX\)$/);
+    assert.match(onednn.fix ?? '', /koffi/);
   });
   test('a missing Chromium is a problem with its fix, not a failure', () => {
     const r = doctor(ROOT, { RNN_CHROMIUM: '/nonexistent/chromium' });
