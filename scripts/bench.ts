@@ -39,7 +39,7 @@ const USAGE = `usage: npm run bench -- [flags]
   --tf-threads a,b   time the tensorflow rows once per libtensorflow intra-op thread count (TF_NUM_INTRAOP_THREADS),
                      e.g. 1,2; default: as the project runs it (1 on a machine of at most 2 cores, else libtensorflow's own)
   --tf-isa a,b       time the tensorflow rows once per oneDNN instruction-set cap (ONEDNN_MAX_CPU_ISA), e.g. AVX,ALL;
-                     default: as the project runs it (AVX on x86-64: the AVX2/AVX-512 kernels are not signal-safe)
+                     default: as the project runs it (every ISA where the signal guard is on, else AVX on x86-64)
   --skip-tutorial    do not time the full tutorial run
   --tutorial-args s  extra flags for the tutorial runs, e.g. --tutorial-args="--training-iters 1280"
   --json             one JSON object per row instead of a table`;
@@ -312,7 +312,8 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
 function rowLabel(o: Row): string {
   if (o.libtensorflow === undefined) return o.variant;
   const { intraOpThreads, onednnMaxIsa } = o.libtensorflow;
-  return `${o.variant}, ${intraOpThreads} thread${intraOpThreads === '1' ? '' : 's'}, oneDNN ${onednnMaxIsa}`;
+  // oneDNN's own default (no cap) is every instruction set the CPU has.
+  return `${o.variant}, ${intraOpThreads} thread${intraOpThreads === '1' ? '' : 's'}, oneDNN ${onednnMaxIsa === 'default' ? 'ALL' : onednnMaxIsa}`;
 }
 
 /** True when two rows ran libtensorflow the same way (or neither ran it). */
