@@ -3,9 +3,11 @@
 Used by test/notebooks.test.ts. After each pass it runs a probe cell (given on the command line)
 and records its stdout, so the test can check that re-running the whole notebook in one kernel
 leaves the same number of tensors behind. Writes a JSON report:
-{"cells": [{"index", "source", "outputs": [text...], "stderr": [text...]}], "probes": [text, ...]}
+{"cells": [{"index", "source", "outputs": [text...], "stderr": [text...], "status"}], "probes": [text, ...]}
 with the outputs of the last pass. tslab reports compile and runtime errors as stderr stream text,
-not as error outputs, so the report keeps stderr apart for the test to show.
+not as error outputs, so the report keeps stderr apart for the test to show. `status` is the
+kernel's execute_reply status: "ok", "error", or "abort" where tslab dropped the cell unrun (it
+aborts every request that arrives within 200 ms after an error), which leaves no output at all.
 """
 import argparse
 import json
@@ -50,6 +52,8 @@ def main():
         allow_errors=True,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.notebook))}},
     )
+    statuses = {}
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: statuses.__setitem__(cell_index, execute_reply["content"].get("status"))
     probes = []
     with client.setup_kernel():
         for _ in range(args.passes):
@@ -69,7 +73,7 @@ def main():
         if cell.cell_type != "code":
             continue
         out, err = texts(cell.get("outputs", []))
-        cells.append({"index": index, "source": cell.source, "metadata": dict(cell.metadata), "outputs": out, "stderr": err})
+        cells.append({"index": index, "source": cell.source, "metadata": dict(cell.metadata), "outputs": out, "stderr": err, "status": statuses.get(index)})
     with open(args.report, "w") as f:
         json.dump({"cells": cells, "probes": probes}, f)
 
