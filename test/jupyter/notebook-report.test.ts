@@ -53,7 +53,7 @@ test("a cell tslab's compiler rejects is shown with its line; the cell sent righ
   const dir = mkdtempSync(path.join(tmpdir(), 'rnn-nb-errors-'));
   try {
     const reportPath = path.join(dir, 'report.json');
-    const run = spawnSync(found.python, [path.join(__dirname, 'notebook_runner.py'), path.join(root, 'test', 'fixtures', 'tslab-errors.ipynb'), reportPath], {
+    const run = spawnSync(found.python, [path.join(__dirname, 'notebook_runner.py'), path.join(root, 'test', 'fixtures', 'failing', 'tslab-errors.ipynb'), reportPath], {
       env: { ...process.env, JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter') },
       encoding: 'utf8',
     });
