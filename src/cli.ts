@@ -79,9 +79,14 @@ export interface CliConfig {
   readonly json: boolean;
 }
 
-/** A flag's text as a number where it spells one; otherwise the text, so that the settings check quotes it back. */
+/**
+ * A flag's text as a number where it spells a finite one; otherwise the text, so that the settings
+ * check quotes it back as written (`1e309` is Infinity as a number, "got Infinity" would hide why).
+ */
 function numeric(text: string): number | string {
-  return /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : text;
+  if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text)) return text;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : text;
 }
 
 /** Parses argv (without `node cli.js`) into a config; throws UsageError for anything wrong. */
@@ -182,8 +187,8 @@ export interface TutorialOutcome {
  * ExperimentInterruptedError, carrying the run's record, once training has started).
  */
 export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, err: NodeJS.WriteStream, signal?: AbortSignal): Promise<TutorialOutcome> {
-  // Before the minutes of training: a --save folder that cannot be used.
-  if (config.save !== undefined) await checkSaveTarget(config.save);
+  // Before the minutes of training: a --save folder that cannot be used, or holds files saving would delete.
+  const replacing = config.save !== undefined && (await checkSaveTarget(config.save)) === 'replace';
   const backend = await setupBackend({ backend: config.backend });
   err.write(`${describeBackend(backend)}\n`);
   const data = await loadMnist({
@@ -195,6 +200,9 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
     ...(signal !== undefined ? { signal, stopOnSigint: false } : {}),
   });
   err.write(`data: ${data.description}\n`);
+  if (config.settings.batchSize > data.train.numExamples) {
+    throw new UsageError(`--batch-size ${config.settings.batchSize} is larger than the training split (${data.train.numExamples} examples)`);
+  }
   const bar = progressBar(err);
   const { classifier, result, record } = await runExperiment(
     config.settings,
@@ -221,7 +229,7 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
     if (config.save !== undefined) {
       try {
         await saveModel(classifier, config.save, { metadata: { runId: record.id, config: record.config } });
-        err.write(`model saved to ${config.save}\n`);
+        err.write(`model saved to ${config.save}${replacing ? ' (replacing the model saved there before)' : ''}\n`);
         toWrite = { ...record, savedModel: config.save };
       } catch (e) {
         problems.push(e);
@@ -260,13 +268,24 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
   }
 }
 
+/**
+ * With --json, the last stdout line of a failed run: `{"error": "<the stderr line>", "exitCode": N}`,
+ * so a script reading the last line tells a failure (and which) from a crash (no line).
+ */
+function jsonFailure(out: NodeJS.WriteStream, line: string, exitCode: number): void {
+  out.write(`${JSON.stringify({ error: line, exitCode })}\n`);
+}
+
 /** Entry point: returns the process exit code. */
 export async function main(argv: readonly string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   let config: CliConfig | 'help';
   try {
     config = parseCli(argv);
   } catch (e) {
-    err.write(`${errorLine('tutorial', e)} (see --help)\n`);
+    const line = `${errorLine('tutorial', e)} (see --help)`;
+    err.write(`${line}\n`);
+    // The flags did not parse, but a --json among them still asks for the JSON line.
+    if (argv.includes('--json')) jsonFailure(out, line, exitCodeOf(e));
     return exitCodeOf(e);
   }
   if (config === 'help') {
@@ -288,10 +307,12 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
   process.on('SIGINT', onSigint);
   try {
     const { summary, problems } = await runTutorial(config, out, err, controller.signal);
-    if (config.json) out.write(`${JSON.stringify(summary)}\n`);
-    // Saving or recording failed after training: the results above stand; say what failed.
-    for (const p of problems) err.write(`${errorLine('tutorial', p)}\n`);
-    return problems.length === 0 ? 0 : Math.max(...problems.map(exitCodeOf));
+    // Saving or recording failed after training: the results stand; say what failed (in the JSON line too).
+    const lines = problems.map((p) => errorLine('tutorial', p));
+    const code = problems.length === 0 ? 0 : Math.max(...problems.map(exitCodeOf));
+    if (config.json) out.write(`${JSON.stringify(problems.length === 0 ? summary : { ...summary, error: lines.join('; '), exitCode: code })}\n`);
+    for (const line of lines) err.write(`${line}\n`);
+    return code;
   } catch (e) {
     if (e instanceof InterruptedError) {
       // Recorded, marked interrupted, with the history logged so far (README "Command line").
@@ -302,12 +323,16 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
           (w: unknown) => `; ${errorLine('no run record', w)}`,
         );
       }
-      err.write(`tutorial: ${e.message} (Ctrl-C)${recorded}\n`);
+      const line = `tutorial: ${e.message} (Ctrl-C)${recorded}`;
+      err.write(`${line}\n`);
+      if (config.json) jsonFailure(out, line, 130);
       return 130;
     }
     // Data, backend and folder problems are the user's to fix (a path, a mirror, a flag): exit 2.
     // Anything else is a failure of this program: exit 1. One line either way.
-    err.write(`${errorLine('tutorial', e)}\n`);
+    const line = errorLine('tutorial', e);
+    err.write(`${line}\n`);
+    if (config.json) jsonFailure(out, line, exitCodeOf(e));
     return exitCodeOf(e);
   } finally {
     process.removeListener('SIGINT', onSigint);

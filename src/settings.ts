@@ -156,7 +156,7 @@ function describeRule(rule: Rule): string {
     case 'int':
       return `a whole number >= ${rule.min}`;
     case 'number':
-      return rule.above ? `a number > ${rule.min}` : Number.isFinite(rule.min) ? `a number >= ${rule.min}` : 'a number';
+      return rule.above ? `a finite number > ${rule.min}` : Number.isFinite(rule.min) ? `a finite number >= ${rule.min}` : 'a finite number';
     case 'boolean':
       return 'true or false';
     case 'choice':
@@ -191,7 +191,8 @@ function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, def
     }
     if (!fits(rule, v)) {
       const note = rule.note !== undefined ? ` (${rule.note})` : '';
-      throw new UsageError(`${nameOf(key)} must be ${describeRule(rule)}${note}, got ${JSON.stringify(v) ?? String(v)}`);
+      // String(v) for numbers: JSON would print Infinity and NaN as null.
+      throw new UsageError(`${nameOf(key)} must be ${describeRule(rule)}${note}, got ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))}`);
     }
     out[key] = v;
   }
@@ -272,7 +273,14 @@ function checkStepFits(s: RunSettings, nameOf: NameOf, memory: number): void {
 
 /** Training settings from the defaults and what is given (extra keys ignored); throws a UsageError naming the first bad one. */
 export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}, options: ResolveOptions = {}): TrainSettings {
-  return resolve(TRAIN_RULES, TRAIN_DEFAULTS, input, options);
+  const s = resolve(TRAIN_RULES, TRAIN_DEFAULTS, input, options);
+  if (s.trainingIters <= s.batchSize) {
+    // The tutorial's loop runs while step * batchSize < trainingIters, from step 1: no step at all
+    // would test an untrained model and look like a result.
+    const nameOf = options.nameOf ?? ((k: string): string => k);
+    throw new UsageError(`${nameOf('trainingIters')} ${s.trainingIters} with ${nameOf('batchSize')} ${s.batchSize} makes no training step (the loop runs while step x batch size < training iters); give more than ${s.batchSize}`);
+  }
+  return s;
 }
 
 /** Both parts of a run's settings, checked together: a training step must fit in memory. */

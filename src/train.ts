@@ -164,8 +164,14 @@ export function evaluateBatch(model: Classifier, xs: tf.Tensor3D, ys: tf.Tensor2
   return result;
 }
 
+/** Throws unless `batchSize` is a whole number >= 1 (0 would loop forever, a fraction slice between examples). */
+function checkBatchSize(caller: string, batchSize: number): void {
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new UsageError(`${caller}: batchSize must be a whole number >= 1, got ${batchSize}`);
+}
+
 /** Loss and accuracy on examples `[start, end)` of a split, in batches of `batchSize` (weighted by batch length). */
 export function evaluate(model: Classifier, data: DataSet, batchSize: number, start = 0, end = data.numExamples): { loss: number; accuracy: number } {
+  checkBatchSize('evaluate', batchSize);
   if (end <= start) throw new Error(`evaluate: empty range [${start}, ${end}) of a split with ${data.numExamples} examples`);
   let loss = 0;
   let correct = 0;
@@ -187,6 +193,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** `evaluate`, letting SIGINT in between batches and stopping when `stop` is requested (training's `step` of `steps` done). */
 async function evaluateUnlessStopped(model: Classifier, data: DataSet, batchSize: number, stop: StopFlag, at: [number, number], start = 0, end = data.numExamples): Promise<{ loss: number; accuracy: number }> {
+  checkBatchSize('evaluate', batchSize);
   let loss = 0;
   let correct = 0;
   for (let from = start; from < end; from += batchSize) {

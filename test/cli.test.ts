@@ -169,9 +169,16 @@ writeFileSync(aFile, 'x');
 after(() => {
   rmSync(path.dirname(aFile), { recursive: true, force: true });
 });
+// A saved model's folder that also holds a learner's notes and plots: saving there would delete them.
+const modelWithNotes = mkdtempSync(path.join(tmpdir(), 'rnn-cli-notes-'));
+for (const [name, text] of [['model.json', '{}'], ['weights.bin', ''], ['NOTES.md', 'mine']] as const) writeFileSync(path.join(modelWithNotes, name), text);
+mkdirSync(path.join(modelWithNotes, 'plots'));
+after(() => {
+  rmSync(modelWithNotes, { recursive: true, force: true });
+});
 
 for (const [args, message] of [
-  [['--lr', 'fast'], /^tutorial: --lr must be a number > 0, got "fast" \(see --help\)$/],
+  [['--lr', 'fast'], /^tutorial: --lr must be a finite number > 0, got "fast" \(see --help\)$/],
   [['--batch-size', '0'], /^tutorial: --batch-size must be a whole number >= 1, got 0 \(see --help\)$/],
   [['--training-iters', '1280.5'], /^tutorial: --training-iters must be a whole number >= 1, got 1280.5 \(see --help\)$/],
   [['--backend', 'gpu'], /--backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/],
@@ -182,12 +189,19 @@ for (const [args, message] of [
   [['--model', 'basic', '--layers', '2'], /^tutorial: --model "basic" \(the tutorial's BasicLSTMCell\) is one layer in one direction; use --model "fused" or "layers" for --layers 2 \(see --help\)$/],
   [['--model', 'basic', '--bidirectional'], /one layer in one direction; use --model "fused" or "layers" for --bidirectional \(see --help\)$/],
   [['--layers', '0'], /--layers must be a whole number >= 1, got 0/],
-  [['--clip-norm=-1'], /^tutorial: --clip-norm must be a number >= 0 \(0: no clipping\), got -1 \(see --help\)$/],
-  [['--clip-norm', 'big'], /--clip-norm must be a number >= 0 \(0: no clipping\), got "big"/],
+  [['--clip-norm=-1'], /^tutorial: --clip-norm must be a finite number >= 0 \(0: no clipping\), got -1 \(see --help\)$/],
+  [['--clip-norm', 'big'], /--clip-norm must be a finite number >= 0 \(0: no clipping\), got "big"/],
   [['--no-record', '--runs-dir', 'x'], /--runs-dir and --no-record contradict each other/],
   [['--save', ''], /--save must name a folder, got ""/],
   [['--save', aFile, '--data', 'bundled', '--backend', 'cpu'], /exists and is not a folder; cannot save a model there/],
   [['--frobnicate'], /Unknown option '--frobnicate'/],
+  // 1e309 is Infinity as a number: quoted as written, not as "null" or "Infinity".
+  [['--lr', '1e309'], /^tutorial: --lr must be a finite number > 0, got "1e309" \(see --help\)$/],
+  // The tutorial's loop makes ceil(128 / 128) - 1 = 0 steps: an untrained model's test is no result.
+  [['--training-iters', '128'], /^tutorial: --training-iters 128 with --batch-size 128 makes no training step .*; give more than 128 \(see --help\)$/],
+  // The bundled training split has 8,500 digits; the error names the flag, not the library's batchSize.
+  [['--batch-size', '8501', '--training-iters', '20000', '--data', 'bundled', '--backend', 'cpu'], /^tutorial: --batch-size 8501 is larger than the training split \(8500 examples\)$/],
+  [['--save', modelWithNotes, '--data', 'bundled', '--backend', 'cpu'], /holds a saved model and also NOTES\.md, plots; saving replaces the whole folder/],
   [['--data', '/nonexistent/mnist', '--backend', 'cpu'], /MNIST directory \/nonexistent\/mnist does not exist/],
 ] as const) {
   test(`bad input ${args.join(' ')} exits 2 with one line`, () => {
@@ -199,6 +213,31 @@ for (const [args, message] of [
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(r.stdout, '');
     assert.equal(r.records.length, 0);
+  });
+}
+
+test('--save refused on a folder with other files leaves every file in place', () => {
+  const before = readdirSync(modelWithNotes).sort();
+  const r = run(['--save', modelWithNotes, '--data', 'bundled', '--backend', 'cpu', '--training-iters', '256']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.deepEqual(readdirSync(modelWithNotes).sort(), before);
+  assert.equal(readFileSync(path.join(modelWithNotes, 'NOTES.md'), 'utf8'), 'mine');
+});
+
+for (const [what, args, message] of [
+  ['a flag that does not parse', ['--lr', 'fast'], /^tutorial: --lr must be a finite number > 0, got "fast" \(see --help\)$/],
+  ['missing data, found after the flags parsed', ['--data', '/nonexistent/mnist', '--backend', 'cpu'], /^tutorial: MNIST directory \/nonexistent\/mnist does not exist/],
+] as const) {
+  test(`--json: ${what} still ends stdout with one JSON line holding the error and the exit code`, () => {
+    const r = run([...args, '--json']);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, r.stdout);
+    const parsed = JSON.parse(lines[0]!) as { error: string; exitCode: number };
+    assert.equal(parsed.exitCode, 2);
+    assert.match(parsed.error, message);
+    // The same line as on stderr, so a script and a person read the same words.
+    assert.ok(r.stderr.includes(parsed.error), r.stderr);
   });
 }
 
@@ -245,7 +284,9 @@ test('Ctrl-C stops training at the next step: one line saying where, a record ma
     assert.ok(m, lines[0]);
     const step = Number(m[1]);
     assert.ok(step >= 3 && step < 3124);
-    assert.doesNotMatch(r.stdout, /Optimization Finished|Testing Accuracy|^\{/m, 'no testing, no summary after the stop');
+    assert.doesNotMatch(r.stdout, /Optimization Finished|Testing Accuracy|"testAccuracy/, 'no testing, no summary after the stop');
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
+    assert.deepEqual(last, { error: lines[0], exitCode: 130 }, '--json: the failure as the last line');
     const logged = r.stdout.trim().split('\n').filter((l) => l.startsWith('Iter '));
     assert.equal(logged.length, step, 'every completed step was logged, no more');
     const record = parseRunRecord(JSON.parse(readFileSync(path.join(cwd, m[2] as string), 'utf8')));
@@ -285,7 +326,7 @@ test('a runaway learning rate stops with one line naming the step and the cause,
 for (const [args, message] of [
   [['--hidden', '100000'], /^tutorial: --hidden 100000 needs a \[100000, 400000\] weight tensor of 4\.0e\+10 numbers; one tensor holds at most 4\.3e\+9 \(2\^32\) \(see --help\)$/],
   [['--hidden', '30000'], /^tutorial: --hidden 30000 needs about \d+(\.\d)? GB for 3\.6e\+9 weights, their gradients and Adam's moments; this machine has \d+(\.\d)? GB \(see --help\)$/],
-  [['--batch-size', '100000000'], /^tutorial: --batch-size 100000000 with --hidden 128 needs about \d+ GB for one training step; this machine has/],
+  [['--batch-size', '100000000', '--training-iters', '1000000000'], /^tutorial: --batch-size 100000000 with --hidden 128 needs about \d+ GB for one training step; this machine has/],
 ] as const) {
   test(`a model or batch too large for this machine: ${args.join(' ')} is one line before any work`, () => {
     const r = run([...args]);

@@ -189,7 +189,7 @@ test('training with a clipNorm larger than any gradient equals training without;
   const clipped = await runOnce(1e-3);
   assert.notDeepEqual(clipped.weights, plain.weights, 'a small clipNorm changes training');
   const model = buildClassifier({ units: 4 });
-  await assert.rejects(trainTutorial(model, toyData(), { clipNorm: -1 }), /clipNorm must be a number >= 0 \(0: no clipping\), got -1/);
+  await assert.rejects(trainTutorial(model, toyData(), { clipNorm: -1 }), /clipNorm must be a finite number >= 0 \(0: no clipping\), got -1/);
   model.dispose();
 });
 
@@ -296,4 +296,20 @@ describeOnBackends('stopping and diverging', () => {
     assert.match(warnings[0] ?? '', new RegExp(`^step ${high[0]?.step}: the minibatch loss \\d+\\.\\d is over 10 x ln\\(10\\) = 23\\.0, far above guessing; the learning rate \\(30\\) is likely too high$`));
     model.dispose();
   });
+});
+
+test('rejected calls neither hang nor leave tensors behind: evaluate with batchSize 0 or 0.5, a budget under one step', async () => {
+  const model = buildClassifier({ units: 4 });
+  const data = toyData();
+  const before = tf.memory().numTensors;
+  // A batch size of 0 used to advance the loop by 0 examples forever.
+  for (const batchSize of [0, -1, 0.5, Number.NaN]) {
+    assert.throws(() => evaluate(model, data.test, batchSize), /^UsageError: evaluate: batchSize must be a whole number >= 1, got /);
+  }
+  // countSteps(16, 16) is 0: the reference the message states.
+  assert.equal(countSteps(16, 16), 0);
+  await assert.rejects(trainTutorial(model, data, { trainingIters: 16, batchSize: 16 }), /trainingIters 16 with batchSize 16 makes no training step/);
+  await assert.rejects(trainTutorial(model, data, { evalBatchSize: 0, trainingIters: 64, batchSize: 16 }), /evalBatchSize must be a whole number >= 1, got 0/);
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
 });

@@ -59,15 +59,26 @@ async function statOrUndefined(p: string): Promise<import('node:fs').Stats | und
   return stat(p).catch(() => undefined);
 }
 
-/** Throws unless `dir` is free to (re)place: missing, an empty folder, or a folder holding a saved model. */
-export async function checkSaveTarget(dir: string): Promise<void> {
+/**
+ * Throws unless `dir` is free to (re)place: missing, an empty folder, or a folder holding a saved
+ * model and nothing else (saving replaces the whole folder, so any other file in it would be
+ * lost). Returns whether saving there replaces a model.
+ */
+export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
   const info = await statOrUndefined(dir);
-  if (info === undefined) return;
+  if (info === undefined) return 'new';
   if (!info.isDirectory()) throw new UsageError(`${dir} exists and is not a folder; cannot save a model there`);
   const entries = await readdir(dir);
-  if (entries.length > 0 && !entries.includes(MODEL_JSON)) {
+  if (entries.length === 0) return 'new';
+  if (!entries.includes(MODEL_JSON)) {
     throw new UsageError(`${dir} is a folder without ${MODEL_JSON}; refusing to replace it with a model (choose a new folder)`);
   }
+  const others = entries.filter((e) => e !== MODEL_JSON && e !== WEIGHTS_BIN).sort();
+  if (others.length > 0) {
+    const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '');
+    throw new UsageError(`${dir} holds a saved model and also ${shown}; saving replaces the whole folder, so move them or choose a new folder`);
+  }
+  return 'replace';
 }
 
 /** Writes `files` into `dir` atomically: a temporary sibling folder, renamed into place. */

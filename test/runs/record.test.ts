@@ -135,7 +135,7 @@ describe('loading', () => {
     await writeRunRecord(clipped, { runsDir: dir });
     const { runs } = await loadRunRecords(dir);
     assert.equal(runs[0]?.record.config.clipNorm, 2.5);
-    assert.throws(() => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }), /record\.config\.clipNorm must be a number >= 0 \(0: no clipping\), got "yes"/);
+    assert.throws(() => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }), /record\.config\.clipNorm must be a finite number >= 0 \(0: no clipping\), got "yes"/);
     const { clipNorm: _dropped, ...withoutClip } = clipped.config;
     assert.throws(() => parseRunRecord({ ...clipped, config: withoutClip }), /record\.config\.clipNorm is missing/);
   });
