@@ -12,6 +12,7 @@
  * backend `auto` picks, checking also the reference ranges cells declare in `rnn_expect_full`
  * (test/jupyter/notebook-report.ts), which are the numbers the prose and the answers state. It
  * takes tens of minutes; run it before a release and after any change that may move them.
+ * Each run's printed output goes to test-artifacts/full/NAME.txt.
  *
  * A notebook fails on any stderr text (tslab's way of reporting compile and runtime errors, with
  * the line and column in the cell), on a cell tslab aborted unrun, and on any expectation a code
@@ -22,7 +23,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findPython } from '../../scripts/jupyter-env';
@@ -93,6 +94,10 @@ for (const [backend, name] of runs) {
       assert.ok(report.cells.some((c) => (c.metadata.rnn_expect ?? []).length > 0), `${name} declares no "rnn_expect" outputs`);
       assert.deepEqual(report.cells.flatMap(unmetExpectations), [], `${name}: outputs that do not match what their cells declare`);
       if (full) {
+        // The reference run's printed output, cell by cell, for whoever sets or reviews a stated range.
+        const outputDir = path.join(root, 'test-artifacts', 'full');
+        mkdirSync(outputDir, { recursive: true });
+        writeFileSync(path.join(outputDir, name.replace(/\.ipynb$/, '.txt')), report.cells.map((c) => `--- cell ${c.index}\n${c.outputs.join('\n')}`).join('\n'));
         assert.deepEqual(report.cells.flatMap(unmetRanges), [], `${name}: numbers outside the ranges the notebook states`);
         const line = /^backend: (\w+)/m.exec(allOutput)?.[1] ?? '?';
         t.diagnostic(`${name}: ${seconds.toFixed(0)} s on ${line} (kernel start included), ${report.cells.flatMap((c) => c.metadata.rnn_expect_full ?? []).length} stated ranges checked`);
