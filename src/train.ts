@@ -111,6 +111,7 @@ export interface TrainStepOptions {
  * loss before the update (NaN or Infinity once training has diverged).
  */
 export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Tensor3D, ys: tf.Tensor2D, options: TrainStepOptions = {}): number {
+  checkTrainingBatch(model, xs, ys);
   const clipNorm = options.clipNorm ?? 0;
   const loss = (): tf.Scalar => softmaxCrossEntropy(model.predict(xs, true), ys);
   const variables = model.variables as tf.Variable[];
@@ -125,6 +126,26 @@ export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Ten
   const value = cost?.dataSync()[0] ?? NaN;
   cost?.dispose();
   return value;
+}
+
+/** The width of each model's logits, learned once from a one-example forward pass (no gradient tape). */
+const logitWidths = new WeakMap<Classifier, number>();
+
+/**
+ * Throws before any gradient is recorded unless `xs` is `[batch, steps, features]` and `ys` the
+ * one-hot `[batch, classes]` the model's logits need. A shape error found inside the recorded
+ * forward pass would leave the tensors saved for the backward pass behind (hundreds per call).
+ */
+function checkTrainingBatch(model: Classifier, xs: tf.Tensor3D, ys: tf.Tensor2D): void {
+  if (xs.rank !== 3 || xs.shape[0] === 0) throw new UsageError(`trainStep: xs must be [batch, time steps, features] with batch >= 1, got [${xs.shape.join(', ')}]`);
+  let width = logitWidths.get(model);
+  if (width === undefined) {
+    width = tf.tidy(() => model.predict(tf.slice(xs, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D, false).shape[1]);
+    logitWidths.set(model, width);
+  }
+  if (ys.rank !== 2 || ys.shape[0] !== xs.shape[0] || ys.shape[1] !== width) {
+    throw new UsageError(`trainStep: labels must be one-hot [${xs.shape[0]}, ${width}] for xs [${xs.shape.join(', ')}], got [${ys.shape.join(', ')}]`);
+  }
 }
 
 /** Training stopped because the loss became NaN or infinite; the message names the step and the likely cause. */

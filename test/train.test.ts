@@ -313,3 +313,27 @@ test('rejected calls neither hang nor leave tensors behind: evaluate with batchS
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
 });
+
+test('trainStep refuses labels of the wrong shape before recording a gradient, so a retried bad call frees everything', () => {
+  const data = toyData();
+  const batch = data.train.nextBatch(8);
+  for (const kind of ['fused', 'layers', 'basic'] as const) {
+    const model = buildClassifier({ kind, units: 4, seed: 0 });
+    const optimizer = tf.train.adam(0.01);
+    trainStep(model, optimizer, batch.xs, batch.ys); // the optimiser's own state exists from here on
+    const before = tf.memory().numTensors;
+    // Before the check, each of these left 200-800 tensors saved for a backward pass that never ran.
+    for (const ys of [tf.zeros([8]), tf.zeros([8, 1]), tf.zeros([8, 11]), tf.zeros([7, 10])]) {
+      for (let retry = 0; retry < 3; retry++) {
+        assert.throws(() => trainStep(model, optimizer, batch.xs, ys as tf.Tensor2D), new RegExp(`^UsageError: trainStep: labels must be one-hot \\[8, 10\\] for xs \\[8, 28, 28\\], got \\[${ys.shape.join(', ')}\\]$`));
+      }
+      ys.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, `${kind}: a rejected call left tensors behind`);
+    // The model still trains, from the same weights, once given proper labels.
+    assert.ok(Number.isFinite(trainStep(model, optimizer, batch.xs, batch.ys)));
+    optimizer.dispose();
+    model.dispose();
+  }
+  tf.dispose([batch.xs, batch.ys]);
+});
