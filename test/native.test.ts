@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseNativeArgs, SetupError, wheelPlatform } from '../scripts/native';
+import path, { join, resolve } from 'node:path';
+import { findNodeHeaders, parseNativeArgs, SetupError, wheelPlatform } from '../scripts/native';
 import { tensorflowUnavailable } from './backends';
 
 const ROOT = resolve(__dirname, '..');
@@ -107,5 +107,32 @@ test('an unreachable package index fails fast with one line', { skip: skipUnless
     stillLoads();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the Node.js headers are found beside the running node, in npm_config_nodedir or in node-gyp's cache, else the places are named", () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'rnn-headers-'));
+  try {
+    const withHeaders = (dir: string): string => {
+      mkdirSync(path.join(dir, 'include', 'node'), { recursive: true });
+      writeFileSync(path.join(dir, 'include', 'node', 'node_api.h'), '/* N-API */');
+      return dir;
+    };
+    const prefix = withHeaders(path.join(root, 'node-v24'));             // bin/node + include/node, like nodejs.org's tarball
+    const bare = path.join(root, 'bare');                               // a node without headers (a distribution package)
+    const cacheHome = path.join(root, 'cache');
+    const cached = withHeaders(path.join(cacheHome, 'node-gyp', '24.22.3'));
+    const given = withHeaders(path.join(root, 'given'));
+    assert.equal(findNodeHeaders(path.join(prefix, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome }).dir, prefix);
+    assert.equal(findNodeHeaders(path.join(bare, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome }).dir, cached);
+    assert.equal(findNodeHeaders(path.join(bare, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome, npm_config_nodedir: given }).dir, given);
+    const none = findNodeHeaders(path.join(bare, 'bin', 'node'), '22.23.5', { XDG_CACHE_HOME: cacheHome });
+    assert.equal(none.dir, undefined);
+    assert.deepEqual(none.looked, [path.join(bare, 'include', 'node'), path.join(cacheHome, 'node-gyp', '22.23.5', 'include', 'node')]);
+    // The running node: its own headers, where it has them, are what `npm run native` compiles against.
+    const running = findNodeHeaders();
+    if (existsSync(path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node_api.h'))) assert.equal(running.dir, path.resolve(path.dirname(process.execPath), '..'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
