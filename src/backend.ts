@@ -120,9 +120,31 @@ export function loadTensorflow(): void {
   // batch_size is odd"); keep errors only, unless the user asked for more. It reads the variable
   // when it first logs, so setting it here, before the library loads, is enough.
   process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
+  restoreRemovedUtil();
   // Registers the 'tensorflow' backend; throws if the package or its native binding is missing.
   require('@tensorflow/tfjs-node');
   loaded = { ...loaded, tensorflow: true };
+}
+
+/**
+ * tfjs-node 4.22 checks its op inputs with two of `util`'s old type checks. Node.js 23 removed
+ * `util.isNullOrUndefined` (on Node 24 every op would throw "isNullOrUndefined is not a
+ * function"), and since Node 22 `util.isArray` prints a DeprecationWarning (DEP0044) to stderr on
+ * first use, into a learner's terminal and the command line's one-line errors. Before tfjs-node
+ * reads the module: put back the first as Node 22 defined it, where it is missing, and make the
+ * second `Array.isArray`, which it has always been. Returns what it changed.
+ */
+export function restoreRemovedUtil(util: Record<string, unknown> = require('node:util') as Record<string, unknown>): string[] {
+  const changed: string[] = [];
+  if (typeof util['isNullOrUndefined'] !== 'function') {
+    util['isNullOrUndefined'] = (value: unknown): boolean => value === null || value === undefined;
+    changed.push('isNullOrUndefined');
+  }
+  if (util['isArray'] !== Array.isArray) {
+    util['isArray'] = Array.isArray;
+    changed.push('isArray');
+  }
+  return changed;
 }
 
 function describeOnednn(capped: boolean, guard: SignalGuard, profiling: boolean): string {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { describeBackend, isBackendChoice, libtensorflowVersion, onednnState, profilerActive, setupBackend, tensorflowEnvironment, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, type TensorflowMachine } from '../src/backend';
+import { describeBackend, isBackendChoice, libtensorflowVersion, onednnState, profilerActive, restoreRemovedUtil, setupBackend, tensorflowEnvironment, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, type TensorflowMachine } from '../src/backend';
 import { SIGNAL_GUARD_ENV_VAR } from '../src/signal-guard';
 import { wasmKernelsPatched } from '../src/wasm-kernels';
 import { testBackends, tensorflowRequired, tensorflowUnavailable } from './backends';
@@ -114,4 +114,28 @@ test('loading tfjs-node sets its environment before libtensorflow starts, and ke
   assert.deepEqual(plain, { intraOpThreads: defaults[INTRA_OP_THREADS_ENV_VAR] ?? 'default', onednnMaxIsa: defaults[ONEDNN_ISA_ENV_VAR] ?? 'default', guarded: plain.guarded });
   assert.deepEqual(run({ [INTRA_OP_THREADS_ENV_VAR]: '3', [ONEDNN_ISA_ENV_VAR]: 'AVX2' }), { intraOpThreads: '3', onednnMaxIsa: 'AVX2', guarded: plain.guarded });
   assert.equal(run({ [SIGNAL_GUARD_ENV_VAR]: '0' }).onednnMaxIsa, process.arch === 'x64' ? 'AVX' : 'default', 'without the guard, the cap');
+});
+
+test("tfjs-node's old util checks: isNullOrUndefined put back where Node removed it, isArray without Node 22's deprecation warning", () => {
+  // On a util object like Node 24's (no isNullOrUndefined, a warning isArray) both are fixed.
+  const warningIsArray = (v: unknown): boolean => Array.isArray(v);
+  const node24: Record<string, unknown> = { isArray: warningIsArray, promisify: () => undefined };
+  assert.deepEqual(restoreRemovedUtil(node24), ['isNullOrUndefined', 'isArray']);
+  const check = node24['isNullOrUndefined'] as (v: unknown) => boolean;
+  assert.deepEqual([null, undefined, 0, '', false, Number.NaN, [], {}].map(check), [true, true, false, false, false, false, false, false]);
+  assert.equal(node24['isArray'], Array.isArray);
+  // Where both are already what tfjs-node needs, nothing changes.
+  const node20: Record<string, unknown> = { isNullOrUndefined: (v: unknown) => v == null, isArray: Array.isArray };
+  const before = node20['isNullOrUndefined'];
+  assert.deepEqual(restoreRemovedUtil(node20), []);
+  assert.equal(node20['isNullOrUndefined'], before);
+});
+
+test('ops run on tensorflow with nothing on stderr, on whichever Node.js runs the tests', { skip: tensorflowUnavailable() !== undefined && 'tfjs-node does not load here' }, () => {
+  // Concat and Reshape take tfjs-node's isNullOrUndefined and isArray paths.
+  const script = "const tf = require('@tensorflow/tfjs'); require('./src/backend').setupBackend({ backend: 'tensorflow' }).then(() => { const t = tf.reshape(tf.concat([tf.ones([2, 3]), tf.zeros([1, 3])]), [9]); console.log(JSON.stringify(Array.from(t.dataSync()))); })";
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '..'), env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').pop(), JSON.stringify([1, 1, 1, 1, 1, 1, 0, 0, 0]), `Node ${process.versions.node}: ${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /DeprecationWarning|is not a function/, `Node ${process.versions.node}`);
 });
