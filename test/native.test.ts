@@ -110,28 +110,35 @@ test('an unreachable package index fails fast with one line', { skip: skipUnless
   }
 });
 
-test("the Node.js headers are found beside the running node, in npm_config_nodedir or in node-gyp's cache, else the places are named", () => {
+test("the Node.js headers for the running version are found beside the node, in npm_config_nodedir or in node-gyp's cache, else the places are named", () => {
   const root = mkdtempSync(path.join(tmpdir(), 'rnn-headers-'));
   try {
-    const withHeaders = (dir: string): string => {
+    /** A folder with include/node/node_api.h and the node_version.h of `version`. */
+    const withHeaders = (dir: string, version: string): string => {
+      const [major, minor, patch] = version.split('.');
       mkdirSync(path.join(dir, 'include', 'node'), { recursive: true });
       writeFileSync(path.join(dir, 'include', 'node', 'node_api.h'), '/* N-API */');
+      writeFileSync(path.join(dir, 'include', 'node', 'node_version.h'), `#define NODE_MAJOR_VERSION ${major}\n#define NODE_MINOR_VERSION ${minor}\n#define NODE_PATCH_VERSION ${patch}\n`);
       return dir;
     };
-    const prefix = withHeaders(path.join(root, 'node-v24'));             // bin/node + include/node, like nodejs.org's tarball
+    const prefix = withHeaders(path.join(root, 'node-v24'), '24.22.3');  // bin/node + include/node, like nodejs.org's tarball
     const bare = path.join(root, 'bare');                               // a node without headers (a distribution package)
     const cacheHome = path.join(root, 'cache');
-    const cached = withHeaders(path.join(cacheHome, 'node-gyp', '24.22.3'));
-    const given = withHeaders(path.join(root, 'given'));
-    assert.equal(findNodeHeaders(path.join(prefix, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome }).dir, prefix);
+    const cached = withHeaders(path.join(cacheHome, 'node-gyp', '24.22.3'), '24.22.3');
+    const given = withHeaders(path.join(root, 'given'), '24.22.3');
+    const system = withHeaders(path.join(root, 'usr'), '20.20.2');      // Debian's npm: npm_config_nodedir=/usr, the system Node's
+    assert.equal(findNodeHeaders(path.join(prefix, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome, npm_config_nodedir: system }).dir, prefix);
     assert.equal(findNodeHeaders(path.join(bare, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome }).dir, cached);
     assert.equal(findNodeHeaders(path.join(bare, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome, npm_config_nodedir: given }).dir, given);
-    const none = findNodeHeaders(path.join(bare, 'bin', 'node'), '22.23.5', { XDG_CACHE_HOME: cacheHome });
+    // Another version's headers are passed over, wherever they are.
+    assert.equal(findNodeHeaders(path.join(bare, 'bin', 'node'), '24.22.3', { XDG_CACHE_HOME: cacheHome, npm_config_nodedir: system }).dir, cached);
+    assert.equal(findNodeHeaders(path.join(prefix, 'bin', 'node'), '22.23.5', { XDG_CACHE_HOME: cacheHome }).dir, undefined);
+    const none = findNodeHeaders(path.join(bare, 'bin', 'node'), '22.23.5', { XDG_CACHE_HOME: cacheHome, npm_config_nodedir: system });
     assert.equal(none.dir, undefined);
-    assert.deepEqual(none.looked, [path.join(bare, 'include', 'node'), path.join(cacheHome, 'node-gyp', '22.23.5', 'include', 'node')]);
+    assert.deepEqual(none.looked, [path.join(bare, 'include', 'node'), path.join(system, 'include', 'node'), path.join(cacheHome, 'node-gyp', '22.23.5', 'include', 'node')]);
     // The running node: its own headers, where it has them, are what `npm run native` compiles against.
-    const running = findNodeHeaders();
-    if (existsSync(path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node_api.h'))) assert.equal(running.dir, path.resolve(path.dirname(process.execPath), '..'));
+    const own = path.resolve(path.dirname(process.execPath), '..');
+    if (existsSync(path.join(own, 'include', 'node', 'node_api.h'))) assert.equal(findNodeHeaders().dir, own);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
