@@ -283,6 +283,13 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
     if (missing.length > 0) throw new UsageError(`${jsonPath}: no weights for ${missing.join(', ')}`);
     const tensors = tf.io.decodeWeights(weightData ?? new ArrayBuffer(0), specs);
     try {
+      // A weight that is NaN or infinite (a run that diverged, a damaged file) would load and
+      // predict NaN for every digit without a word: refuse it, naming the weight.
+      for (const spec of specs) {
+        const values = (tensors[spec.name] as tf.Tensor).dataSync();
+        const bad = values.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new UsageError(`${path.join(dir, WEIGHTS_BIN)}: weight ${spec.name} holds ${values[bad]} at index ${bad} (${values.filter((v) => !Number.isFinite(v)).length} of ${values.length} values are not finite numbers)`);
+      }
       model.loadWeights(tensors, true);
     } finally {
       tf.dispose(Object.values(tensors));

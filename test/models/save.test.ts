@@ -283,6 +283,22 @@ describe('failures', () => {
     await loadFails(dir, /weights\.bin: missing \(listed in model\.json\)/, bin);
   });
 
+  it('a weight that is NaN or infinite (a diverged run, a damaged file) is refused, naming it', async () => {
+    const dir = await savedFolder('nan');
+    const bin = path.join(dir, 'weights.bin');
+    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    const first = json.weightsManifest[0]?.weights[0];
+    assert.ok(first);
+    const bytes = readFileSync(bin);
+    const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    floats[3] = Number.NaN; // the first weight's fourth value
+    writeFileSync(bin, Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength));
+    await loadFails(dir, new RegExp(`: weight ${first.name} holds NaN at index 3 \\(1 of \\d+ values are not finite numbers\\)$`), bin);
+    floats[3] = Number.POSITIVE_INFINITY;
+    writeFileSync(bin, Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength));
+    await loadFails(dir, /holds Infinity at index 3/, bin);
+  });
+
   it('weights whose shapes do not match the topology', async () => {
     const dir = await savedFolder('shapes');
     const jsonPath = path.join(dir, 'model.json');
