@@ -81,11 +81,27 @@ export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
   return 'replace';
 }
 
+/**
+ * What an earlier save of `target` that was killed may have left beside it: `.NAME.tmp-*` (a new
+ * model being written, never in place) and `.NAME.old-*` (the model it was replacing, moved aside
+ * for the moment between two renames).
+ */
+export async function saveLeftovers(target: string): Promise<{ temporary: string[]; previous: string[] }> {
+  const parent = path.dirname(path.resolve(target));
+  const prefix = `.${path.basename(path.resolve(target))}.`;
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const pick = (kind: string): string[] => names.filter((n) => n.startsWith(`${prefix}${kind}-`)).sort().map((n) => path.join(parent, n));
+  return { temporary: pick('tmp'), previous: pick('old') };
+}
+
 /** Writes `files` into `dir` atomically: a temporary sibling folder, renamed into place. */
 async function writeFolderAtomically(dir: string, files: Readonly<Record<string, string | Uint8Array>>): Promise<void> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   await checkSaveTarget(target);
+  // A save killed earlier left partial copies: they were never the saved model, so they go.
+  const leftovers = await saveLeftovers(target);
+  for (const temporary of leftovers.temporary) await rm(temporary, { recursive: true, force: true });
   const createdParent = await mkdir(parent, { recursive: true }); // the first folder created, if any
   let temp: string | undefined;
   let old: string | undefined;
@@ -107,6 +123,8 @@ async function writeFolderAtomically(dir: string, files: Readonly<Record<string,
     throw err;
   }
   if (old !== undefined) await rm(old, { recursive: true, force: true });
+  // The model a killed save was replacing: this save has now replaced it.
+  for (const previous of leftovers.previous) await rm(previous, { recursive: true, force: true });
 }
 
 /** A tfjs IOHandler that saves to (atomically) and loads from a model folder with tfjs-node's `file://` layout. */
@@ -170,7 +188,13 @@ function specBytes(spec: tf.io.WeightsManifestEntry): number {
 /** Reads and checks a model folder's files into ModelArtifacts; every error names the file. */
 async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   const info = await statOrUndefined(dir);
-  if (info === undefined) throw new UsageError(`${dir}: no such model folder`);
+  if (info === undefined) {
+    // Killed between moving the old model aside and renaming the new one in: the model is there.
+    const { previous } = await saveLeftovers(dir);
+    const last = previous[previous.length - 1];
+    if (last !== undefined) throw new UsageError(`${dir}: no such model folder, but a save that was stopped while replacing it left the previous model in ${last}: rename that to ${path.basename(dir)} to load it`);
+    throw new UsageError(`${dir}: no such model folder`);
+  }
   if (!info.isDirectory()) throw new UsageError(`${dir}: not a folder (expected a folder with ${MODEL_JSON} and ${WEIGHTS_BIN})`);
   const jsonPath = path.join(dir, MODEL_JSON);
   const text = await readFile(jsonPath, 'utf8').catch(() => undefined);

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -190,6 +190,38 @@ describe('folder format', () => {
     assert.deepEqual(readdirSync(parent), ['model']);
     const loaded = await loadModel(dir);
     assert.equal(loaded.model.getLayer('gru').getWeights()[1]?.shape[0], UNITS + 2);
+    for (const m of [first, second, loaded]) m.dispose();
+  });
+
+  it('what a killed save left behind: the previous model is named by a load, and the next save clears it all', async () => {
+    const parent = path.join(work, 'killed');
+    const dir = path.join(parent, 'model');
+    const first = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
+    await saveModel(first, dir);
+    // Killed between the two renames of a replacement: the model moved aside, a new one half written.
+    renameSync(dir, path.join(parent, '.model.old-k1'));
+    mkdirSync(path.join(parent, '.model.tmp-k1'));
+    writeFileSync(path.join(parent, '.model.tmp-k1', 'model.json'), '{"modelTopo');
+    await assert.rejects(loadModel(dir), (err: Error) => {
+      assert.equal(err.message, `${dir}: no such model folder, but a save that was stopped while replacing it left the previous model in ${path.join(parent, '.model.old-k1')}: rename that to model to load it`);
+      return true;
+    });
+    // Following the message loads it.
+    renameSync(path.join(parent, '.model.old-k1'), dir);
+    const back = await loadModel(dir);
+    back.dispose();
+    // A leftover of each kind beside a model in place: the next save removes both.
+    mkdirSync(path.join(parent, '.model.old-k2'));
+    writeFileSync(path.join(parent, '.model.old-k2', 'model.json'), '{}');
+    const second = buildClassifier({ cell: 'gru', units: UNITS + 2, seed: 1 });
+    await saveModel(second, dir);
+    assert.deepEqual(readdirSync(parent), ['model']);
+    const loaded = await loadModel(dir);
+    assert.equal(loaded.model.getLayer('gru').getWeights()[1]?.shape[0], UNITS + 2);
+    // Another model's leftovers in the same parent are not touched.
+    mkdirSync(path.join(parent, '.other.tmp-k3'));
+    await saveModel(first, dir);
+    assert.deepEqual(readdirSync(parent).sort(), ['.other.tmp-k3', 'model']);
     for (const m of [first, second, loaded]) m.dispose();
   });
 });
