@@ -177,10 +177,28 @@ function fits(rule: Rule, v: unknown): boolean {
   }
 }
 
-/** Defaults, overridden by the input's keys of `rules` (other keys are ignored), each checked. */
+/**
+ * Throws on a key that is surely a misspelt setting: one that differs from a setting's name only
+ * in case (`learningrate`) or by a plural s (`unit`). Other unknown keys pass: a notebook's config
+ * object carries its own (`backend`, `data`, `batch`) into the same calls, and they are ignored.
+ * Without this, `{ learningrate: 0.01 }` trained at the default 0.001 without a word.
+ */
+function checkMisspelt(input: Readonly<Record<string, unknown>>): void {
+  const known = [...Object.keys(MODEL_RULES), ...Object.keys(TRAIN_RULES)];
+  for (const key of Object.keys(input)) {
+    if (known.includes(key)) continue;
+    const meant = known.find((k) => k.toLowerCase() === key.toLowerCase() || k === `${key}s` || `${k}s` === key);
+    if (meant !== undefined) {
+      throw new UsageError(`unknown setting "${key}": did you mean "${meant}"? (an unknown key is ignored, which would leave ${meant} at its default)`);
+    }
+  }
+}
+
+/** Defaults, overridden by the input's keys of `rules` (other keys are ignored, misspelt ones refused), each checked. */
 function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, defaults: T, input: object, options: ResolveOptions): T {
   const nameOf = options.nameOf ?? ((k: string): string => k);
   const given = input as Readonly<Record<string, unknown>>;
+  checkMisspelt(given);
   const out: Record<string, unknown> = { ...(defaults as Readonly<Record<string, unknown>>) };
   for (const key of Object.keys(rules) as (keyof T & string)[]) {
     const rule = rules[key] as Rule;

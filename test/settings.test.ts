@@ -83,3 +83,15 @@ test('a stored record must hold every setting, except those its format predates'
   assert.equal(resolveRunSettings(withoutClip, { complete: { except: ['clipNorm'] } }).clipNorm, 0);
   assert.deepEqual(resolveTrainSettings({ ...full, units: 'ignored here' }), { ...TRAIN_DEFAULTS });
 });
+
+test('a misspelt setting is refused, naming the one meant; other unknown keys (a notebook config) still pass', () => {
+  // These used to train at the defaults (learning rate 0.001, 128 units) without a word.
+  assert.throws(() => resolveTrainSettings({ learningrate: 0.01 }), /^UsageError: unknown setting "learningrate": did you mean "learningRate"\? \(an unknown key is ignored, which would leave learningRate at its default\)$/);
+  assert.throws(() => resolveModelSettings({ unit: 64 }), /^UsageError: unknown setting "unit": did you mean "units"\?/);
+  assert.throws(() => resolveRunSettings({ BatchSize: 64 }), /did you mean "batchSize"\?/);
+  assert.throws(() => resolveModelSettings({ seeds: 3 }), /did you mean "seed"\?/);
+  // A notebook's config carries its own keys into the same calls; the settings in it still count.
+  const s = resolveRunSettings({ backend: 'auto', data: 'bundled', batch: 4, model: 'fused', smoke: true, units: 64, learningRate: 0.01, onLog: () => undefined });
+  assert.equal(s.units, 64);
+  assert.equal(s.learningRate, 0.01);
+});
