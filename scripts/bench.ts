@@ -27,7 +27,7 @@ import { formatTable } from '../src/format';
 import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
 import { softmaxCrossEntropy } from '../src/models/classifier';
-import { patchWasmKernels, unpatchWasmKernels } from '../src/wasm-kernels';
+import { patchWasmKernels, unpatchWasmKernels } from '../src/kernels/wasm';
 
 const USAGE = `usage: npm run bench -- [flags]
   --backends a,b     backends to try, of tensorflow, wasm, cpu (default all three; missing ones are reported)

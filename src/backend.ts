@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
 import { guardSignals, type SignalGuard } from './signal-guard';
-import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './wasm-kernels';
+import { libtensorflowVersion } from './kernels/native/ops';
+import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './kernels/wasm';
 
 /** A backend this project can run on; `auto` picks the fastest one that loads. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -31,7 +32,7 @@ export interface BackendOptions {
   /** Environment to read `RNN_BACKEND` from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * On wasm, replace the kernels that take slow paths as shipped (src/wasm-kernels/); default
+   * On wasm, replace the kernels that take slow paths as shipped (src/kernels/wasm/); default
    * true. False restores the stock kernels (the benchmark's reference rows).
    */
   readonly wasmKernelFixes?: boolean;
@@ -246,16 +247,6 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
     await activate('cpu', fixes);
     return { name: 'cpu', reason: `${tensorflowWhy}; wasm failed too (${wasmWhy})` };
   }
-}
-
-/** The version of the libtensorflow that tfjs-node runs on (e.g. `2.21.0`), or undefined when tensorflow is not the active backend. */
-export function libtensorflowVersion(): string | undefined {
-  if (tf.getBackend() !== 'tensorflow') return undefined;
-  const backend: unknown = tf.backend();
-  if (typeof backend !== 'object' || backend === null || !('binding' in backend)) return undefined;
-  const binding: unknown = backend.binding;
-  if (typeof binding !== 'object' || binding === null || !('TF_Version' in binding)) return undefined;
-  return typeof binding.TF_Version === 'string' ? binding.TF_Version : undefined;
 }
 
 /**

@@ -28,7 +28,6 @@ export { DataSet, DownloadError, loadMnist, type Batch, type Datasets, type Data
 
 // Models
 export {
-  accuracy,
   basicLstmCellStep,
   basicToLayersWeights,
   BasicLstmClassifier,
@@ -49,6 +48,9 @@ export {
   type SavedModelInfo,
   type SaveModelOptions,
 } from './models';
+
+// Metrics
+export { accuracy, confusionMatrix, perClassAccuracy, type ClassAccuracy } from './metrics';
 
 // Training
 export {
@@ -72,7 +74,6 @@ export { keep } from './notebook';
 
 // Charts
 export {
-  confusionMatrix,
   confusionMatrixFigure,
   createLiveChart,
   createProgressBar,
@@ -120,7 +121,6 @@ export {
   mistakesFirstOrder,
   pca,
   pcaScatterFigure,
-  perClassAccuracy,
   perClassAccuracyFigure,
   PLAIN_RNN_PARAM_NAMES,
   PlainRnn,

@@ -14,7 +14,8 @@
  * steps of 1/128) and can track validation accuracy for the curves.
  */
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, softmaxCrossEntropy, type Classifier } from './models/classifier';
+import { accuracy } from './metrics';
+import { softmaxCrossEntropy, type Classifier } from './models/classifier';
 import type { DataSet, Datasets } from './data';
 import { formatIterLine, formatTestingLine } from './format';
 import { UsageError } from './errors';

@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { describeBackend, isBackendChoice, libtensorflowVersion, onednnState, profilerActive, restoreRemovedUtil, setupBackend, tensorflowEnvironment, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, type TensorflowMachine } from '../src/backend';
+import { libtensorflowVersion } from '../src/kernels/native/ops';
+import { describeBackend, isBackendChoice, onednnState, profilerActive, restoreRemovedUtil, setupBackend, tensorflowEnvironment, tensorflowProblem, INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, type TensorflowMachine } from '../src/backend';
 import { SIGNAL_GUARD_ENV_VAR } from '../src/signal-guard';
-import { wasmKernelsPatched } from '../src/wasm-kernels';
+import { wasmKernelsPatched } from '../src/kernels/wasm';
 import { testBackends, tensorflowRequired, tensorflowUnavailable } from './backends';
 
 test('auto picks tfjs-node where it loads, else wasm, and says why', async () => {

@@ -2,8 +2,8 @@
  * A fused LSTM layer: the same cell as `tf.layers.lstm` with `recurrentActivation: 'sigmoid'`,
  * computed with fewer, larger kernels and a hand-written backward pass.
  * This file holds the layer (options, initializers, serialisation); the sequence computation and
- * its gradient are in fused-lstm-sequence.ts (tfjs ops, every backend) and
- * native-lstm-sequence.ts (libtensorflow's LSTM kernels, used on the tensorflow backend).
+ * its gradient are in kernels/lstm-sequence.ts (tfjs ops, every backend) and
+ * kernels/native/lstm-sequence.ts (libtensorflow's LSTM kernels, used on the tensorflow backend).
  *
  * Weights have exactly `tf.layers.lstm`'s layout and order (kernel [inputDim, 4u],
  * recurrentKernel [u, 4u], bias [4u], gates i, f, c, o), so `getWeights()`/`setWeights()`
@@ -20,8 +20,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LSTMLayerArgs } from '@tensorflow/tfjs';
-import { fusedLstmSequence } from './fused-lstm-sequence';
-import { nativeLstmAvailable, nativeLstmSequence } from './native-lstm-sequence';
+import { fusedLstmSequence } from '../kernels/lstm-sequence';
+import { nativeLstmAvailable, nativeLstmSequence } from '../kernels/native/lstm-sequence';
 
 /** A tfjs initializer object (what `tf.initializers.*()` return). */
 type Initializer = ReturnType<typeof tf.initializers.ones>;

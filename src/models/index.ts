@@ -1,4 +1,4 @@
-export { accuracy, softmaxCrossEntropy, type Classifier } from './classifier';
+export { softmaxCrossEntropy, type Classifier } from './classifier';
 export { basicLstmCellStep, basicToLayersWeights, BasicLstmClassifier, type LstmState } from './basic-lstm';
 export { buildClassifier, buildLayersModel, modelName } from './build';
 export { isLayersClassifier, layersClassifier, type LayersClassifier } from './layers-classifier';

@@ -1,5 +1,5 @@
 /** Charts for the notebooks: pure figure builders, tslab rendering, live training views (named re-exports only). */
-export { confusionMatrix, confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure, type ConfusionMatrixOptions, type SequenceHeatmapOptions, type StepProbabilitiesOptions } from './matrices';
+export { confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure, type ConfusionMatrixOptions, type SequenceHeatmapOptions, type StepProbabilitiesOptions } from './matrices';
 export { downsample, trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
 export {
   digitGridFigure,

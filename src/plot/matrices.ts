@@ -1,8 +1,9 @@
 /**
- * Matrix figures: the confusion matrix (counts and heatmap), a sequence of state vectors as a
+ * Matrix figures: the confusion matrix as a heatmap (its counts are metrics.ts's), a sequence of state vectors as a
  * heatmap, and class probabilities after each time step. Pure builders, as described in style.ts.
  */
 import type { ColorScale, Data } from 'plotly.js';
+import { confusionMatrix } from '../metrics';
 import { check, MISTAKE_COLOR, symmetricRange, type Figure } from './style';
 
 const TRUTH_COLOR = '#222222';
@@ -12,22 +13,6 @@ const COUNTS: ColorScale = [
   [0.5, '#6baed6'],
   [1, '#08306b'],
 ];
-
-/** Counts of (true, predicted) pairs: `m[t][p]` is how many digits of class t were predicted as p. [numClasses][numClasses] */
-export function confusionMatrix(trueLabels: ArrayLike<number>, predLabels: ArrayLike<number>, numClasses: number): number[][] {
-  check(Number.isInteger(numClasses) && numClasses >= 1, `confusionMatrix: numClasses must be a positive integer, got ${numClasses}`);
-  check(trueLabels.length === predLabels.length, `confusionMatrix: ${trueLabels.length} trueLabels but ${predLabels.length} predLabels`);
-  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  for (let i = 0; i < trueLabels.length; i++) {
-    const t = trueLabels[i] as number;
-    const p = predLabels[i] as number;
-    for (const [name, label] of [['trueLabels', t], ['predLabels', p]] as const) {
-      check(Number.isInteger(label) && label >= 0 && label < numClasses, `confusionMatrix: ${name}[${i}] must be an integer in 0..${numClasses - 1}, got ${label}`);
-    }
-    (m[t] as number[])[p] = ((m[t] as number[])[p] ?? 0) + 1;
-  }
-  return m;
-}
 
 /** Options for `confusionMatrixFigure`. */
 export interface ConfusionMatrixOptions {

@@ -6,7 +6,7 @@ import type { Dash, Data } from 'plotly.js';
 import { check, LINE_COLOR, PALETTE, PIXELS } from '../plot/style';
 import { tiledDigitsFigure, type DigitTile } from '../plot/digits';
 import type { Figure } from '../plot';
-import type { ClassAccuracy } from './predictions';
+import type { ClassAccuracy } from '../metrics';
 
 
 /** One line of `lineChartFigure`. */

@@ -35,10 +35,8 @@ export {
   argMax,
   leastSureOrder,
   mistakesFirstOrder,
-  perClassAccuracy,
   predictAll,
   topClasses,
-  type ClassAccuracy,
   type Predictions,
 } from './predictions';
 export { makeToySequences, toyLabel, TOY_SEQUENCES_DEFAULTS, TOY_TASKS, type ToySequences, type ToySequencesOptions, type ToyTask } from './toy-tasks';

@@ -43,29 +43,6 @@ export function argMax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** Accuracy of one class: of the `total` digits labelled `label`, `correct` were predicted right. */
-export interface ClassAccuracy {
-  readonly label: number;
-  readonly correct: number;
-  readonly total: number;
-  /** correct / total; NaN for a class with no examples. */
-  readonly accuracy: number;
-}
-
-/** Accuracy per true class (the diagonal of the confusion matrix over its row sums). [numClasses] */
-export function perClassAccuracy(trueLabels: ArrayLike<number>, predLabels: ArrayLike<number>, numClasses = 10): ClassAccuracy[] {
-  if (trueLabels.length !== predLabels.length) throw new Error(`perClassAccuracy: ${trueLabels.length} trueLabels but ${predLabels.length} predLabels`);
-  const correct = new Array<number>(numClasses).fill(0);
-  const total = new Array<number>(numClasses).fill(0);
-  for (let n = 0; n < trueLabels.length; n++) {
-    const t = trueLabels[n] as number;
-    if (!Number.isInteger(t) || t < 0 || t >= numClasses) throw new Error(`perClassAccuracy: trueLabels[${n}] = ${t} is not a class 0..${numClasses - 1}`);
-    total[t] = (total[t] as number) + 1;
-    if (predLabels[n] === t) correct[t] = (correct[t] as number) + 1;
-  }
-  return correct.map((c, label) => ({ label, correct: c, total: total[label] as number, accuracy: c / (total[label] as number) }));
-}
-
 /**
  * Example indices with the mistakes first, the most confident mistakes leading (those teach most),
  * then the correct answers, least confident first.

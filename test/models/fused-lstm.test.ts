@@ -2,16 +2,16 @@
  * The fused LSTM computes what `tf.layers.lstm({recurrentActivation: 'sigmoid'})` computes, with
  * the same weights: outputs, gradients (input and weights) and a few Adam steps, on cpu, on wasm
  * with the kernel fixes and on tensorflow, where the layer runs libtensorflow's LSTM kernels
- * (native-lstm-sequence.ts); it saves and loads, and leaks no tensors.
+ * (src/kernels/native/lstm-sequence.ts); it saves and loads, and leaks no tensors.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
-import { patchWasmKernels } from '../../src/wasm-kernels';
+import { patchWasmKernels } from '../../src/kernels/wasm';
 import { FusedLstm, fusedLstm } from '../../src/models/fused-lstm';
-import { fusedLstmSequence } from '../../src/models/fused-lstm-sequence';
-import { nativeLstmAvailable, nativeLstmSequence } from '../../src/models/native-lstm-sequence';
+import { fusedLstmSequence } from '../../src/kernels/lstm-sequence';
+import { nativeLstmAvailable, nativeLstmSequence } from '../../src/kernels/native/lstm-sequence';
 import { describeOnBackends } from '../backends';
 
 const TOLERANCE = 1e-4;

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import type { PlotData } from 'plotly.js';
 import { downsample, trainingCurvesFigure } from '../../src/plot/curves';
 import { digitGridFigure, digitRows, digitStepsFigure } from '../../src/plot/digits';
-import { confusionMatrix, confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure } from '../../src/plot/matrices';
+import { confusionMatrix } from '../../src/metrics';
+import { confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure } from '../../src/plot/matrices';
 import type { Figure } from '../../src/plot/style';
 
 /** A digit whose pixel (r, c) is (r * 28 + c) / 783, so every position is recognisable. */
@@ -162,28 +163,6 @@ describe('trainingCurvesFigure', () => {
     const empty = trainingCurvesFigure([]);
     assert.equal(empty.data.length, 2);
     assert.deepEqual(trace(empty).x, []);
-  });
-});
-
-describe('confusionMatrix', () => {
-  test('counts (true, predicted) pairs into rows of true classes', () => {
-    const truth = [0, 0, 1, 1, 1, 2, 2, 2, 2];
-    const pred = [0, 1, 1, 1, 2, 2, 2, 0, 2];
-    // Worked out by hand: class 0 -> {0: 1, 1: 1}; class 1 -> {1: 2, 2: 1}; class 2 -> {0: 1, 2: 3}.
-    assert.deepEqual(confusionMatrix(truth, pred, 3), [
-      [1, 1, 0],
-      [0, 2, 1],
-      [1, 0, 3],
-    ]);
-    assert.deepEqual(confusionMatrix(Int32Array.from([1]), Uint8Array.from([0]), 2), [
-      [0, 0],
-      [1, 0],
-    ]);
-  });
-  test('rejects mismatched lengths and labels out of range', () => {
-    assert.throws(() => confusionMatrix([0, 1], [0], 2), /2 trueLabels but 1 predLabels/);
-    assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), /trueLabels\[1\].*0\.\.2.*got 3/);
-    assert.throws(() => confusionMatrix([0], [0.5], 3), /predLabels\[0\]/);
   });
 });
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { DataSet } from '../../src/data';
 import type { Classifier } from '../../src/models';
-import { argMax, leastSureOrder, mistakesFirstOrder, perClassAccuracy, predictAll, topClasses, type Predictions } from '../../src/teach/predictions';
+import { argMax, leastSureOrder, mistakesFirstOrder, predictAll, topClasses, type Predictions } from '../../src/teach/predictions';
 
 before(async () => {
   await setupBackend({ backend: 'cpu' });
@@ -48,17 +48,6 @@ const sample: Predictions = {
   confidence: [0.9, 0.7, 0.45, 0.6, 0.95],
   trueLabels: [0, 2, 2, 1, 2],
 };
-
-test('perClassAccuracy counts per true class', () => {
-  assert.deepEqual(perClassAccuracy(sample.trueLabels, sample.predicted, 3), [
-    { label: 0, correct: 1, total: 1, accuracy: 1 },
-    { label: 1, correct: 1, total: 1, accuracy: 1 },
-    { label: 2, correct: 1, total: 3, accuracy: 1 / 3 },
-  ]);
-  assert.ok(Number.isNaN(perClassAccuracy([0], [0], 2)[1]?.accuracy));
-  assert.throws(() => perClassAccuracy([0, 1], [0], 2), /2 trueLabels but 1 predLabels/);
-  assert.throws(() => perClassAccuracy([5], [0], 2), /trueLabels\[0\] = 5/);
-});
 
 test('mistakesFirstOrder: confident mistakes first, then right answers from least sure', () => {
   assert.deepEqual(mistakesFirstOrder(sample), [1, 2, 3, 0, 4]);

@@ -20,18 +20,18 @@ export function asWasmBackend(backend: unknown): WasmBackendLike {
     // Narrow cast: the three members we call were checked just above.
     return backend as WasmBackendLike;
   }
-  throw new Error('wasm-kernels: the kernel was called with a backend that is not tfjs-backend-wasm');
+  throw new Error('kernels/wasm: the kernel was called with a backend that is not tfjs-backend-wasm');
 }
 
 export function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
   const t = inputs[name];
-  if (t === undefined) throw new Error(`wasm-kernels: ${kernel} called without input "${name}"`);
+  if (t === undefined) throw new Error(`kernels/wasm: ${kernel} called without input "${name}"`);
   return t;
 }
 
 export function numberAttr(attrs: NamedAttrMap | undefined, name: string, kernel: string): number {
   const v = attrs?.[name];
-  if (typeof v !== 'number') throw new Error(`wasm-kernels: ${kernel} expected a number attribute "${name}", got ${String(v)}`);
+  if (typeof v !== 'number') throw new Error(`kernels/wasm: ${kernel} expected a number attribute "${name}", got ${String(v)}`);
   return v;
 }
 
@@ -42,5 +42,5 @@ export function numbersAttr(attrs: NamedAttrMap | undefined, name: string, kerne
     const values: unknown[] = v;
     if (values.every((e): e is number => typeof e === 'number')) return values;
   }
-  throw new Error(`wasm-kernels: ${kernel} expected number(s) for attribute "${name}", got ${String(v)}`);
+  throw new Error(`kernels/wasm: ${kernel} expected number(s) for attribute "${name}", got ${String(v)}`);
 }

@@ -24,7 +24,7 @@ type MarkedKernelFunc = KernelFunc & { [PATCHED]?: true; [ORIGINAL]?: KernelConf
 function registered(name: string): KernelConfig {
   const config = tf.getKernel(name, BACKEND);
   if (config === undefined) {
-    throw new Error(`wasm-kernels: kernel "${name}" is not registered for "${BACKEND}"; load the wasm backend first (setupBackend({ backend: 'wasm' }))`);
+    throw new Error(`kernels/wasm: kernel "${name}" is not registered for "${BACKEND}"; load the wasm backend first (setupBackend({ backend: 'wasm' }))`);
   }
   return config;
 }
@@ -82,7 +82,7 @@ export function patchWasmKernels(): void {
         replace(name, (original) => sigmoidTanh(original, arithmetic));
         break;
       default:
-        throw new Error(`wasm-kernels: no fix for kernel "${name}"`);
+        throw new Error(`kernels/wasm: no fix for kernel "${name}"`);
     }
   }
 }

@@ -18,6 +18,8 @@ export interface TensorflowBinding {
   readonly TF_ATTR_TYPE: number;
   readonly TF_ATTR_FLOAT: number;
   readonly TF_ATTR_BOOL: number;
+  /** libtensorflow's version, e.g. `2.21.0`. */
+  readonly TF_Version?: unknown;
 }
 export interface OpAttr {
   readonly name: string;
@@ -44,6 +46,12 @@ export function tensorflowBackend(): TensorflowBackend | undefined {
   if (tf.getBackend() !== 'tensorflow') return undefined;
   const backend: unknown = tf.backend();
   return isTensorflowBackend(backend) ? backend : undefined;
+}
+
+/** The version of the libtensorflow that tfjs-node runs on (e.g. `2.21.0`), or undefined when tensorflow is not the active backend. */
+export function libtensorflowVersion(): string | undefined {
+  const version = tensorflowBackend()?.binding.TF_Version;
+  return typeof version === 'string' ? version : undefined;
 }
 
 /**

@@ -20,8 +20,8 @@
  * `nativeLstmAvailable()` is false and the layer computes `fusedLstmSequence` instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { linkInput, tokenGradient } from './input-link';
-import { floatType, matMul, OpScope, runOp, tensorflowBackend, type OpAttr, type TensorflowBinding, type TensorflowBackend } from './native-ops';
+import { linkInput, tokenGradient } from '../input-link';
+import { floatType, matMul, OpScope, runOp, tensorflowBackend, type OpAttr, type TensorflowBinding, type TensorflowBackend } from './ops';
 
 function noPeephole(b: TensorflowBinding): OpAttr {
   return { name: 'use_peephole', type: b.TF_ATTR_BOOL, value: false };

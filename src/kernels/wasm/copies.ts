@@ -70,7 +70,7 @@ export function viewSlice(original: KernelFunc): KernelFunc {
     if (x.dtype === 'string') return original({ inputs, backend, attrs });
     const wasm = asWasmBackend(backend);
     const [begin, size] = tf.slice_util.parseSliceParams(x, numbersAttr(attrs, 'begin', 'Slice'), numbersAttr(attrs, 'size', 'Slice'));
-    if (begin === undefined || size === undefined) throw new Error('wasm-kernels: Slice could not parse begin/size');
+    if (begin === undefined || size === undefined) throw new Error('kernels/wasm: Slice could not parse begin/size');
     return sliceInto(wasm, x, begin, size);
   };
 }

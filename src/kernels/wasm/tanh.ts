@@ -7,7 +7,7 @@ import { asWasmBackend, input } from './args';
 function single(kernel: KernelFunc, inputs: NamedTensorInfoMap, backend: unknown): TensorInfo {
   // Kernel functions take the backend as `{}`; it is the same object tfjs passed to us.
   const out = kernel({ inputs, backend: backend as object });
-  if (Array.isArray(out)) throw new Error('wasm-kernels: expected a kernel with one output');
+  if (Array.isArray(out)) throw new Error('kernels/wasm: expected a kernel with one output');
   return out;
 }
 

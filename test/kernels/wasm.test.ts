@@ -6,10 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend } from '../src/backend';
+import { setupBackend } from '../../src/backend';
 import {
   PATCHED_KERNELS, originalWasmKernel, patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched,
-} from '../src/wasm-kernels';
+} from '../../src/kernels/wasm';
 
 const TOLERANCE = 1e-5;
 

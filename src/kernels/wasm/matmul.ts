@@ -23,7 +23,7 @@ export function explicitTransposeMatMul(original: KernelFunc, transpose: KernelF
       perm[rank - 2] = rank - 1;
       perm[rank - 1] = rank - 2;
       const out = transpose({ inputs: { x }, backend, attrs: { perm } });
-      if (Array.isArray(out)) throw new Error('wasm-kernels: Transpose returned several tensors');
+      if (Array.isArray(out)) throw new Error('kernels/wasm: Transpose returned several tensors');
       temporaries.push(out);
       return out;
     };
