@@ -12,3 +12,18 @@ export {
 export type { Figure } from './style';
 export { createChartOutput, createOutput, loadPlotly, show, type ChartOutput, type MimeBundle, type NotebookOutput, type ShowOptions } from './render';
 export { createLiveChart, createProgressBar, type LiveChart, type LiveChartOptions, type ProgressBar, type ProgressBarOptions } from './live';
+export { lstmInsideFigure, unrolledRnnFigure, UNROLLED_RNN_DEFAULTS, type InsidePanel, type UnrolledRnnOptions } from './network';
+export {
+  lineChartFigure,
+  pcaScatterFigure,
+  perClassAccuracyFigure,
+  predictionGalleryFigure,
+  LINE_CHART_DEFAULTS,
+  PREDICTION_GALLERY_DEFAULTS,
+  type LineChartOptions,
+  type LineSeries,
+  type PcaScatterOptions,
+  type PredictionGalleryInput,
+  type PredictionGalleryOptions,
+} from './results';
+export { cellLabel, runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type ComparedRun, type RunsComparisonOptions, type TimedPoint } from './runs';

@@ -1,4 +1,4 @@
-/** Run records (write, load, compare), one-call experiments and comparison charts (named re-exports only). */
+/** Run records (write, load, compare), one-call experiments (their comparison chart is plot/runs.ts) (named re-exports only). */
 export {
   createRunRecord,
   isRecordFileName,
@@ -17,6 +17,5 @@ export {
   type WriteRunOptions,
 } from './record';
 export { loadRunRecords, parseRunRecord, selectRuns, type LoadedRuns, type LoadRunsOptions, type StoredRunRecord } from './load';
-export { cellLabel, compareRunsTable, runsTable } from './table';
+export { compareRunsTable, runsTable } from './table';
 export { ExperimentInterruptedError, runExperiment, type Experiment, type ExperimentHooks } from './experiment';
-export { runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type RunsComparisonOptions } from './figures';

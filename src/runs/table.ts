@@ -4,13 +4,9 @@
  * config field that differs between them and the change in test accuracy.
  */
 import type { TextTable } from '../format';
+import { cellLabel } from '../plot';
 import type { RunSettings } from '../settings';
 import type { RunRecord } from './record';
-
-/** `lstm/fused`, `gru`, `bi-simple-rnn`: the cell, its implementation for LSTMs, and the direction. */
-export function cellLabel(config: Pick<RunSettings, 'cell' | 'kind' | 'bidirectional'>): string {
-  return `${config.bidirectional ? 'bi-' : ''}${config.cell}${config.cell === 'lstm' ? `/${config.kind}` : ''}`;
-}
 
 /** `2026-11-28 01:30` (UTC). */
 function shortDate(iso: string): string {

@@ -1,18 +1,4 @@
 /** Helpers of the course notebooks 5-11 (plain RNN and BPTT, vanishing gradients, the LSTM cell, variants, inside the network, predictions, experiments): named re-exports only. */
-export { lstmInsideFigure, unrolledRnnFigure, UNROLLED_RNN_DEFAULTS, type InsidePanel, type UnrolledRnnOptions } from './figures-network';
-export {
-  lineChartFigure,
-  pcaScatterFigure,
-  perClassAccuracyFigure,
-  predictionGalleryFigure,
-  LINE_CHART_DEFAULTS,
-  PREDICTION_GALLERY_DEFAULTS,
-  type LineChartOptions,
-  type LineSeries,
-  type PcaScatterOptions,
-  type PredictionGalleryInput,
-  type PredictionGalleryOptions,
-} from './figures-results';
 export { calibrationBins, type Calibration, type CalibrationBin } from './calibration';
 export { courseModel, type CourseModel, type CourseModelOptions, type CourseModelSettings } from './course-model';
 export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';

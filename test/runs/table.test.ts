@@ -1,15 +1,9 @@
-/** Run tables (list and compare) and the comparison figure, on fixed records. */
+/** Run tables (list and compare), on fixed records. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Data } from 'plotly.js';
 import { formatTable } from '../../src/format';
-import { cellLabel, compareRunsTable, runLabel, runsComparisonFigure, runsTable } from '../../src/runs';
+import { compareRunsTable, runsTable } from '../../src/runs';
 import { fakeRecord } from './fixtures';
-
-/** A trace's field, whatever the trace type. */
-function field(trace: Data | undefined, key: 'x' | 'y' | 'name'): unknown {
-  return (trace as Record<string, unknown> | undefined)?.[key];
-}
 
 const gru = { ...fakeRecord({ cell: 'gru', units: 16 }, 0.8125, '2026-11-02T10:05:00Z', 30.25), id: 'run-gru' };
 const lstm = { ...fakeRecord({ cell: 'lstm' }, 0.75, '2026-11-01T09:00:00Z'), id: 'run-lstm' };
@@ -18,11 +12,6 @@ const fastLstm = { ...fakeRecord({ cell: 'lstm', learningRate: 0.01, layers: 2, 
 describe('tables', () => {
   it('formatTable pads text left and numbers right, two spaces apart', () => {
     assert.equal(formatTable({ header: ['name', 'n'], rows: [['a', '1'], ['bbb', '10.5']] }), 'name     n\na        1\nbbb   10.5');
-  });
-
-  it('cellLabel shows the LSTM implementation and the direction', () => {
-    assert.deepEqual([lstm, gru, fastLstm].map((r) => cellLabel(r.config)), ['lstm/fused', 'gru', 'bi-lstm/fused']);
-    assert.deepEqual([lstm, gru, fastLstm].map(runLabel), ['lstm/fused u8', 'gru u16', 'bi-lstm/fused u8 x2']);
   });
 
   it('runsTable: id, date, cell, units, layers, backend, data, examples, test acc, seconds', () => {
@@ -41,25 +30,5 @@ describe('tables', () => {
     assert.deepEqual(table.header, ['id', 'date (UTC)', 'cell', 'units', 'layers', 'learningRate', 'backend', 'data', 'examples', 'test acc', 'seconds', 'Δ acc']);
     assert.deepEqual(table.rows.map((r) => [r[5], r[11]]), [['0.001', '-'], ['0.01', '-0.0500'], ['0.001', '+0.0625']]);
     assert.deepEqual(compareRunsTable([]).rows, []);
-  });
-});
-
-describe('runsComparisonFigure', () => {
-  it('one line per run: validation accuracy against examples seen, or against measured seconds', () => {
-    const byExamples = runsComparisonFigure([lstm, gru]);
-    assert.equal(byExamples.data.length, 2);
-    assert.deepEqual(byExamples.data.map((d) => field(d, 'name')), ['lstm/fused u8', 'gru u16']);
-    assert.deepEqual(field(byExamples.data[0], 'x'), [90]);
-    const bySeconds = runsComparisonFigure([lstm], { x: 'seconds', curve: 'train', names: ['mine'] });
-    const trace = bySeconds.data[0];
-    assert.deepEqual([field(trace, 'x'), field(trace, 'y'), field(trace, 'name')], [[3, 6, 9], [0.3, 0.6, 0.9], 'mine']);
-    assert.match(String(bySeconds.layout.title && typeof bySeconds.layout.title === 'object' ? bySeconds.layout.title.text : ''), /Minibatch accuracy against seconds/);
-  });
-
-  it('estimates seconds from the total for records without timing, and checks the names', () => {
-    const untimed = { ...lstm, history: lstm.history.map(({ seconds: _s, ...p }) => p) };
-    const trace = runsComparisonFigure([untimed], { x: 'seconds', curve: 'train' }).data[0];
-    assert.deepEqual(field(trace, 'x'), [12.5 / 3, 12.5 * 2 / 3, 12.5].map((v) => Number(v.toFixed(2))));
-    assert.throws(() => runsComparisonFigure([lstm], { names: [] }), /1 runs/);
   });
 });

@@ -3,8 +3,8 @@
  * LSTM step by step. Pure builders with the rules of src/plot/style.ts, drawn with `show`.
  */
 import type { Annotations, ColorScale, Data, Layout, Shape } from 'plotly.js';
-import { check, INK, LINE_COLOR, symmetricRange } from '../plot/style';
-import type { Figure } from '../plot';
+import { check, INK, LINE_COLOR, symmetricRange } from './style';
+import type { Figure } from './style';
 
 const BOX_COLOR = '#deebf7';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Annotations, PlotData, Shape } from 'plotly.js';
 import type { Figure } from '../../src/plot';
-import { lstmInsideFigure, unrolledRnnFigure } from '../../src/teach/figures-network';
-import { lineChartFigure, pcaScatterFigure, perClassAccuracyFigure, predictionGalleryFigure } from '../../src/teach/figures-results';
+import { lstmInsideFigure, unrolledRnnFigure } from '../../src/plot/network';
+import { lineChartFigure, pcaScatterFigure, perClassAccuracyFigure, predictionGalleryFigure } from '../../src/plot/results';
 
 function trace(figure: Figure, index = 0): Partial<PlotData> {
   const t = figure.data[index];

@@ -3,9 +3,9 @@
  * predictions and accuracy per class. Pure builders with the rules of src/plot/style.ts.
  */
 import type { Dash, Data } from 'plotly.js';
-import { check, LINE_COLOR, PALETTE, PIXELS } from '../plot/style';
-import { tiledDigitsFigure, type DigitTile } from '../plot/digits';
-import type { Figure } from '../plot';
+import { check, LINE_COLOR, PALETTE, PIXELS } from './style';
+import { tiledDigitsFigure, type DigitTile } from './digits';
+import type { Figure } from './style';
 import type { ClassAccuracy } from '../metrics';
 
 
