@@ -29,6 +29,7 @@ export { DataSet, DownloadError, loadMnist, type Batch, type Datasets, type Data
 // Models
 export {
   basicLstmCellStep,
+  basicLstmFromLayers,
   basicToLayersWeights,
   BasicLstmClassifier,
   buildClassifier,
@@ -114,7 +115,6 @@ export {
 // The course notebooks' helpers (src/teach)
 export {
   argMax,
-  basicLstmFromLayers,
   calibrationBins,
   courseModel,
   disposeTrace,

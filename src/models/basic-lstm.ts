@@ -1,14 +1,13 @@
 /**
  * The tutorial's own model (kind `basic`), written the way its TF1 code computed it:
  * `BasicLSTMCell(n_hidden, forget_bias=1.0)` unrolled by `static_rnn` over the 28 rows, and
- * logits = last output x `weights['out']` + `biases['out']`; and the weight mapping that makes
- * the tf.layers model compute exactly the same function.
+ * logits = last output x `weights['out']` + `biases['out']`. lstm-mapping.ts maps its weights to
+ * and from the tf.layers model that computes exactly the same function.
  *
  * Divergence notes (vs `tf.layers.lstm`): BasicLSTMCell keeps one kernel for `[x, h]` concatenated,
  * packs its gates as i, j, f, o (j is the candidate), starts its bias at 0 and adds `forgetBias`
  * inside the forget sigmoid at every step. `tf.layers.lstm` keeps separate input and recurrent
- * kernels, packs gates i, f, c, o and has no forget_bias term; `basicToLayersWeights` maps one
- * onto the other.
+ * kernels, packs gates i, f, c, o and has no forget_bias term.
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveModelSettings, type ModelSettings } from '../settings';
@@ -20,25 +19,40 @@ export interface LstmState {
   readonly h: tf.Tensor2D;
 }
 
+/** One BasicLSTMCell step with every gate kept (after its activation): what notebook 9 draws. */
+export interface LstmGates extends LstmState {
+  /** Input gate sigmoid(i): how much of the candidate enters the memory. */
+  readonly i: tf.Tensor2D;
+  /** Candidate tanh(j): what could be written. */
+  readonly j: tf.Tensor2D;
+  /** Forget gate sigmoid(f + forgetBias): how much of the old memory stays. */
+  readonly f: tf.Tensor2D;
+  /** Output gate sigmoid(o): how much of the memory shows in h. */
+  readonly o: tf.Tensor2D;
+}
+
 /**
- * One step of TF1's BasicLSTMCell: x `[batch, inputSize]`, state `[batch, units]` each,
- * kernel `[inputSize + units, 4 * units]` (gates i, j, f, o), bias `[4 * units]`.
+ * One step of TF1's BasicLSTMCell, every gate kept: x `[batch, inputSize]`, state `[batch, units]`
+ * each, kernel `[inputSize + units, 4 * units]` (gates i, j, f, o), bias `[4 * units]`.
  */
-export function basicLstmCellStep(
-  x: tf.Tensor2D,
-  state: LstmState,
-  kernel: tf.Tensor2D,
-  bias: tf.Tensor1D,
-  forgetBias: number,
-): LstmState {
+export function basicLstmCellGates(x: tf.Tensor2D, state: LstmState, kernel: tf.Tensor2D, bias: tf.Tensor1D, forgetBias: number): LstmGates {
   return tf.tidy(() => {
     const gates = tf.add(tf.matMul(tf.concat([x, state.h], 1), kernel), bias); // [batch, 4 * units]
-    const [i, j, f, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const c = tf.add(
-      tf.mul(state.c, tf.sigmoid(tf.add(f, forgetBias))),
-      tf.mul(tf.sigmoid(i), tf.tanh(j)),
-    ) as tf.Tensor2D;
-    const h = tf.mul(tf.tanh(c), tf.sigmoid(o)) as tf.Tensor2D;
+    const [iPre, jPre, fPre, oPre] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const i = tf.sigmoid(iPre);
+    const j = tf.tanh(jPre);
+    const f = tf.sigmoid(tf.add(fPre, forgetBias)) as tf.Tensor2D;
+    const o = tf.sigmoid(oPre);
+    const c = tf.add(tf.mul(state.c, f), tf.mul(i, j)) as tf.Tensor2D;
+    const h = tf.mul(tf.tanh(c), o) as tf.Tensor2D;
+    return { i, j, f, o, c, h };
+  });
+}
+
+/** One step of TF1's BasicLSTMCell, as `basicLstmCellGates` but keeping only the new state. */
+export function basicLstmCellStep(x: tf.Tensor2D, state: LstmState, kernel: tf.Tensor2D, bias: tf.Tensor1D, forgetBias: number): LstmState {
+  return tf.tidy(() => {
+    const { c, h } = basicLstmCellGates(x, state, kernel, bias, forgetBias);
     return { c, h };
   });
 }
@@ -107,34 +121,4 @@ export class BasicLstmClassifier implements Classifier {
   dispose(): void {
     for (const v of this.variables) v.dispose();
   }
-}
-
-/** Reorders the last axis from BasicLSTMCell's gate order i, j, f, o to tf.layers' i, f, c(=j), o. */
-function ijfoToIfco<T extends tf.Tensor>(t: T, units: number): T {
-  return tf.tidy(() => {
-    const axis = t.rank - 1;
-    const [i, j, f, o] = tf.split(t, [units, units, units, units], axis);
-    return tf.concat([i as T, f as T, j as T, o as T], axis) as T;
-  });
-}
-
-/**
- * The basic model's weights in the layout of the tf.layers model's weights (kinds `layers` and
- * `fused`, one layer): `[lstm kernel [inputSize, 4u], lstm recurrentKernel [u, 4u], lstm bias [4u],
- * dense kernel [u, classes], dense bias [classes]]`. The forget bias gains `forgetBias`, so
- * sigmoid(f + b_f + forgetBias) is computed by both.
- */
-export function basicToLayersWeights(basic: BasicLstmClassifier): tf.Tensor[] {
-  return tf.tidy(() => {
-    const { inputSize, units, forgetBias } = basic.settings;
-    const [inputKernel, recurrentKernel] = tf.split(basic.kernel, [inputSize, units], 0);
-    const forget = tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])]); // adds to f in i, j, f, o order
-    return [
-      ijfoToIfco(inputKernel as tf.Tensor2D, units),
-      ijfoToIfco(recurrentKernel as tf.Tensor2D, units),
-      ijfoToIfco(tf.add(basic.bias, forget) as tf.Tensor1D, units),
-      basic.weightsOut.clone(),
-      basic.biasesOut.clone(),
-    ];
-  });
 }

@@ -1,5 +1,6 @@
 export { softmaxCrossEntropy, type Classifier } from './classifier';
-export { basicLstmCellStep, basicToLayersWeights, BasicLstmClassifier, type LstmState } from './basic-lstm';
+export { basicLstmCellGates, basicLstmCellStep, BasicLstmClassifier, type LstmGates, type LstmState } from './basic-lstm';
+export { assignBasicWeights, basicLstmFromLayers, basicToLayersWeights, layersToBasicWeights, type BasicWeights } from './lstm-mapping';
 export { buildClassifier, buildLayersModel, modelName } from './build';
 export { isLayersClassifier, layersClassifier, type LayersClassifier } from './layers-classifier';
 export { FusedLstm, fusedLstm, type FusedLstmArgs } from './fused-lstm';

@@ -21,7 +21,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile }
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import { BasicLstmClassifier, basicToLayersWeights } from './basic-lstm';
+import { BasicLstmClassifier } from './basic-lstm';
+import { basicToLayersWeights } from './lstm-mapping';
 import { buildLayersModel } from './build';
 import type { Classifier } from './classifier';
 import { isLayersClassifier, layersClassifier, withoutOrthogonalWarning, type LayersClassifier } from './layers-classifier';

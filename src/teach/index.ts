@@ -3,7 +3,6 @@ export { calibrationBins, type Calibration, type CalibrationBin } from './calibr
 export { courseModel, type CourseModel, type CourseModelOptions, type CourseModelSettings } from './course-model';
 export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';
 export { disposeTrace, exampleRows, stepProbabilities, traceBasicLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
-export { assignBasicWeights, layersToBasicWeights, basicLstmFromLayers, type BasicWeights } from './lstm-mapping';
 export { covarianceMatrix, meanPoint, pca, PCA_DEFAULTS, type PcaOptions, type PcaResult } from './pca';
 export {
   PlainRnn,

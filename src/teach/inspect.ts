@@ -4,7 +4,7 @@
  * equations they come from.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BasicLstmClassifier } from '../models';
+import { basicLstmCellGates, type BasicLstmClassifier, type LstmState } from '../models';
 
 /** Every gate (after its activation) and state of a BasicLSTMCell at every step, each `[batch, steps, units]`. */
 export interface LstmTrace {
@@ -27,31 +27,19 @@ export const LSTM_TRACE_NAMES = ['i', 'j', 'f', 'o', 'c', 'h'] as const;
 
 /**
  * Runs the BasicLSTMCell over `xs [batch, steps, inputSize]` and keeps every gate and state
- * (the cell's own `basicLstmCellStep` keeps only c and h). The caller disposes the trace.
+ * (`basicLstmCellGates`, the cell's own step). The caller disposes the trace.
  */
 export function traceBasicLstm(model: BasicLstmClassifier, xs: tf.Tensor3D): LstmTrace {
   return tf.tidy(() => {
     const [batch, steps] = xs.shape;
     const { units, forgetBias } = model.settings;
     const rows = tf.unstack(xs, 1) as tf.Tensor2D[];
-    let c = tf.zeros([batch, units]) as tf.Tensor2D;
-    let h = tf.zeros([batch, units]) as tf.Tensor2D;
+    let state: LstmState = { c: tf.zeros([batch, units]), h: tf.zeros([batch, units]) };
     const kept: Record<(typeof LSTM_TRACE_NAMES)[number], tf.Tensor2D[]> = { i: [], j: [], f: [], o: [], c: [], h: [] };
     for (let t = 0; t < steps; t++) {
-      const gates = tf.add(tf.matMul(tf.concat([rows[t] as tf.Tensor2D, h], 1), model.kernel), model.bias); // [batch, 4u]
-      const [iPre, jPre, fPre, oPre] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const i = tf.sigmoid(iPre);
-      const j = tf.tanh(jPre);
-      const f = tf.sigmoid(tf.add(fPre, forgetBias)) as tf.Tensor2D;
-      const o = tf.sigmoid(oPre);
-      c = tf.add(tf.mul(c, f), tf.mul(i, j));
-      h = tf.mul(tf.tanh(c), o);
-      kept.i.push(i);
-      kept.j.push(j);
-      kept.f.push(f);
-      kept.o.push(o);
-      kept.c.push(c);
-      kept.h.push(h);
+      const step = basicLstmCellGates(rows[t] as tf.Tensor2D, state, model.kernel, model.bias, forgetBias);
+      for (const name of LSTM_TRACE_NAMES) kept[name].push(step[name]);
+      state = step;
     }
     const stack = (list: tf.Tensor2D[]): tf.Tensor3D => tf.stack(list, 1) as tf.Tensor3D;
     return { i: stack(kept.i), j: stack(kept.j), f: stack(kept.f), o: stack(kept.o), c: stack(kept.c), h: stack(kept.h) };

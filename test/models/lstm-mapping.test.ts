@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { buildLayersModel, layersClassifier, BasicLstmClassifier, basicToLayersWeights } from '../../src/models';
 import { maxAbsDifference } from '../../src/teach/gradcheck';
-import { assignBasicWeights, layersToBasicWeights, basicLstmFromLayers } from '../../src/teach/lstm-mapping';
+import { assignBasicWeights, layersToBasicWeights, basicLstmFromLayers } from '../../src/models/lstm-mapping';
 
 before(async () => {
   await setupBackend({ backend: 'cpu' });

@@ -1,6 +1,7 @@
 /**
- * From `tf.layers.lstm` + dense weights back to the tutorial's BasicLSTMCell variables: the inverse of
- * `basicToLayersWeights` (src/models/basic-lstm.ts). With it a model trained the TF.js way can be
+ * The tutorial's BasicLSTMCell variables (basic-lstm.ts) to and from the `tf.layers.lstm` + dense
+ * weights that compute the same function: `basicToLayersWeights` (saving a basic model as a layers
+ * one) and its inverse `layersToBasicWeights`, with which a model trained the TF.js way can be
  * opened up with the BasicLSTMCell, gate by gate (notebook 9).
  *
  * The two layouts (notebook 7 derives them):
@@ -10,8 +11,38 @@
  *            no forget_bias term, so the forget bias carries it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BasicLstmClassifier } from '../models';
+import { BasicLstmClassifier } from './basic-lstm';
 import { MODEL_DEFAULTS } from '../settings';
+
+/** Reorders the last axis from BasicLSTMCell's gate order i, j, f, o to tf.layers' i, f, c(=j), o. */
+function ijfoToIfco<T extends tf.Tensor>(t: T, units: number): T {
+  return tf.tidy(() => {
+    const axis = t.rank - 1;
+    const [i, j, f, o] = tf.split(t, [units, units, units, units], axis);
+    return tf.concat([i as T, f as T, j as T, o as T], axis) as T;
+  });
+}
+
+/**
+ * The basic model's weights in the layout of the tf.layers model's weights (kinds `layers` and
+ * `fused`, one layer): `[lstm kernel [inputSize, 4u], lstm recurrentKernel [u, 4u], lstm bias [4u],
+ * dense kernel [u, classes], dense bias [classes]]`. The forget bias gains `forgetBias`, so
+ * sigmoid(f + b_f + forgetBias) is computed by both.
+ */
+export function basicToLayersWeights(basic: BasicLstmClassifier): tf.Tensor[] {
+  return tf.tidy(() => {
+    const { inputSize, units, forgetBias } = basic.settings;
+    const [inputKernel, recurrentKernel] = tf.split(basic.kernel, [inputSize, units], 0);
+    const forget = tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])]); // adds to f in i, j, f, o order
+    return [
+      ijfoToIfco(inputKernel as tf.Tensor2D, units),
+      ijfoToIfco(recurrentKernel as tf.Tensor2D, units),
+      ijfoToIfco(tf.add(basic.bias, forget) as tf.Tensor1D, units),
+      basic.weightsOut.clone(),
+      basic.biasesOut.clone(),
+    ];
+  });
+}
 
 /** The basic model's four variables as plain tensors. */
 export interface BasicWeights {
