@@ -18,7 +18,7 @@ import { saveModel } from './models';
 import { checkSaveTarget } from './models/save';
 import { InterruptedError } from './interrupt';
 import { ExperimentInterruptedError, runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
-import { CELL_TYPES, MODEL_DEFAULTS, MODEL_KINDS, resolveRunSettings, TRAIN_DEFAULTS, type RunSettings } from './settings';
+import { CELL_TYPES, checkFits, MODEL_DEFAULTS, MODEL_KINDS, resolveRunSettings, TRAIN_DEFAULTS, type RunSettings } from './settings';
 import type { TrainProgress } from './train';
 import { errorLine, exitCodeOf, runAsMain } from './entry';
 
@@ -125,6 +125,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
     given[key] = typeof v === 'boolean' || key === 'cell' || key === 'kind' ? v : numeric(v);
   }
   const settings = resolveRunSettings(given, { nameOf: flagOf });
+  checkFits(settings, { nameOf: flagOf });
   const backend = text('backend') ?? 'auto';
   if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
   const record = values['no-record'] !== true;

@@ -5,6 +5,12 @@
  * here, and one builder (models/build.ts) makes every model kind and cell from `ModelSettings`.
  * A new default is a change here; a new cell is a change here and in the builder.
  *
+ * Each entry point resolves once (the CLI's flags, a notebook's config passed to `buildClassifier`,
+ * `trainTutorial` or `runExperiment`, a record read back); what it hands down is frozen and marked
+ * resolved, and resolving it again returns it without checking anything twice. Whether a model
+ * fits this machine is a separate question (`checkFits`), asked before work starts: a record
+ * written on a larger machine is still valid here.
+ *
  * The tutorial's names, where it has one: n_steps → timeSteps, n_input → inputSize,
  * n_hidden → units, n_classes → numClasses, learning_rate → learningRate,
  * training_iters → trainingIters, batch_size → batchSize, display_step → displayStep,
@@ -147,8 +153,25 @@ export interface ResolveOptions {
   readonly nameOf?: NameOf;
   /** Every key must be present (a stored record), except these, which older records lack. */
   readonly complete?: { readonly except: readonly string[] };
-  /** Memory the model and a training step must fit in (default: this machine's, os.totalmem()). */
-  readonly memoryBytes?: number;
+}
+
+/** Which settings a resolved object holds. */
+type Part = 'model' | 'train' | 'run';
+/** Objects the resolvers returned (frozen), by the part they hold. */
+const RESOLVED = new WeakMap<object, Part>();
+
+function markResolved<T extends object>(s: T, part: Part): T {
+  RESOLVED.set(Object.freeze(s), part);
+  return s;
+}
+
+/** The part of an already resolved object, picked without checking again; undefined for anything else. */
+function alreadyResolved<T>(input: object, part: 'model' | 'train', keys: readonly string[]): T | undefined {
+  const held = RESOLVED.get(input);
+  if (held === part) return input as T;
+  if (held !== 'run') return undefined;
+  const picked = Object.fromEntries(keys.map((k) => [k, (input as Readonly<Record<string, unknown>>)[k]]));
+  return markResolved(picked, part) as T;
 }
 
 function describeRule(rule: Rule): string {
@@ -222,6 +245,8 @@ function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, def
  * `backend`, are ignored); throws a UsageError naming the first bad setting or combination.
  */
 export function resolveModelSettings(input: Partial<ModelSettings> | object = {}, options: ResolveOptions = {}): ModelSettings {
+  const done = alreadyResolved<ModelSettings>(input, 'model', MODEL_KEYS);
+  if (done !== undefined) return done;
   const nameOf = options.nameOf ?? ((k: string): string => k);
   const given = input as Readonly<Record<string, unknown>>;
   const cell = given['cell'] ?? MODEL_DEFAULTS.cell;
@@ -233,8 +258,7 @@ export function resolveModelSettings(input: Partial<ModelSettings> | object = {}
   if (s.kind === 'basic' && (s.layers !== 1 || s.bidirectional)) {
     throw new UsageError(`${nameOf('kind')} "basic" (the tutorial's BasicLSTMCell) is one layer in one direction; use ${nameOf('kind')} "fused" or "layers" for ${s.layers !== 1 ? `${nameOf('layers')} ${s.layers}` : nameOf('bidirectional')}`);
   }
-  checkModelFits(s, nameOf, options.memoryBytes ?? totalmem());
-  return s;
+  return markResolved(s, 'model');
 }
 
 /** The most numbers one typed array, so one tensor, can hold in Node (V8's limit). */
@@ -291,6 +315,8 @@ function checkStepFits(s: RunSettings, nameOf: NameOf, memory: number): void {
 
 /** Training settings from the defaults and what is given (extra keys ignored); throws a UsageError naming the first bad one. */
 export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}, options: ResolveOptions = {}): TrainSettings {
+  const done = alreadyResolved<TrainSettings>(input, 'train', TRAIN_KEYS);
+  if (done !== undefined) return done;
   const s = resolve(TRAIN_RULES, TRAIN_DEFAULTS, input, options);
   if (s.trainingIters <= s.batchSize) {
     // The tutorial's loop runs while step * batchSize < trainingIters, from step 1: no step at all
@@ -298,14 +324,34 @@ export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}
     const nameOf = options.nameOf ?? ((k: string): string => k);
     throw new UsageError(`${nameOf('trainingIters')} ${s.trainingIters} with ${nameOf('batchSize')} ${s.batchSize} makes no training step (the loop runs while step x batch size < training iters); give more than ${s.batchSize}`);
   }
-  return s;
+  return markResolved(s, 'train');
 }
 
-/** Both parts of a run's settings, checked together: a training step must fit in memory. */
+/** Both parts of a run's settings. */
 export function resolveRunSettings(input: Partial<RunSettings> | object = {}, options: ResolveOptions = {}): RunSettings {
-  const s = { ...resolveModelSettings(input, options), ...resolveTrainSettings(input, options) };
-  checkStepFits(s, options.nameOf ?? ((k: string): string => k), options.memoryBytes ?? totalmem());
-  return s;
+  if (RESOLVED.get(input) === 'run') return input as RunSettings;
+  return markResolved({ ...resolveModelSettings(input, options), ...resolveTrainSettings(input, options) }, 'run');
+}
+
+/** Options of `checkFits`. */
+export interface FitOptions {
+  /** How a setting is named in the error (default: the key). */
+  readonly nameOf?: NameOf;
+  /** Memory the model and a training step must fit in (default: this machine's, os.totalmem()). */
+  readonly memoryBytes?: number;
+}
+
+/**
+ * Throws a UsageError naming the settings when the model's weights cannot be held here (a tensor
+ * too large for Node, more memory than the machine has) or, for a run's settings, when one
+ * training step's activations cannot. Asked before work starts (the CLI, `runExperiment`, the
+ * builders), never when a record or a saved model's settings are read.
+ */
+export function checkFits(s: ModelSettings | RunSettings, options: FitOptions = {}): void {
+  const nameOf = options.nameOf ?? ((k: string): string => k);
+  const memory = options.memoryBytes ?? totalmem();
+  checkModelFits(s, nameOf, memory);
+  if ('batchSize' in s) checkStepFits(s, nameOf, memory);
 }
 
 /** The model part of a run's settings (what the builder and saved models take). */

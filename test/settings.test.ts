@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../src/errors';
 import { countSteps } from '../src/train';
-import { MODEL_DEFAULTS, MODEL_KEYS, modelSettingsOf, resolveModelSettings, resolveRunSettings, resolveTrainSettings, TRAIN_DEFAULTS, TRAIN_KEYS } from '../src/settings';
+import { checkFits, MODEL_DEFAULTS, MODEL_KEYS, modelSettingsOf, resolveModelSettings, resolveRunSettings, resolveTrainSettings, TRAIN_DEFAULTS, TRAIN_KEYS } from '../src/settings';
 
 test("the defaults are the tutorial's", () => {
   assert.deepEqual(
@@ -94,4 +94,30 @@ test('a misspelt setting is refused, naming the one meant; other unknown keys (a
   const s = resolveRunSettings({ backend: 'auto', data: 'bundled', batch: 4, model: 'fused', smoke: true, units: 64, learningRate: 0.01, onLog: () => undefined });
   assert.equal(s.units, 64);
   assert.equal(s.learningRate, 0.01);
+});
+
+test('resolving is done once: a resolved object is frozen and comes back as it is; a part is picked from a run', () => {
+  const run = resolveRunSettings({ units: 64, batchSize: 32 });
+  assert.ok(Object.isFrozen(run));
+  assert.equal(resolveRunSettings(run), run);
+  const model = resolveModelSettings(run);
+  assert.deepEqual(Object.keys(model), Object.keys(MODEL_DEFAULTS));
+  assert.equal(model.units, 64);
+  assert.equal(resolveModelSettings(model), model);
+  assert.equal(resolveTrainSettings(run).batchSize, 32);
+  // A copy is an ordinary object again, checked afresh.
+  assert.throws(() => resolveRunSettings({ ...run, units: 0 }), /units must be a whole number >= 1, got 0/);
+});
+
+test('fitting this machine is asked apart from validity: weights, then one training step, against the memory given', () => {
+  const big = resolveModelSettings({ units: 30_000 });
+  // 4 x 30000 x (28 + 30000 + 1) weights + 300,010 output ones, 4 bytes each, 4 copies while training.
+  const bytes = (4 * 30_000 * (28 + 30_000 + 1) + 30_000 * 10 + 10) * 4 * 4;
+  assert.doesNotThrow(() => checkFits(big, { memoryBytes: bytes }));
+  assert.throws(() => checkFits(big, { memoryBytes: bytes - 1 }), /^UsageError: units 30000 needs about 57\.7 GB for 3\.6e\+9 weights/);
+  assert.throws(() => checkFits(resolveModelSettings({ units: 100_000 }), { memoryBytes: 1e15 }), /one tensor holds at most 4\.3e\+9/);
+  const run = resolveRunSettings({ batchSize: 100_000, trainingIters: 1_000_000 });
+  // 128 units, 28 steps, 16 numbers kept per unit and step: 100000 x 28 x 128 x 16 x 4 bytes = 22.9 GB of activations.
+  assert.throws(() => checkFits(run, { memoryBytes: 20e9, nameOf: (k) => `--${k}` }), /^UsageError: --batchSize 100000 with --units 128 needs about 22\.9 GB for one training step/);
+  assert.doesNotThrow(() => checkFits(resolveModelSettings(run), { memoryBytes: 20e9 }));
 });

@@ -10,7 +10,7 @@
  * kernels, packs gates i, f, c, o and has no forget_bias term.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resolveModelSettings, type ModelSettings } from '../settings';
+import { checkFits, resolveModelSettings, type ModelSettings } from '../settings';
 import type { Classifier } from './classifier';
 
 /** The LSTM state carried from one time step to the next: `c` and `h`, each `[batch, units]`. */
@@ -79,7 +79,8 @@ export class BasicLstmClassifier implements Classifier {
 
   /** Settings as `buildClassifier` takes them; `kind` is `basic` whatever is given. */
   constructor(settings: Partial<ModelSettings> = {}) {
-    const s = resolveModelSettings({ ...settings, kind: 'basic' });
+    const s = settings.kind === 'basic' ? resolveModelSettings(settings) : resolveModelSettings({ ...settings, kind: 'basic' });
+    checkFits(s);
     this.settings = s;
     const { inputSize, units, numClasses, seed } = s;
     // tf.tidy frees the initial values once the variables hold them (variables are never tidied).

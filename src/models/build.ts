@@ -23,7 +23,7 @@
  * their own seeds.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resolveModelSettings, type CellType, type ModelSettings } from '../settings';
+import { checkFits, resolveModelSettings, type CellType, type ModelSettings } from '../settings';
 import { BasicLstmClassifier } from './basic-lstm';
 import type { Classifier } from './classifier';
 import { fusedLstm } from './fused-lstm';
@@ -78,6 +78,12 @@ function initialise(cell: tf.layers.Layer, s: ModelSettings, j: number): void {
 export function buildLayersModel(settings: Partial<ModelSettings> = {}): tf.LayersModel {
   const s = resolveModelSettings(settings);
   if (s.kind === 'basic') throw new Error('buildLayersModel: kind "basic" is not a tf.layers model; use buildClassifier');
+  checkFits(s);
+  return layersModel(s);
+}
+
+/** `buildLayersModel` for settings already resolved and checked. */
+function layersModel(s: ModelSettings): tf.LayersModel {
   return withoutOrthogonalWarning(() => {
     const input = tf.input({ shape: [s.timeSteps, s.inputSize], name: 'rows' }); // [batch, 28, 28]
     const cells: tf.layers.Layer[] = []; // every recurrent layer in seed order: forward, backward, next forward, ...
@@ -116,6 +122,12 @@ export function modelName(settings: Partial<ModelSettings> = {}): string {
 /** A fresh, seeded classifier of any kind and cell: `[batch, timeSteps, inputSize]` → logits `[batch, numClasses]`. */
 export function buildClassifier(settings: Partial<ModelSettings> = {}): Classifier {
   const s = resolveModelSettings(settings);
+  checkFits(s);
+  return classifierFor(s);
+}
+
+/** `buildClassifier` for settings already resolved and checked (runExperiment checks a whole run's). */
+export function classifierFor(s: ModelSettings): Classifier {
   if (s.kind === 'basic') return new BasicLstmClassifier(s);
-  return layersClassifier(buildLayersModel(s), modelName(s));
+  return layersClassifier(layersModel(s), modelName(s));
 }

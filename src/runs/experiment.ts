@@ -8,8 +8,9 @@
  * two runs log the same losses step for step (test/runs/experiment.test.ts).
  */
 import type { Datasets } from '../data';
-import { buildClassifier, type Classifier } from '../models';
-import { resolveRunSettings, type RunSettings } from '../settings';
+import type { Classifier } from '../models';
+import { classifierFor } from '../models/build';
+import { checkFits, resolveRunSettings, type RunSettings } from '../settings';
 import { trainTutorial, TrainingInterruptedError, type TrainHooks, type TrainResult } from '../train';
 import { createRunRecord, type RunRecord, type TimedRecord } from './record';
 
@@ -40,7 +41,8 @@ export interface Experiment {
  */
 export async function runExperiment(config: Partial<RunSettings> | object, data: Datasets, hooks: ExperimentHooks = {}): Promise<Experiment> {
   const full = resolveRunSettings(config);
-  const classifier = buildClassifier(full);
+  checkFits(full);
+  const classifier = classifierFor(full);
   const history: TimedRecord[] = [];
   const validation: TimedRecord[] = [];
   const started = performance.now();

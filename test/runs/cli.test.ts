@@ -3,12 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { main } from '../../src/runs/cli';
 import { writeRunRecord } from '../../src/runs';
+import { checkFits } from '../../src/settings';
 import { fakeRecord } from './fixtures';
 
 let dir: string;
@@ -54,6 +55,28 @@ describe('runs CLI', () => {
     assert.equal(lines.length, 3);
     assert.match(r.stderr, /^runs: skipped .*broken\.json: not valid JSON/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+
+  it('a record from a machine larger than this one (units 30000) lists and compares: fitting is not validity', async () => {
+    const big = { ...fakeRecord({ cell: 'lstm', units: 30_000 }, 0.9, '2026-11-03T08:00:00Z'), id: '20261103-080000-lstm-u30000-cccc' };
+    // The same settings are refused before training on this machine (27 GB of weights and Adam state > its memory)...
+    assert.throws(() => checkFits(big.config, { memoryBytes: totalmem() }), /units 30000 needs about \d+(\.\d)? GB/);
+    const bigDir = mkdtempSync(path.join(tmpdir(), 'rnn-runs-big-'));
+    try {
+      await writeRunRecord(big, { runsDir: bigDir });
+      await writeRunRecord(lstm, { runsDir: bigDir });
+      // ...but the record of a run made elsewhere is read, listed and compared here.
+      const list = await runs(['list', '--runs-dir', bigDir]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.equal(list.stderr, '');
+      assert.match(list.stdout, /^20261103-080000-lstm-u30000-cccc\s+2026-11-03 08:00\s+lstm\/fused\s+30000\s/m);
+      const compare = await runs(['compare', '--runs-dir', bigDir, lstm.id, big.id]);
+      assert.equal(compare.code, 0, compare.stderr);
+      assert.match(compare.stdout, /units/);
+      assert.match(compare.stdout, /30000/);
+    } finally {
+      rmSync(bigDir, { recursive: true, force: true });
+    }
   });
 
   it('compare: the runs named (ids or prefixes), with the differing config fields and Δ acc', async () => {
