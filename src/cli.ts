@@ -30,11 +30,11 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --display-step <n>                   log every n steps (display_step = ${TRAIN_DEFAULTS.displayStep})
   --lr <x>                             Adam learning rate (learning_rate = ${TRAIN_DEFAULTS.learningRate})
   --clip-norm <x>                      clip the gradients to this global norm before each update (default ${TRAIN_DEFAULTS.clipNorm}: off, as the tutorial)
-  --hidden <n>                         units per recurrent layer (n_hidden = ${MODEL_DEFAULTS.units})
+  --units <n>                          units per recurrent layer (n_hidden = ${MODEL_DEFAULTS.units}; --hidden is the same flag)
   --cell ${CELL_TYPES.join('|')}           recurrent cell (default ${MODEL_DEFAULTS.cell}, the tutorial's)
   --layers <n>                         recurrent layers stacked (default ${MODEL_DEFAULTS.layers})
   --bidirectional                      each recurrent layer also reads the rows bottom to top
-  --model ${MODEL_KINDS.join('|')}           how the model is computed: the fused LSTM layer (fast, the default for lstm),
+  --kind ${MODEL_KINDS.join('|')}            how the model is computed (--model is the same flag): the fused LSTM layer (fast, the default for lstm),
                                        the stock tf.layers cells (the reference; the only one for gru and simple-rnn),
                                        or the tutorial's own TF1 BasicLSTMCell model (one layer, one direction)
   --seed <n>                           random seed: initial weights, data shuffling and batch order (default ${MODEL_DEFAULTS.seed})
@@ -52,18 +52,24 @@ const FLAGS: Readonly<Partial<Record<keyof RunSettings, string>>> = {
   displayStep: 'display-step',
   learningRate: 'lr',
   clipNorm: 'clip-norm',
-  units: 'hidden',
+  units: 'units',
   cell: 'cell',
   layers: 'layers',
   bidirectional: 'bidirectional',
-  kind: 'model',
+  kind: 'kind',
   seed: 'seed',
 };
 
-const flagOf = (key: string): string => {
-  const flag = FLAGS[key as keyof RunSettings];
-  return flag === undefined ? key : `--${flag}`;
-};
+/** Older names of flags, still accepted: `--hidden` (the tutorial's n_hidden) and `--model`. */
+const FLAG_ALIASES: Readonly<Record<string, string>> = { hidden: 'units', model: 'kind' };
+
+/** How errors name each setting: by its flag, or by the older name where that is what was typed. */
+function flagNamer(typed: Readonly<Record<string, string>>): (key: string) => string {
+  return (key: string): string => {
+    const flag = FLAGS[key as keyof RunSettings];
+    return flag === undefined ? key : `--${typed[flag] ?? flag}`;
+  };
+}
 
 /** A parsed `npm run tutorial` command line. */
 export interface CliConfig {
@@ -100,6 +106,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
       allowPositionals: false,
       options: {
         ...settingFlags,
+        ...Object.fromEntries(Object.keys(FLAG_ALIASES).map((alias) => [alias, { type: 'string' as const }])),
         data: { type: 'string' },
         'cache-dir': { type: 'string' },
         backend: { type: 'string' },
@@ -118,14 +125,22 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
     const v = values[flag];
     return typeof v === 'string' ? v : undefined;
   };
+  const typed: Record<string, string> = {};
+  for (const [alias, flag] of Object.entries(FLAG_ALIASES)) {
+    if (values[alias] === undefined) continue;
+    if (values[flag] !== undefined) throw new UsageError(`--${alias} and --${flag} are one setting (--${alias} is the older name); give one`);
+    values[flag] = values[alias];
+    typed[flag] = alias;
+  }
+  const nameOf = flagNamer(typed);
   const given: Record<string, unknown> = {};
   for (const [key, flag] of Object.entries(FLAGS)) {
     const v = values[flag];
     if (v === undefined) continue;
     given[key] = typeof v === 'boolean' || key === 'cell' || key === 'kind' ? v : numeric(v);
   }
-  const settings = resolveRunSettings(given, { nameOf: flagOf });
-  checkFits(settings, { nameOf: flagOf });
+  const settings = resolveRunSettings(given, { nameOf });
+  checkFits(settings, { nameOf });
   const backend = text('backend') ?? 'auto';
   if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
   const record = values['no-record'] !== true;
@@ -255,7 +270,9 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
       testSize: data.test.numExamples,
       examplesSeen: result.examplesSeen,
       seconds: Number(result.seconds.toFixed(3)),
-      // The first 128 test images (the CLI has no flag for testExamples); the name predates testingAccuracy.
+      // The tutorial's "Testing Accuracy": the first 128 test images (the CLI has no flag for testExamples).
+      testingAccuracy: result.testingAccuracy,
+      /** @deprecated the older name of testingAccuracy, kept for scripts that read it (CHANGELOG 0.3.0). */
       testAccuracy128: result.testingAccuracy,
       testAccuracy: result.testAccuracy,
       runId: record.id,

@@ -43,7 +43,7 @@ function run(args: string[], env: Record<string, string> = {}): Run {
   }
 }
 
-const SHORT = ['--data', 'bundled', '--batch-size', '32', '--hidden', '8', '--backend', 'cpu'];
+const SHORT = ['--data', 'bundled', '--batch-size', '32', '--units', '8', '--backend', 'cpu'];
 
 test('a short run prints the seed log, ends with the JSON summary and writes a run record to runs/', () => {
   const r = run([...SHORT, '--training-iters', '641', '--display-step', '10', '--seed', '3', '--json']);
@@ -55,7 +55,7 @@ test('a short run prints the seed log, ends with the JSON summary and writes a r
   assert.match(lines[3]!, /^Testing Accuracy: \d\.\d{6}$/);
   const summary = JSON.parse(lines[4]!) as Record<string, unknown>;
   assert.deepEqual(Object.keys(summary).sort(), [
-    'backend', 'cell', 'data', 'examplesSeen', 'model', 'record', 'runId', 'savedModel', 'seconds', 'testAccuracy', 'testAccuracy128', 'testSize', 'trainSize',
+    'backend', 'cell', 'data', 'examplesSeen', 'model', 'record', 'runId', 'savedModel', 'seconds', 'testAccuracy', 'testAccuracy128', 'testSize', 'testingAccuracy', 'trainSize',
   ]);
   assert.equal(summary.backend, 'cpu');
   assert.equal(summary.data, 'bundled');
@@ -65,7 +65,8 @@ test('a short run prints the seed log, ends with the JSON summary and writes a r
   assert.equal(summary.trainSize, 8500);
   assert.equal(summary.testSize, 1000);
   assert.equal(summary.savedModel, null);
-  assert.equal(lines[3], formatTestingLine(summary.testAccuracy128 as number));
+  assert.equal(lines[3], formatTestingLine(summary.testingAccuracy as number));
+  assert.equal(summary.testAccuracy128, summary.testingAccuracy, 'the older name still carries the value');
   assert.match(r.stderr, /^backend: cpu \(requested\)$/m);
   assert.match(r.stderr, /^data: bundled digits/m);
   assert.match(r.stderr, /^run record: runs\/\d{8}-\d{6}-lstm-u8-[0-9a-f]{4}\.json$/m);
@@ -109,7 +110,7 @@ test('--cell gru --layers 2 --bidirectional --save DIR --runs-dir DIR: the saved
   try {
     const modelDir = path.join(out, 'models', 'gru');
     const runsDir = path.join(out, 'my-runs');
-    const r = run([...SHORT, '--hidden', '4', '--training-iters', '97', '--display-step', '1', '--cell', 'gru', '--layers', '2', '--bidirectional', '--save', modelDir, '--runs-dir', runsDir, '--json']);
+    const r = run([...SHORT, '--units', '4', '--training-iters', '97', '--display-step', '1', '--cell', 'gru', '--layers', '2', '--bidirectional', '--save', modelDir, '--runs-dir', runsDir, '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.records.length, 0, 'not in runs/ when --runs-dir moves it');
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -182,7 +183,13 @@ for (const [args, message] of [
   [['--batch-size', '0'], /^tutorial: --batch-size must be a whole number >= 1, got 0 \(see --help\)$/],
   [['--training-iters', '1280.5'], /^tutorial: --training-iters must be a whole number >= 1, got 1280.5 \(see --help\)$/],
   [['--backend', 'gpu'], /--backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/],
+  [['--kind', 'gru'], /^tutorial: --kind must be one of fused, layers, basic, got "gru" \(see --help\)$/],
   [['--model', 'gru'], /^tutorial: --model must be one of fused, layers, basic, got "gru" \(see --help\)$/],
+  [['--model', 'basic', '--kind', 'basic'], /^tutorial: --model and --kind are one setting \(--model is the older name\); give one \(see --help\)$/],
+  [['--hidden', '8', '--units', '8'], /^tutorial: --hidden and --units are one setting/],
+  [['--units', '0'], /^tutorial: --units must be a whole number >= 1, got 0 \(see --help\)$/],
+  [['--hidden', '0'], /^tutorial: --hidden must be a whole number >= 1, got 0 \(see --help\)$/],
+  [['--cell', 'gru', '--kind', 'basic'], /^tutorial: --kind "basic" is an LSTM implementation; --cell "gru" is built with tf.layers \(--kind "layers"\) \(see --help\)$/],
   [['--cell', 'rnn'], /--cell must be one of lstm, gru, simple-rnn, got "rnn"/],
   [['--cell', 'gru', '--model', 'fused'], /^tutorial: --model "fused" is an LSTM implementation; --cell "gru" is built with tf.layers \(--model "layers"\) \(see --help\)$/],
   [['--cell', 'simple-rnn', '--model', 'basic'], /--model "basic" is an LSTM implementation; --cell "simple-rnn"/],
@@ -244,7 +251,7 @@ for (const [what, args, message] of [
 test('--help prints the flags and exits 0', () => {
   const r = run(['--help']);
   assert.equal(r.status, 0);
-  for (const flag of ['--data', '--training-iters', '--batch-size', '--display-step', '--lr', '--hidden', '--seed', '--backend', '--json', '--cell', '--layers', '--bidirectional', '--model', '--save', '--runs-dir', '--no-record', '--clip-norm']) {
+  for (const flag of ['--data', '--training-iters', '--batch-size', '--display-step', '--lr', '--units', '--hidden', '--seed', '--backend', '--json', '--cell', '--layers', '--bidirectional', '--kind', '--model', '--save', '--runs-dir', '--no-record', '--clip-norm']) {
     assert.ok(r.stdout.includes(flag), flag);
   }
   assert.match(r.stdout, /the only one for gru and simple-rnn/);
@@ -324,9 +331,9 @@ test('a runaway learning rate stops with one line naming the step and the cause,
 });
 
 for (const [args, message] of [
-  [['--hidden', '100000'], /^tutorial: --hidden 100000 needs a \[100000, 400000\] weight tensor of 4\.0e\+10 numbers; one tensor holds at most 4\.3e\+9 \(2\^32\) \(see --help\)$/],
+  [['--units', '100000'], /^tutorial: --units 100000 needs a \[100000, 400000\] weight tensor of 4\.0e\+10 numbers; one tensor holds at most 4\.3e\+9 \(2\^32\) \(see --help\)$/],
   [['--hidden', '30000'], /^tutorial: --hidden 30000 needs about \d+(\.\d)? GB for 3\.6e\+9 weights, their gradients and Adam's moments; this machine has \d+(\.\d)? GB \(see --help\)$/],
-  [['--batch-size', '100000000', '--training-iters', '1000000000'], /^tutorial: --batch-size 100000000 with --hidden 128 needs about \d+ GB for one training step; this machine has/],
+  [['--batch-size', '100000000', '--training-iters', '1000000000'], /^tutorial: --batch-size 100000000 with --units 128 needs about \d+ GB for one training step; this machine has/],
 ] as const) {
   test(`a model or batch too large for this machine: ${args.join(' ')} is one line before any work`, () => {
     const r = run([...args]);
