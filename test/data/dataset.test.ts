@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { setupBackend } from '../../src/backend';
 import { type Batch, DataSet, IMAGE_PIXELS } from '../../src/data/dataset';
 import { mulberry32, shuffleInPlace } from '../../src/random';
@@ -59,7 +59,7 @@ before(async () => {
 });
 
 describe('DataSet.nextBatch', () => {
-  it('returns xs [batch, 28, 28] float32 and one-hot ys [batch, 10] matching the labels', () => {
+  test('returns xs [batch, 28, 28] float32 and one-hot ys [batch, 10] matching the labels', () => {
     const { images, labels } = numbered(20);
     const data = new DataSet(images, labels, { seed: 1 });
     const batch = data.nextBatch(6);
@@ -75,7 +75,7 @@ describe('DataSet.nextBatch', () => {
     });
   });
 
-  it('follows TF1 next_batch exactly, including batches across epoch ends', () => {
+  test('follows TF1 next_batch exactly, including batches across epoch ends', () => {
     const n = 23;
     const { images, labels } = numbered(n);
     const data = new DataSet(images, labels, { seed: 5 });
@@ -86,7 +86,7 @@ describe('DataSet.nextBatch', () => {
     }
   });
 
-  it('sees every example exactly once per epoch, also when batches straddle epochs', () => {
+  test('sees every example exactly once per epoch, also when batches straddle epochs', () => {
     const n = 12;
     const { images, labels } = numbered(n);
     const data = new DataSet(images, labels);
@@ -98,7 +98,7 @@ describe('DataSet.nextBatch', () => {
     }
   });
 
-  it('concatenates the rest of an epoch with the start of the next one', () => {
+  test('concatenates the rest of an epoch with the start of the next one', () => {
     const { images, labels } = numbered(10);
     const data = new DataSet(images, labels, { seed: 3 });
     const first = indicesOf(data.nextBatch(4));
@@ -114,7 +114,7 @@ describe('DataSet.nextBatch', () => {
     assert.equal(data.epochsCompleted, 1);
   });
 
-  it('counts an epoch that ends exactly on a batch only at the next call, as TF1 does', () => {
+  test('counts an epoch that ends exactly on a batch only at the next call, as TF1 does', () => {
     const { images, labels } = numbered(8);
     const data = new DataSet(images, labels);
     indicesOf(data.nextBatch(4));
@@ -124,7 +124,7 @@ describe('DataSet.nextBatch', () => {
     assert.equal(data.epochsCompleted, 1);
   });
 
-  it('gives the same batches for the same seed and another order for another seed', () => {
+  test('gives the same batches for the same seed and another order for another seed', () => {
     const { images, labels } = numbered(50);
     const run = (seed: number): number[] => {
       const data = new DataSet(images, labels, { seed });
@@ -135,7 +135,7 @@ describe('DataSet.nextBatch', () => {
     assert.notDeepEqual(run(11).slice(0, 50), Array.from({ length: 50 }, (_, i) => i));
   });
 
-  it('leaves no tensors behind beyond the two it returns', () => {
+  test('leaves no tensors behind beyond the two it returns', () => {
     const { images, labels } = numbered(30);
     const data = new DataSet(images, labels);
     const before = tf.memory().numTensors;
@@ -152,7 +152,7 @@ describe('DataSet.nextBatch', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  it('rejects a batch size below 1, above numExamples, or fractional', () => {
+  test('rejects a batch size below 1, above numExamples, or fractional', () => {
     const { images, labels } = numbered(10);
     const data = new DataSet(images, labels);
     for (const bad of [0, -1, 11, 2.5]) {
@@ -164,7 +164,7 @@ describe('DataSet.nextBatch', () => {
 });
 
 describe('DataSet storage', () => {
-  it('slice and all keep the stored order whatever nextBatch did', () => {
+  test('slice and all keep the stored order whatever nextBatch did', () => {
     const { images, labels } = numbered(10);
     const data = new DataSet(images, labels);
     indicesOf(data.nextBatch(7));
@@ -178,7 +178,7 @@ describe('DataSet storage', () => {
     assert.equal(data.images, images);
   });
 
-  it('rejects bad slice bounds', () => {
+  test('rejects bad slice bounds', () => {
     const { images, labels } = numbered(10);
     const data = new DataSet(images, labels);
     for (const [start, end] of [[-1, 3], [5, 2], [0, 11], [0.5, 2]] as const) {
@@ -188,7 +188,7 @@ describe('DataSet storage', () => {
     }
   });
 
-  it('image(i) is the i-th digit, 784 values', () => {
+  test('image(i) is the i-th digit, 784 values', () => {
     const { images, labels } = numbered(5);
     const data = new DataSet(images, labels);
     const digit = data.image(3);
@@ -197,14 +197,14 @@ describe('DataSet storage', () => {
     assert.throws(() => data.image(5), /image\(5\): expected an integer index from 0 to 4/);
   });
 
-  it('rejects images and labels of different lengths, and labels above 9', () => {
+  test('rejects images and labels of different lengths, and labels above 9', () => {
     assert.throws(() => new DataSet(new Float32Array(784 * 3), new Uint8Array(2)), {
       message: 'DataSet: images hold 2352 values, expected 2 labels * 784 = 1568',
     });
     assert.throws(() => new DataSet(new Float32Array(784), Uint8Array.of(10)), /label 10 at index 0 is not a digit 0\.\.9/);
   });
 
-  it('allows an empty DataSet (validationSize 0) but no batch from it', () => {
+  test('allows an empty DataSet (validationSize 0) but no batch from it', () => {
     const data = new DataSet(new Float32Array(0), new Uint8Array(0));
     assert.equal(data.numExamples, 0);
     assert.deepEqual(indicesOf(data.all()), []);

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import {
   DownloadError,
   type DownloadProgress,
@@ -109,7 +109,7 @@ async function failingDownload(url: string, expected: string | RegExp, options: 
 }
 
 describe('downloadFile', () => {
-  it('downloads, verifies the SHA-256 and reports progress', async () => {
+  test('downloads, verifies the SHA-256 and reports progress', async () => {
     const dest = join(dir, 'sub', 'dir', 'ok.gz'); // creates missing directories
     const progress: DownloadProgress[] = [];
     await downloadFile(`${base}/ok.gz`, dest, { sha256: BODY_SHA, bytes: BODY.length, onProgress: (p) => progress.push(p) });
@@ -120,7 +120,7 @@ describe('downloadFile', () => {
     assert.ok(progress.every((p, i) => i === 0 || p.receivedBytes > (progress[i - 1]?.receivedBytes ?? 0)));
   });
 
-  it('replaces an existing file once the new one is complete', async () => {
+  test('replaces an existing file once the new one is complete', async () => {
     const dest = join(dir, 'x.gz');
     writeFileSync(dest, 'OLD');
     await downloadFile(`${base}/ok.gz`, dest, { sha256: BODY_SHA.toUpperCase() });
@@ -128,34 +128,34 @@ describe('downloadFile', () => {
     assert.deepEqual(readdirSync(dir), ['x.gz']);
   });
 
-  it('follows redirects and accepts a body without content-length', async () => {
+  test('follows redirects and accepts a body without content-length', async () => {
     await downloadFile(`${base}/redirect`, join(dir, 'r.gz'), { sha256: BODY_SHA });
     await downloadFile(`${base}/chunked.gz`, join(dir, 'c.gz'), { sha256: BODY_SHA });
     assert.deepEqual(readdirSync(dir).sort(), ['c.gz', 'r.gz']);
     assert.deepEqual(requests, ['/redirect', '/ok.gz', '/chunked.gz']);
   });
 
-  it('fails on HTTP 404', () => failingDownload(`${base}/missing.gz`, 'HTTP 404 Not Found'));
-  it('fails on HTTP 500', () => failingDownload(`${base}/500`, 'HTTP 500 Internal Server Error'));
-  it('fails on endless redirects', () => failingDownload(`${base}/loop`, 'more than 5 redirects'));
-  it('fails when the connection drops mid-file', () => failingDownload(`${base}/drop`, 'connection closed after 1000 of 5000 bytes'));
-  it('fails on a checksum mismatch', () =>
+  test('fails on HTTP 404', () => failingDownload(`${base}/missing.gz`, 'HTTP 404 Not Found'));
+  test('fails on HTTP 500', () => failingDownload(`${base}/500`, 'HTTP 500 Internal Server Error'));
+  test('fails on endless redirects', () => failingDownload(`${base}/loop`, 'more than 5 redirects'));
+  test('fails when the connection drops mid-file', () => failingDownload(`${base}/drop`, 'connection closed after 1000 of 5000 bytes'));
+  test('fails on a checksum mismatch', () =>
     failingDownload(`${base}/ok.gz`, `SHA-256 mismatch (expected ${'ab'.repeat(32)}, got ${BODY_SHA})`, { sha256: 'ab'.repeat(32) }));
-  it('fails on a size mismatch', async () => {
+  test('fails on a size mismatch', async () => {
     const dest = join(dir, 'x.gz');
     writeFileSync(dest, 'GOOD');
     await assert.rejects(downloadFile(`${base}/chunked.gz`, dest, { bytes: 10 }), /: size mismatch \(expected 10 bytes, got 3000\)$/);
     assertUntouched(dest);
   });
-  it('fails when nothing arrives for timeoutMs', () => failingDownload(`${base}/stall`, 'timed out (no data for 200 ms)', { timeoutMs: 200 }));
-  it('stops when its signal aborts, mid-file: an InterruptedError naming the bytes, nothing left in the folder', async () => {
+  test('fails when nothing arrives for timeoutMs', () => failingDownload(`${base}/stall`, 'timed out (no data for 200 ms)', { timeoutMs: 200 }));
+  test('stops when its signal aborts, mid-file: an InterruptedError naming the bytes, nothing left in the folder', async () => {
     const controller = new AbortController();
     const dest = join(dir, 'stalled.gz');
     const run = downloadFile(`${base}/stall`, dest, { timeoutMs: 10_000, signal: controller.signal, onProgress: () => controller.abort() });
     await assert.rejects(run, (e: unknown) => e instanceof InterruptedError && e.message === 'download of stalled.gz interrupted at byte 10 of 5000');
     assert.deepEqual(readdirSync(dir), [], 'no partial or temporary file');
   });
-  it('stops on SIGINT while the process keeps running', async () => {
+  test('stops on SIGINT while the process keeps running', async () => {
     const keepAlive = (): void => {};
     process.on('SIGINT', keepAlive);
     try {
@@ -167,11 +167,11 @@ describe('downloadFile', () => {
     assert.deepEqual(readdirSync(dir), []);
     assert.equal(process.listenerCount('SIGINT'), 0);
   });
-  it('fails when the connection is refused', async () => {
+  test('fails when the connection is refused', async () => {
     const port = await closedPort();
     await failingDownload(`http://127.0.0.1:${port}/x.gz`, `connect ECONNREFUSED 127.0.0.1:${port}`);
   });
-  it('fails on an unsupported protocol or a bad URL', async () => {
+  test('fails on an unsupported protocol or a bad URL', async () => {
     await failingDownload('ftp://127.0.0.1/x.gz', 'unsupported protocol ftp:');
     await failingDownload('nonsense', 'not a valid URL');
   });
@@ -183,7 +183,7 @@ describe('ensureMnistFiles', () => {
     { name: 'b.gz', sha256: createHash('sha256').update(OTHER).digest('hex') },
   ];
 
-  it('downloads what is missing, then nothing', async () => {
+  test('downloads what is missing, then nothing', async () => {
     await ensureMnistFiles(dir, `${base}/mirror`, files);
     assert.deepEqual(readdirSync(dir).sort(), ['a.gz', 'b.gz']);
     assert.deepEqual(requests, ['/mirror/a.gz', '/mirror/b.gz']);
@@ -191,7 +191,7 @@ describe('ensureMnistFiles', () => {
     assert.equal(requests.length, 2);
   });
 
-  it('downloads again a cached file whose checksum is wrong, saying so', async () => {
+  test('downloads again a cached file whose checksum is wrong, saying so', async () => {
     writeFileSync(join(dir, 'a.gz'), BODY);
     writeFileSync(join(dir, 'b.gz'), 'corrupt');
     const notices: string[] = [];
@@ -202,7 +202,7 @@ describe('ensureMnistFiles', () => {
     assert.match(notices[0] ?? '', /^cached .*b\.gz has SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}: downloading it again$/);
   });
 
-  it('stops at the first failure, leaving no partial files', async () => {
+  test('stops at the first failure, leaving no partial files', async () => {
     await assert.rejects(
       ensureMnistFiles(dir, `${base}/nowhere`, files),
       new RegExp(`^DownloadError: download of ${base}/nowhere/a\\.gz failed: HTTP 404 Not Found$`),
@@ -212,7 +212,7 @@ describe('ensureMnistFiles', () => {
 });
 
 describe('MNIST_FILES and mirrorUrl', () => {
-  it('pins the four standard files with SHA-256 and size', () => {
+  test('pins the four standard files with SHA-256 and size', () => {
     assert.deepEqual(
       MNIST_FILES.map((f) => f.name),
       ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
@@ -223,7 +223,7 @@ describe('MNIST_FILES and mirrorUrl', () => {
     }
   });
 
-  it('joins the mirror and the name with or without a trailing slash', () => {
+  test('joins the mirror and the name with or without a trailing slash', () => {
     assert.equal(mirrorUrl('http://127.0.0.1:1/m', 'a.gz'), 'http://127.0.0.1:1/m/a.gz');
     assert.equal(mirrorUrl('http://127.0.0.1:1/m/', 'a.gz'), 'http://127.0.0.1:1/m/a.gz');
     assert.throws(() => mirrorUrl('not a url', 'a.gz'), /MNIST mirror "not a url" is not a valid URL/);
@@ -231,7 +231,7 @@ describe('MNIST_FILES and mirrorUrl', () => {
 });
 
 describe('downloadFile errors that are not the network', () => {
-  it('reports a failing onProgress callback as itself and still cleans up', async () => {
+  test('reports a failing onProgress callback as itself and still cleans up', async () => {
     const dest = join(dir, 'x.gz');
     writeFileSync(dest, 'GOOD');
     const onProgress = (): void => {

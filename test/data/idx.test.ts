@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
   encodeIdxImages,
@@ -28,7 +28,7 @@ const IMAGES = idx([0x00000803, 3, 2, 4], PIXELS);
 const LABELS = idx([0x00000801, 5], [0, 9, 3, 7, 1]);
 
 describe('parseIdxImages', () => {
-  it('reads the header and the pixels, image by image, row by row', () => {
+  test('reads the header and the pixels, image by image, row by row', () => {
     const parsed = parseIdxImages(IMAGES, 'images.idx');
     assert.equal(parsed.count, 3);
     assert.equal(parsed.rows, 2);
@@ -36,22 +36,22 @@ describe('parseIdxImages', () => {
     assert.deepEqual([...parsed.pixels], PIXELS);
   });
 
-  it('reads a header of a big count (60000 = 0x0000EA60) as big-endian', () => {
+  test('reads a header of a big count (60000 = 0x0000EA60) as big-endian', () => {
     const header = idx([2051, 60000, 28, 28], []);
     assert.throws(() => parseIdxImages(header, 'big.idx'), /header promises 47040000 bytes of pixels/);
   });
 
-  it('rejects a wrong magic number, naming the file', () => {
+  test('rejects a wrong magic number, naming the file', () => {
     assert.throws(() => parseIdxImages(LABELS, 'train-images-idx3-ubyte'), {
       message: 'train-images-idx3-ubyte: not an IDX images file (magic number 2049, expected 2051)',
     });
   });
 
-  it('says when the file is still gzipped', () => {
+  test('says when the file is still gzipped', () => {
     assert.throws(() => parseIdxImages(gzipSync(IMAGES), 'x.gz'), /not an IDX images file .*; it is still gzipped/);
   });
 
-  it('rejects a truncated header', () => {
+  test('rejects a truncated header', () => {
     assert.throws(() => parseIdxImages(IMAGES.subarray(0, 10), 'short.idx'), {
       message: 'short.idx: truncated IDX images file (10 bytes, shorter than the 16-byte header)',
     });
@@ -59,45 +59,45 @@ describe('parseIdxImages', () => {
     assert.throws(() => parseIdxImages(new Uint8Array(), 'empty.idx'), /empty\.idx: truncated/);
   });
 
-  it('rejects a truncated body', () => {
+  test('rejects a truncated body', () => {
     assert.throws(() => parseIdxImages(IMAGES.subarray(0, IMAGES.length - 1), 'cut.idx'), {
       message: 'cut.idx: truncated file (header promises 24 bytes of pixels (3 images of 2x4), found 23)',
     });
   });
 
-  it('rejects trailing bytes the header does not account for', () => {
+  test('rejects trailing bytes the header does not account for', () => {
     const longer = idx([2051, 3, 2, 4], [...PIXELS, 0, 0]);
     assert.throws(() => parseIdxImages(longer, 'long.idx'), /long\.idx: 2 unexpected bytes after the 24 bytes/);
   });
 
-  it('rejects nonsense dimensions', () => {
+  test('rejects nonsense dimensions', () => {
     assert.throws(() => parseIdxImages(idx([2051, 1, 0, 4], []), 'zero.idx'), /bad IDX images header \(count 1, rows 0, cols 4\)/);
   });
 });
 
 describe('parseIdxLabels', () => {
-  it('reads the labels', () => {
+  test('reads the labels', () => {
     assert.deepEqual([...parseIdxLabels(LABELS, 'labels.idx')], [0, 9, 3, 7, 1]);
   });
 
-  it('reads an empty label file', () => {
+  test('reads an empty label file', () => {
     assert.equal(parseIdxLabels(idx([2049, 0], []), 'empty.idx').length, 0);
   });
 
-  it('rejects a wrong magic number', () => {
+  test('rejects a wrong magic number', () => {
     assert.throws(() => parseIdxLabels(IMAGES, 'labels.idx'), {
       message: 'labels.idx: not an IDX labels file (magic number 2051, expected 2049)',
     });
   });
 
-  it('rejects truncated headers and bodies', () => {
+  test('rejects truncated headers and bodies', () => {
     assert.throws(() => parseIdxLabels(LABELS.subarray(0, 7), 'l.idx'), /l\.idx: truncated IDX labels file \(7 bytes, shorter than the 8-byte header\)/);
     assert.throws(() => parseIdxLabels(LABELS.subarray(0, 11), 'l.idx'), {
       message: 'l.idx: truncated file (header promises 5 bytes of labels (5 labels), found 3)',
     });
   });
 
-  it('rejects a label above 9, naming it and its index', () => {
+  test('rejects a label above 9, naming it and its index', () => {
     assert.throws(() => parseIdxLabels(idx([2049, 3], [1, 2, 10]), 'bad.idx'), {
       message: 'bad.idx: label 10 at index 2 is not a digit 0..9',
     });
@@ -105,13 +105,13 @@ describe('parseIdxLabels', () => {
 });
 
 describe('maybeGunzip', () => {
-  it('unpacks gzip data and passes plain data through untouched', () => {
+  test('unpacks gzip data and passes plain data through untouched', () => {
     assert.deepEqual([...maybeGunzip(gzipSync(IMAGES), 'x.gz')], [...IMAGES]);
     assert.equal(maybeGunzip(IMAGES, 'x'), IMAGES);
     assert.deepEqual([...parseIdxLabels(maybeGunzip(gzipSync(LABELS), 'l.gz'), 'l.gz')], [0, 9, 3, 7, 1]);
   });
 
-  it('rejects corrupt gzip data, naming the file', () => {
+  test('rejects corrupt gzip data, naming the file', () => {
     const gz = gzipSync(IMAGES);
     const corrupt = Uint8Array.from(gz);
     corrupt.fill(0xaa, 10, 20);
@@ -121,12 +121,12 @@ describe('maybeGunzip', () => {
 });
 
 describe('encodeIdxImages / encodeIdxLabels', () => {
-  it('write exactly the bytes of the format', () => {
+  test('write exactly the bytes of the format', () => {
     assert.deepEqual(encodeIdxImages({ count: 3, rows: 2, cols: 4, pixels: Uint8Array.from(PIXELS) }), IMAGES);
     assert.deepEqual(encodeIdxLabels(Uint8Array.from([0, 9, 3, 7, 1])), LABELS);
   });
 
-  it('rejects pixels that do not fit the dimensions', () => {
+  test('rejects pixels that do not fit the dimensions', () => {
     assert.throws(() => encodeIdxImages({ count: 2, rows: 2, cols: 2, pixels: new Uint8Array(7) }), /7 pixels, expected 2 \* 2 \* 2 = 8/);
   });
 });

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { MnistFile } from '../../src/data/download';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx';
@@ -90,7 +90,7 @@ function writeDir(target: string, gzipped: boolean, override: Record<string, Uin
 
 describe('loadMnist from a directory', () => {
   for (const gzipped of [true, false]) {
-    it(`reads ${gzipped ? 'gzipped' : 'plain'} IDX files and splits off validation like TF`, async () => {
+    test(`reads ${gzipped ? 'gzipped' : 'plain'} IDX files and splits off validation like TF`, async () => {
       writeDir(dir, gzipped);
       const data = await loadMnist({ source: dir, validationSize: 3 });
       assert.equal(data.source, 'idx');
@@ -106,7 +106,7 @@ describe('loadMnist from a directory', () => {
     });
   }
 
-  it('accepts the dotted names some mirrors use', async () => {
+  test('accepts the dotted names some mirrors use', async () => {
     const plain = join(dir, 'plain');
     const dotted = join(dir, 'dotted');
     writeDir(plain, false);
@@ -117,14 +117,14 @@ describe('loadMnist from a directory', () => {
     assert.equal(data.validation.numExamples, 0);
   });
 
-  it('names a missing directory', async () => {
+  test('names a missing directory', async () => {
     const missing = join(dir, 'nope');
     await assert.rejects(loadMnist({ source: missing }), {
       message: `MNIST directory ${missing} does not exist (expected the four IDX files there, or source 'auto', 'bundled' or 'download')`,
     });
   });
 
-  it('names a missing file', async () => {
+  test('names a missing file', async () => {
     writeDir(dir, true);
     rmSync(join(dir, 't10k-labels-idx1-ubyte.gz'));
     await assert.rejects(loadMnist({ source: dir }), {
@@ -132,21 +132,21 @@ describe('loadMnist from a directory', () => {
     });
   });
 
-  it('rejects images that are not 28x28', async () => {
+  test('rejects images that are not 28x28', async () => {
     writeDir(dir, true, { 't10k-images-idx3-ubyte': images(TEST, 2, 32, 32) });
     await assert.rejects(loadMnist({ source: dir, validationSize: 3 }), {
       message: `${join(dir, 't10k-images-idx3-ubyte.gz')}: images are 32x32, expected 28x28 (MNIST)`,
     });
   });
 
-  it('rejects image and label files of different counts, naming both', async () => {
+  test('rejects image and label files of different counts, naming both', async () => {
     writeDir(dir, false, { 'train-labels-idx1-ubyte': labels(TRAIN - 1, 1) });
     await assert.rejects(loadMnist({ source: dir, validationSize: 3 }), {
       message: `${join(dir, 'train-images-idx3-ubyte')} holds 12 images but ${join(dir, 'train-labels-idx1-ubyte')} holds 11 labels`,
     });
   });
 
-  it('passes on IDX errors naming the file: bad magic, truncation, labels above 9, corrupt gzip', async () => {
+  test('passes on IDX errors naming the file: bad magic, truncation, labels above 9, corrupt gzip', async () => {
     const cases: Array<[Record<string, Uint8Array>, RegExp]> = [
       [{ 'train-images-idx3-ubyte': labels(TRAIN, 1) }, /train-images-idx3-ubyte\.gz: not an IDX images file \(magic number 2049, expected 2051\)/],
       [{ 't10k-images-idx3-ubyte': images(TEST, 2).subarray(0, 900) }, /t10k-images-idx3-ubyte\.gz: truncated file/],
@@ -162,14 +162,14 @@ describe('loadMnist from a directory', () => {
     await assert.rejects(loadMnist({ source: dir, validationSize: 3 }), /t10k-labels-idx1-ubyte\.gz: corrupt gzip data/);
   });
 
-  it('rejects a validationSize larger than the training set', async () => {
+  test('rejects a validationSize larger than the training set', async () => {
     writeDir(dir, true);
     await assert.rejects(loadMnist({ source: dir }), /validationSize 5000 must be an integer from 0 to 12 \(the images in .*train-images-idx3-ubyte\.gz\)/);
   });
 });
 
 describe('loadMnist auto and download', () => {
-  it('downloads into the cache, then uses the cache without the network', async () => {
+  test('downloads into the cache, then uses the cache without the network', async () => {
     const progress: string[] = [];
     const notices: string[] = [];
     const first = await loadMnist({
@@ -190,7 +190,7 @@ describe('loadMnist auto and download', () => {
     assert.deepEqual(second.test.labels, first.test.labels);
   });
 
-  it('auto falls back to the bundled digits with one notice when the mirror is down', async () => {
+  test('auto falls back to the bundled digits with one notice when the mirror is down', async () => {
     const port = await closedPort();
     const notices: string[] = [];
     const data = await loadMnist({ cacheDir: dir, mirror: `http://127.0.0.1:${port}/`, files: FILES, onNotice: (m) => notices.push(m) });
@@ -202,7 +202,7 @@ describe('loadMnist auto and download', () => {
     assert.deepEqual(readdirSync(dir), [], 'no partial files in the cache');
   });
 
-  it('download fails loudly when the mirror is down', async () => {
+  test('download fails loudly when the mirror is down', async () => {
     const port = await closedPort();
     await assert.rejects(loadMnist({ source: 'download', cacheDir: dir, mirror: `http://127.0.0.1:${port}`, files: FILES }), {
       name: 'DownloadError',
@@ -211,7 +211,7 @@ describe('loadMnist auto and download', () => {
     assert.deepEqual(readdirSync(dir), []);
   });
 
-  it('download re-fetches a cached file with a wrong checksum, with a notice', async () => {
+  test('download re-fetches a cached file with a wrong checksum, with a notice', async () => {
     await loadMnist({ source: 'download', cacheDir: dir, mirror, files: FILES, validationSize: 2 });
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), 'garbage');
     requests = 0;
@@ -223,20 +223,20 @@ describe('loadMnist auto and download', () => {
     assert.equal(data.test.numExamples, TEST);
   });
 
-  it('takes the mirror from RNN_MNIST_MIRROR and rejects files without the standard names', async () => {
+  test('takes the mirror from RNN_MNIST_MIRROR and rejects files without the standard names', async () => {
     const data = await loadMnist({ source: 'download', cacheDir: dir, files: FILES, validationSize: 2, env: { RNN_MNIST_MIRROR: mirror } });
     assert.equal(data.source, 'idx');
     await assert.rejects(loadMnist({ cacheDir: dir, mirror, files: [{ name: 'x.gz', sha256: '00' }] }), /files must include train-images-idx3-ubyte\.gz or/);
   });
 
-  it('bundled needs no files at all', async () => {
+  test('bundled needs no files at all', async () => {
     const data = await loadMnist({ source: 'bundled', seed: 1 });
     assert.equal(data.source, 'bundled');
   });
 });
 
 describe('defaultCacheDir', () => {
-  it('prefers RNN_CACHE_DIR, then XDG_CACHE_HOME, then HOME/.cache', () => {
+  test('prefers RNN_CACHE_DIR, then XDG_CACHE_HOME, then HOME/.cache', () => {
     assert.equal(defaultCacheDir({ RNN_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x', HOME: '/h' }), '/c');
     assert.equal(defaultCacheDir({ RNN_CACHE_DIR: '', XDG_CACHE_HOME: '/x', HOME: '/h' }), '/x/rnn-notebooks/mnist');
     assert.equal(defaultCacheDir({ HOME: '/h' }), '/h/.cache/rnn-notebooks/mnist');

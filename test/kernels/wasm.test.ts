@@ -3,7 +3,7 @@
  * against the unpatched wasm kernels and the cpu backend, on random shapes (batch > 1
  * included), to 1e-5; and they leak neither tensors nor backend data.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
@@ -123,7 +123,7 @@ after(() => {
 });
 
 describe('patchWasmKernels', () => {
-  it('is idempotent, can be undone, and touches only wasm kernels', () => {
+  test('is idempotent, can be undone, and touches only wasm kernels', () => {
     const cpuBefore = PATCHED_KERNELS.map((name) => tf.getKernel(name, 'cpu'));
     patchWasmKernels();
     patchWasmKernels();
@@ -158,7 +158,7 @@ describe('BatchMatMul with transposed inputs', () => {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {
         const what = `a [${batchA}|${m}x${k}] b [${batchB}|${k}x${n}] tA=${transposeA} tB=${transposeB}`;
-        it(what, async () => {
+        test(what, async () => {
           const a = input([...batchA, ...(transposeA ? [k, m] : [m, k])], 10 * i + 1);
           const b = input([...batchB, ...(transposeB ? [n, k] : [k, n])], 10 * i + 2);
           // tfjs's matMul gradient does not reduce broadcast batch dims (on any backend).
@@ -172,7 +172,7 @@ describe('BatchMatMul with transposed inputs', () => {
   // The unpatched wasm kernel is wrong here: its naive (transposed) path indexes a rank-1 bias
   // by flat output position, so rows after the first get the last bias value. The fix runs
   // XNNPACK's path, which broadcasts the bias correctly; cpu is the reference.
-  it('_FusedMatMul (bias, relu) with transposed inputs, against cpu', async () => {
+  test('_FusedMatMul (bias, relu) with transposed inputs, against cpu', async () => {
     for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]] as const) {
       const a = input(transposeA ? [7, 5] : [5, 7], 3);
       const b = input(transposeB ? [4, 7] : [7, 4], 4);
@@ -185,7 +185,7 @@ describe('BatchMatMul with transposed inputs', () => {
 });
 
 describe('Slice, SplitV, Unpack and Concat through heap views', () => {
-  it('slices random boxes of random shapes (rank 1 to 5)', async () => {
+  test('slices random boxes of random shapes (rank 1 to 5)', async () => {
     for (let trial = 0; trial < 24; trial++) {
       const rank = 1 + (trial % 5);
       const shape = randomInts(rank, 5, 100 + trial).map((d) => d + 1);
@@ -197,13 +197,13 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
     }
   });
 
-  it('slices a whole tensor, a single element, and the per-step rows of [batch, steps, features]', async () => {
+  test('slices a whole tensor, a single element, and the per-step rows of [batch, steps, features]', async () => {
     await checkAgainstReferences('whole', (x) => tf.slice(x as tf.Tensor, [0, 0], [3, 4]), [input([3, 4], 1)], 1);
     await checkAgainstReferences('element', (x) => tf.slice(x as tf.Tensor, [1, 2, 3], [1, 1, 1]), [input([2, 3, 4], 2)], 2);
     await checkAgainstReferences('step', (x) => tf.slice(x as tf.Tensor, [0, 5, 0], [16, 1, 28]), [input([16, 28, 28], 3)], 3);
   });
 
-  it('slices int32 and bool tensors', () => {
+  test('slices int32 and bool tensors', () => {
     const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
     assert.deepEqual(tf.slice(ints, [0, 1], [2, 2]).arraySync(), [[2, 3], [5, 6]]);
     const bools = tf.tensor2d([[true, false, true], [false, true, false]], [2, 3], 'bool');
@@ -211,7 +211,7 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
     tf.dispose([ints, bools]);
   });
 
-  it('splits along every axis, evenly and by sizes', async () => {
+  test('splits along every axis, evenly and by sizes', async () => {
     const shape = [4, 6, 8];
     for (let axis = -1; axis < 3; axis++) {
       const dim = shape.at(axis) ?? 1;
@@ -223,7 +223,7 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
     await checkAgainstReferences('gates', (x) => tf.split(x as tf.Tensor, 4, 1), [input([32, 64], 30)], 30);
   });
 
-  it('unstacks along every axis', async () => {
+  test('unstacks along every axis', async () => {
     const shape = [3, 5, 2, 4];
     for (let axis = -1; axis < 4; axis++) {
       await checkAgainstReferences(`unstack axis ${axis}`, (x) => tf.unstack(x as tf.Tensor, axis), [input(shape, 40 + axis)], axis + 40);
@@ -235,7 +235,7 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
 });
 
 describe('Concat with one copy per run', () => {
-  it('concatenates along every axis, with empty and unequal pieces', async () => {
+  test('concatenates along every axis, with empty and unequal pieces', async () => {
     for (let axis = -1; axis < 3; axis++) {
       const shapes = [0, 1, 2].map((k) => {
         const shape = [3, 4, 5];
@@ -252,20 +252,20 @@ describe('Concat with one copy per run', () => {
     await checkAgainstReferences('28 pieces, axis 1', (...xs) => tf.concat(xs, 1), pieces, 80);
   });
 
-  it('concatenates int32 tensors', () => {
+  test('concatenates int32 tensors', () => {
     const joined = tf.tidy(() => tf.concat([tf.tensor2d([[1], [2]], [2, 1], 'int32'), tf.tensor2d([[3, 4], [5, 6]], [2, 2], 'int32')], 1).arraySync());
     assert.deepEqual(joined, [[1, 3, 4], [2, 5, 6]]);
   });
 });
 
 describe('Tanh as 2·sigmoid(2x) - 1', () => {
-  it('matches tanh on small, moderate and saturating inputs', async () => {
+  test('matches tanh on small, moderate and saturating inputs', async () => {
     for (const [shape, scale] of [[[7], 0.001], [[5, 9], 3], [[4, 3, 64], 12], [[128, 128], 40]] as const) {
       await checkAgainstReferences(`tanh [${shape}] x${scale}`, (x) => tf.tanh(x as tf.Tensor), [input([...shape], 50 + scale, scale)], 50);
     }
   });
 
-  it('keeps special values', () => {
+  test('keeps special values', () => {
     const y = tf.tanh(tf.tensor1d([0, Infinity, -Infinity, NaN, 1e-30]));
     const values = Array.from(y.dataSync());
     assert.deepEqual(values.slice(0, 3), [0, 1, -1]);

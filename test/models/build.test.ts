@@ -6,7 +6,7 @@
  * initialisers; bidirectional layers compute forward(x) ++ backward(reverse(x)) written out with
  * separate stock layers; the fused and stock LSTM agree stacked and bidirectional.
  */
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,7 +45,7 @@ describeOnBackends('the model builder', () => {
     for (const cell of CELL_TYPES) {
       for (const layers of [1, 2]) {
         for (const bidirectional of [false, true]) {
-          it(`${cell}, ${layers} layer(s)${bidirectional ? ', bidirectional' : ''}: logits [batch, 10], seeded, no leaks`, () => {
+          test(`${cell}, ${layers} layer(s)${bidirectional ? ', bidirectional' : ''}: logits [batch, 10], seeded, no leaks`, () => {
             const before = tf.memory().numTensors;
             const x = input(3, 1);
             const a = buildClassifier({ cell, layers, bidirectional, units: UNITS, seed: 5 });
@@ -69,7 +69,7 @@ describeOnBackends('the model builder', () => {
       }
     }
 
-    it('the default kind is fused for lstm and layers for gru and simple-rnn, and names say which', () => {
+    test('the default kind is fused for lstm and layers for gru and simple-rnn, and names say which', () => {
       const made = [buildClassifier({ units: UNITS }), buildClassifier({ kind: 'layers', units: UNITS }), buildClassifier({ cell: 'gru', layers: 2, bidirectional: true, units: UNITS }), buildClassifier({ kind: 'basic', units: UNITS })];
       assert.deepEqual(made.map((c) => c.name), ['fused LSTM', 'tf.layers.lstm', '2 x tf.layers.gru, bidirectional', 'TF1 BasicLSTMCell']);
       assert.deepEqual(made.map((c) => c.name), [modelName({}), modelName({ kind: 'layers' }), modelName({ cell: 'gru', layers: 2, bidirectional: true }), modelName({ kind: 'basic' })]);
@@ -77,13 +77,13 @@ describeOnBackends('the model builder', () => {
       made.forEach((c) => c.dispose());
     });
 
-    it('impossible combinations throw an error naming them', () => {
+    test('impossible combinations throw an error naming them', () => {
       assert.throws(() => buildClassifier({ cell: 'gru', kind: 'fused' }), /kind "fused" is an LSTM implementation; cell "gru"/);
       assert.throws(() => buildClassifier({ kind: 'basic', layers: 2 }), /kind "basic" .* is one layer in one direction/);
       assert.throws(() => buildLayersModel({ kind: 'basic' }), /not a tf.layers model/);
     });
 
-    it('training steps leak no tensors (gru, simple-rnn, stacked bidirectional fused LSTM)', () => {
+    test('training steps leak no tensors (gru, simple-rnn, stacked bidirectional fused LSTM)', () => {
       const x = input(4, 2);
       const ys = tf.oneHot(tf.tensor1d([1, 2, 3, 4], 'int32'), 10) as tf.Tensor2D;
       for (const options of [{ cell: 'gru' }, { cell: 'simple-rnn' }, { cell: 'lstm', layers: 2, bidirectional: true }] as const) {
@@ -101,7 +101,7 @@ describeOnBackends('the model builder', () => {
   });
 
   describe('against references', () => {
-    it('the initial weights and logits of the same settings saved by version 0.1 (a known file)', () => {
+    test('the initial weights and logits of the same settings saved by version 0.1 (a known file)', () => {
       const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { logits: number[] };
       const stored = fixtureWeights();
       const model = buildClassifier({ kind: 'fused', layers: 2, bidirectional: true, units: 3, seed: 5 });
@@ -121,7 +121,7 @@ describeOnBackends('the model builder', () => {
       model.dispose();
     });
 
-    it("each recurrent layer's initial weights are those tfjs draws for a stock layer with the same seeded initialisers", () => {
+    test("each recurrent layer's initial weights are those tfjs draws for a stock layer with the same seeded initialisers", () => {
       for (const cell of CELL_TYPES) {
         const model = buildClassifier({ cell, kind: 'layers', layers: 2, bidirectional: true, units: UNITS, seed: 11 });
         const seeds = [11, 15, 17, 19]; // seed, then seed + 2 + 2j for recurrent layer j = 1, 2, 3
@@ -138,7 +138,7 @@ describeOnBackends('the model builder', () => {
       }
     });
 
-    it('a bidirectional layer computes forward(x) ++ backward(x read last row first), with separate stock layers', () => {
+    test('a bidirectional layer computes forward(x) ++ backward(x read last row first), with separate stock layers', () => {
       for (const cell of CELL_TYPES) {
         const model = buildClassifier({ cell, kind: 'layers', layers: 2, bidirectional: true, units: UNITS, seed: 3 });
         const w = model.variables;
@@ -169,7 +169,7 @@ describeOnBackends('the model builder', () => {
       }
     });
 
-    it('fused and stock LSTM start from the same weights and agree, stacked and bidirectional', () => {
+    test('fused and stock LSTM start from the same weights and agree, stacked and bidirectional', () => {
       const fused = buildClassifier({ kind: 'fused', layers: 2, bidirectional: true, units: UNITS, seed: 7 });
       const stock = buildClassifier({ kind: 'layers', layers: 2, bidirectional: true, units: UNITS, seed: 7 });
       assert.deepEqual(weightsOf(fused), weightsOf(stock));
@@ -181,7 +181,7 @@ describeOnBackends('the model builder', () => {
       stock.dispose();
     });
 
-    it('every LSTM layer starts with its forget-gate bias at forgetBias, other biases at 0', () => {
+    test('every LSTM layer starts with its forget-gate bias at forgetBias, other biases at 0', () => {
       for (const forgetBias of [1, 0.5]) {
         const model = buildClassifier({ cell: 'lstm', layers: 2, bidirectional: true, units: UNITS, seed: 1, forgetBias });
         for (const k of [2, 5, 8, 11]) {

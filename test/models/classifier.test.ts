@@ -3,7 +3,7 @@
  * fused SoftmaxCrossEntropyWithLogits, elsewhere tfjs's composition. Both are checked against the
  * same float64 arithmetic, value and gradients, and against each other.
  */
-import { it } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { softmaxCrossEntropy } from '../../src/models';
@@ -41,7 +41,7 @@ describeOnBackends('softmaxCrossEntropy', () => {
     ['logits far from zero', [[90, -90, 0], [-90, -91, -89]], [[0, 1, 0], [0, 0, 1]]],
   ];
   for (const [name, z, y] of cases) {
-    it(`gives the float64 value and gradients: ${name}`, () => {
+    test(`gives the float64 value and gradients: ${name}`, () => {
       const ref = reference(z, y);
       const logits = tf.tensor2d(z);
       const labels = tf.tensor2d(y);
@@ -60,7 +60,7 @@ describeOnBackends('softmaxCrossEntropy', () => {
     });
   }
 
-  it('matches tf.losses.softmaxCrossEntropy on int32 one-hot labels, leaving no tensors behind', () => {
+  test('matches tf.losses.softmaxCrossEntropy on int32 one-hot labels, leaving no tensors behind', () => {
     const logits = tf.randomNormal([32, 10], 0, 3, 'float32', 5) as tf.Tensor2D;
     const labels = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 6) as tf.Tensor1D, 10) as tf.Tensor2D;
     const before = tf.memory().numTensors;
@@ -77,7 +77,7 @@ describeOnBackends('softmaxCrossEntropy', () => {
     tf.dispose([logits, labels]);
   });
 
-  it('names mismatched shapes', () => {
+  test('names mismatched shapes', () => {
     const logits = tf.zeros([2, 3]) as tf.Tensor2D;
     const labels = tf.zeros([2, 4]) as tf.Tensor2D;
     assert.throws(() => softmaxCrossEntropy(logits, labels), /^Error: softmaxCrossEntropy: logits \[2,3\] and labels \[2,4\] must be the same \[batch, classes\] shape$/);

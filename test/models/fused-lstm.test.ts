@@ -4,7 +4,7 @@
  * with the kernel fixes and on tensorflow, where the layer runs libtensorflow's LSTM kernels
  * (src/kernels/native/lstm-sequence.ts); it saves and loads, and leaks no tensors.
  */
-import { before, describe, it } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
@@ -87,7 +87,7 @@ describeOnBackends('fused LSTM', (backend) => {
       if (backend === 'wasm') patchWasmKernels();
     });
 
-    it(`computes with ${backend === 'tensorflow' ? "libtensorflow's LSTM kernels" : 'tfjs ops'} here`, () => {
+    test(`computes with ${backend === 'tensorflow' ? "libtensorflow's LSTM kernels" : 'tfjs ops'} here`, () => {
       assert.equal(nativeLstmAvailable(), backend === 'tensorflow');
     });
 
@@ -99,7 +99,7 @@ describeOnBackends('fused LSTM', (backend) => {
     const shapes: [number, number, number, number][] = [[1, 2, 3, 2], [3, 5, 4, 6], [2, 9, 1, 5], [5, 28, 28, 8]];
     for (const [batch, steps, inputDim, units] of shapes) {
       for (const returnSequences of [false, true]) {
-        it(`matches tf.layers.lstm: batch ${batch}, ${steps} steps, ${inputDim} features, ${units} units, returnSequences ${returnSequences}`, () => {
+        test(`matches tf.layers.lstm: batch ${batch}, ${steps} steps, ${inputDim} features, ${units} units, returnSequences ${returnSequences}`, () => {
           const seed = batch * 1000 + steps * 10 + units;
           const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, seed);
           const before = tf.memory().numTensors;
@@ -116,7 +116,7 @@ describeOnBackends('fused LSTM', (backend) => {
     }
 
     for (const returnSequences of [false, true]) {
-      it(`goBackwards: matches tf.layers.lstm reading the rows last to first, returnSequences ${returnSequences}`, () => {
+      test(`goBackwards: matches tf.layers.lstm reading the rows last to first, returnSequences ${returnSequences}`, () => {
         const [batch, steps, inputDim, units] = [3, 6, 4, 5];
         const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, 31, true);
         tf.tidy(() => {
@@ -136,7 +136,7 @@ describeOnBackends('fused LSTM', (backend) => {
 
     // tf.layers.lstm cannot take gradients over a single time step (its Unpack gradient fails),
     // so one step is checked against the LSTM equations written out.
-    for (const [name, sequence] of sequences) it(`${name} matches the LSTM equations on a single time step`, () => {
+    for (const [name, sequence] of sequences) test(`${name} matches the LSTM equations on a single time step`, () => {
       tf.tidy(() => {
         const [batch, inputDim, units] = [3, 4, 5];
         const x = tf.randomNormal([batch, 1, inputDim], 0, 1, 'float32', 1);
@@ -163,7 +163,7 @@ describeOnBackends('fused LSTM', (backend) => {
       });
     });
 
-    for (const [name, sequence] of sequences) it(`${name} checks shapes`, () => {
+    for (const [name, sequence] of sequences) test(`${name} checks shapes`, () => {
       tf.tidy(() => {
         const x = tf.zeros([2, 3, 4]) as tf.Tensor3D;
         assert.throws(() => sequence(x, tf.zeros([5, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /shapes do not fit/);
@@ -171,7 +171,7 @@ describeOnBackends('fused LSTM', (backend) => {
       });
     });
 
-    it('trains like tf.layers.lstm: same parameters after a few Adam steps, no tensor growth', () => {
+    test('trains like tf.layers.lstm: same parameters after a few Adam steps, no tensor growth', () => {
       const [batch, steps, inputDim, units] = [8, 28, 28, 16];
       const { reference, fused } = layerPair(steps, inputDim, units, false, 7);
       const referenceModel = seedLikeModel(reference, 11);
@@ -196,7 +196,7 @@ describeOnBackends('fused LSTM', (backend) => {
 
     // The input gradient is computed only when backprop reaches the input: here a dense layer
     // before the LSTM is trained too, so it is needed.
-    it('trains a layer before it like tf.layers.lstm does', () => {
+    test('trains a layer before it like tf.layers.lstm does', () => {
       const [batch, steps, inputDim, units] = [4, 6, 5, 7];
       const build = (lstm: tf.layers.Layer): tf.Sequential => {
         const model = tf.sequential();
@@ -220,7 +220,7 @@ describeOnBackends('fused LSTM', (backend) => {
       fusedModel.dispose();
     });
 
-    it('saves and loads in a Sequential model with the same predictions', async () => {
+    test('saves and loads in a Sequential model with the same predictions', async () => {
       const model = seedLikeModel(fusedLstm({ units: 6, inputShape: [5, 4], unitForgetBias: true, kernelInitializer: 'glorotUniform' }), 5);
       const x = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 9);
       const expected = model.predict(x) as tf.Tensor;
@@ -246,7 +246,7 @@ describe('fused LSTM layer options', () => {
     await setupBackend({ backend: 'cpu' });
   });
 
-  it('builds the same initial weights as tf.layers.lstm from the same seeded initializers', () => {
+  test('builds the same initial weights as tf.layers.lstm from the same seeded initializers', () => {
     const init = (seed: number) => ({
       kernelInitializer: tf.initializers.glorotUniform({ seed }),
       recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
@@ -268,7 +268,7 @@ describe('fused LSTM layer options', () => {
     }
   });
 
-  it('accepts initializer identifiers, objects and serialised forms, and round-trips its config', () => {
+  test('accepts initializer identifiers, objects and serialised forms, and round-trips its config', () => {
     const layer = fusedLstm({
       units: 3, returnSequences: true, name: 'rnn',
       kernelInitializer: 'glorot_uniform',
@@ -292,7 +292,7 @@ describe('fused LSTM layer options', () => {
     layer.dispose();
   });
 
-  it('rejects what it does not implement', () => {
+  test('rejects what it does not implement', () => {
     assert.throws(() => fusedLstm({ units: 0 }), /units must be a positive integer/);
     // Runtime values from JavaScript or a config file, outside the TypeScript types.
     const args = (extra: Record<string, unknown>) => ({ units: 2, ...extra }) as unknown as Parameters<typeof fusedLstm>[0];

@@ -5,7 +5,7 @@
  * damaged or mismatched folders give a one-line error naming the file; a failed save leaves
  * nothing behind.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,14 +20,14 @@ import { testBackends, tensorflowUnavailable } from '../backends';
 
 const UNITS = 8;
 let work: string;
-let test: DataSet;
+let testSplit: DataSet;
 let trainBatch: { xs: tf.Tensor3D; ys: tf.Tensor2D };
 
 before(async () => {
   await setupBackend({ backend: 'cpu' });
   work = mkdtempSync(path.join(tmpdir(), 'rnn-save-'));
   const data = await loadMnist({ source: 'bundled', seed: 0 });
-  test = data.test;
+  testSplit = data.test;
   trainBatch = data.train.nextBatch(32);
 });
 
@@ -37,7 +37,7 @@ after(() => {
 
 /** Logits of `model` on the whole test split, [numExamples, 10], as numbers. */
 function testLogits(model: Classifier): Float32Array {
-  const { xs, ys } = test.all();
+  const { xs, ys } = testSplit.all();
   const logits = model.predict(xs);
   const values = logits.dataSync() as Float32Array;
   tf.dispose([xs, ys, logits]);
@@ -85,7 +85,7 @@ describe('round trip on one backend', () => {
   for (const backend of testBackends()) {
     for (const { wasmOnly, ...options } of FAMILIES) {
       if (wasmOnly && backend === 'cpu') continue;
-      it(`${backend}: ${JSON.stringify(options)} reloads with the same logits and labels on the test split`, async () => {
+      test(`${backend}: ${JSON.stringify(options)} reloads with the same logits and labels on the test split`, async () => {
         await useBackend(backend);
         const model = trainedModel(options);
         const expected = testLogits(model);
@@ -115,7 +115,7 @@ function backendPairs(): [BackendName, BackendName][] {
 
 describe('across backends', () => {
   for (const [from, to] of backendPairs()) {
-    it(`saved on ${from}, loaded on ${to}: same labels on the test split (fused LSTM and GRU)`, async () => {
+    test(`saved on ${from}, loaded on ${to}: same labels on the test split (fused LSTM and GRU)`, async () => {
       for (const options of [{ kind: 'fused' }, { cell: 'gru', bidirectional: true }] as const) {
         await useBackend(from);
         const model = trainedModel(options);
@@ -136,7 +136,7 @@ describe('across backends', () => {
 });
 
 describe('folder format', () => {
-  it("writes tfjs-node's file:// layout: model.json (topology, format, weightsManifest -> weights.bin) and weights.bin", async () => {
+  test("writes tfjs-node's file:// layout: model.json (topology, format, weightsManifest -> weights.bin) and weights.bin", async () => {
     const model = buildClassifier({ cell: 'lstm', bidirectional: true, units: UNITS, seed: 1 });
     const dir = path.join(work, 'layout');
     await saveModel(model, dir);
@@ -161,7 +161,7 @@ describe('folder format', () => {
     reloaded.dispose();
   });
 
-  it("building and loading a large model print no 'Orthogonal initializer' warning (it would show as stderr in a notebook)", async () => {
+  test("building and loading a large model print no 'Orthogonal initializer' warning (it would show as stderr in a notebook)", async () => {
     const warnings: unknown[] = [];
     const warn = console.warn;
     console.warn = (...args: unknown[]): void => {
@@ -180,7 +180,7 @@ describe('folder format', () => {
     assert.deepEqual(warnings, ['other warnings still pass']);
   });
 
-  it('saving again replaces the model and leaves no temporary folders', async () => {
+  test('saving again replaces the model and leaves no temporary folders', async () => {
     const parent = path.join(work, 'replace');
     const dir = path.join(parent, 'model');
     const first = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
@@ -193,7 +193,7 @@ describe('folder format', () => {
     for (const m of [first, second, loaded]) m.dispose();
   });
 
-  it('what a killed save left behind: the previous model is named by a load, and the next save clears it all', async () => {
+  test('what a killed save left behind: the previous model is named by a load, and the next save clears it all', async () => {
     const parent = path.join(work, 'killed');
     const dir = path.join(parent, 'model');
     const first = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
@@ -227,7 +227,7 @@ describe('folder format', () => {
 });
 
 describe('folders saved by version 0.1', () => {
-  it('load and give the logits 0.1 computed (bidirectional layers built with its ReverseTime layer)', async () => {
+  test('load and give the logits 0.1 computed (bidirectional layers built with its ReverseTime layer)', async () => {
     await useBackend('cpu');
     const fixture = path.join(__dirname, '..', 'fixtures', 'saved-0.1');
     const expected = JSON.parse(readFileSync(path.join(fixture, 'expected.json'), 'utf8')) as { logits: number[] };
@@ -243,7 +243,7 @@ describe('folders saved by version 0.1', () => {
 });
 
 describe("tfjs-node's own file:// handler", { skip: tensorflowUnavailable() !== undefined && `tfjs-node does not load (${tensorflowUnavailable()})` }, () => {
-  it('reads a folder saveModel wrote, and saveModel reads a folder it wrote', async () => {
+  test('reads a folder saveModel wrote, and saveModel reads a folder it wrote', async () => {
     await useBackend('tensorflow');
     const x = tf.randomUniform([3, 28, 28], 0, 1, 'float32', 8) as tf.Tensor3D;
     const model = trainedModel({ kind: 'fused', bidirectional: true });
@@ -288,14 +288,14 @@ describe('failures', () => {
     assert.equal(tf.memory().numTensors, before, 'a failed load leaves no tensors');
   }
 
-  it('a missing folder, or one without model.json', async () => {
+  test('a missing folder, or one without model.json', async () => {
     await loadFails(path.join(work, 'nowhere'), /no such model folder/, path.join(work, 'nowhere'));
     const empty = path.join(work, 'bad', 'empty');
     mkdirSync(empty, { recursive: true });
     await loadFails(empty, /model\.json: missing \(not a saved model folder\)/, path.join(empty, 'model.json'));
   });
 
-  it('model.json that is not JSON, or not a layers model', async () => {
+  test('model.json that is not JSON, or not a layers model', async () => {
     const dir = await savedFolder('json');
     writeFileSync(path.join(dir, 'model.json'), '{"modelTopology": {');
     await loadFails(dir, /model\.json: not valid JSON/, path.join(dir, 'model.json'));
@@ -303,7 +303,7 @@ describe('failures', () => {
     await loadFails(dir, /no modelTopology object/, path.join(dir, 'model.json'));
   });
 
-  it('weights.bin missing, too short or too long', async () => {
+  test('weights.bin missing, too short or too long', async () => {
     const dir = await savedFolder('weights');
     const bin = path.join(dir, 'weights.bin');
     const bytes = readFileSync(bin);
@@ -315,7 +315,7 @@ describe('failures', () => {
     await loadFails(dir, /weights\.bin: missing \(listed in model\.json\)/, bin);
   });
 
-  it('a weight that is NaN or infinite (a diverged run, a damaged file) is refused, naming it', async () => {
+  test('a weight that is NaN or infinite (a diverged run, a damaged file) is refused, naming it', async () => {
     const dir = await savedFolder('nan');
     const bin = path.join(dir, 'weights.bin');
     const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
@@ -331,7 +331,7 @@ describe('failures', () => {
     await loadFails(dir, /holds Infinity at index 3/, bin);
   });
 
-  it('weights whose shapes do not match the topology', async () => {
+  test('weights whose shapes do not match the topology', async () => {
     const dir = await savedFolder('shapes');
     const jsonPath = path.join(dir, 'model.json');
     const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
@@ -342,14 +342,14 @@ describe('failures', () => {
     await loadFails(dir, /weight gru\/kernel has shape \[24, 28\] but the topology needs \[28, 24\]/, jsonPath);
   });
 
-  it('a topology naming an unknown layer class', async () => {
+  test('a topology naming an unknown layer class', async () => {
     const dir = await savedFolder('class');
     const jsonPath = path.join(dir, 'model.json');
     writeFileSync(jsonPath, readFileSync(jsonPath, 'utf8').replace('"class_name":"GRU"', '"class_name":"NoSuchLayer"'));
     await loadFails(dir, /cannot build the model \(.*NoSuchLayer/, jsonPath);
   });
 
-  it('a failed save writes nothing: no folder, no parent folders, no temporary files', async () => {
+  test('a failed save writes nothing: no folder, no parent folders, no temporary files', async () => {
     const model = buildClassifier({ cell: 'gru', units: UNITS, seed: 1 });
     model.dispose(); // its weights are gone: serialising fails
     const parent = path.join(work, 'failed-save');

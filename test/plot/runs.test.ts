@@ -1,5 +1,5 @@
 /** The comparison figure of runs and its labels, on fixed run records. */
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Data } from 'plotly.js';
 import { cellLabel, runLabel, runsComparisonFigure } from '../../src/plot/runs';
@@ -15,7 +15,7 @@ const lstm = { ...fakeRecord({ cell: 'lstm' }, 0.75, '2026-11-01T09:00:00Z'), id
 const fastLstm = { ...fakeRecord({ cell: 'lstm', learningRate: 0.01, layers: 2, bidirectional: true }, 0.7, '2026-11-01T09:30:00Z', 8), id: 'run-lstm-lr' };
 
 describe('run labels', () => {
-  it('cellLabel shows the LSTM implementation and the direction', () => {
+  test('cellLabel shows the LSTM implementation and the direction', () => {
     assert.deepEqual([lstm, gru, fastLstm].map((r) => cellLabel(r.config)), ['lstm/fused', 'gru', 'bi-lstm/fused']);
     assert.deepEqual([lstm, gru, fastLstm].map(runLabel), ['lstm/fused u8', 'gru u16', 'bi-lstm/fused u8 x2']);
   });
@@ -23,7 +23,7 @@ describe('run labels', () => {
 });
 
 describe('runsComparisonFigure', () => {
-  it('one line per run: validation accuracy against examples seen, or against measured seconds', () => {
+  test('one line per run: validation accuracy against examples seen, or against measured seconds', () => {
     const byExamples = runsComparisonFigure([lstm, gru]);
     assert.equal(byExamples.data.length, 2);
     assert.deepEqual(byExamples.data.map((d) => field(d, 'name')), ['lstm/fused u8', 'gru u16']);
@@ -34,7 +34,7 @@ describe('runsComparisonFigure', () => {
     assert.match(String(bySeconds.layout.title && typeof bySeconds.layout.title === 'object' ? bySeconds.layout.title.text : ''), /Minibatch accuracy against seconds/);
   });
 
-  it('estimates seconds from the total for records without timing, and checks the names', () => {
+  test('estimates seconds from the total for records without timing, and checks the names', () => {
     const untimed = { ...lstm, history: lstm.history.map(({ seconds: _s, ...p }) => p) };
     const trace = runsComparisonFigure([untimed], { x: 'seconds', curve: 'train' }).data[0];
     assert.deepEqual(field(trace, 'x'), [12.5 / 3, 12.5 * 2 / 3, 12.5].map((v) => Number(v.toFixed(2))));

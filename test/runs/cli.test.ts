@@ -1,5 +1,5 @@
 /** `npm run runs -- list|compare`: tables on stdout, skipped files on stderr, bad input one line and exit 2. */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ async function runs(args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 describe('runs CLI', () => {
-  it('list: one row per run, oldest first; a damaged file is named on stderr and skipped', async () => {
+  test('list: one row per run, oldest first; a damaged file is named on stderr and skipped', async () => {
     const r = await runs(['list', '--runs-dir', dir]);
     assert.equal(r.code, 0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -57,7 +57,7 @@ describe('runs CLI', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 
-  it('a record from a machine larger than this one (units 30000) lists and compares: fitting is not validity', async () => {
+  test('a record from a machine larger than this one (units 30000) lists and compares: fitting is not validity', async () => {
     const big = { ...fakeRecord({ cell: 'lstm', units: 30_000 }, 0.9, '2026-11-03T08:00:00Z'), id: '20261103-080000-lstm-u30000-cccc' };
     // The same settings are refused before training on this machine (27 GB of weights and Adam state > its memory)...
     assert.throws(() => checkFits(big.config, { memoryBytes: totalmem() }), /units 30000 needs about \d+(\.\d)? GB/);
@@ -79,7 +79,7 @@ describe('runs CLI', () => {
     }
   });
 
-  it('compare: the runs named (ids or prefixes), with the differing config fields and Δ acc', async () => {
+  test('compare: the runs named (ids or prefixes), with the differing config fields and Δ acc', async () => {
     const r = await runs(['compare', '--runs-dir', dir, '20261102', lstm.id]);
     assert.equal(r.code, 0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -90,7 +90,7 @@ describe('runs CLI', () => {
     assert.equal(all.stdout.trimEnd().split('\n').length, 3, 'no ids: every run');
   });
 
-  it('an empty or missing default folder says so and exits 0', async () => {
+  test('an empty or missing default folder says so and exits 0', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'rnn-runs-empty-'));
     try {
       const r = await runs(['list', '--runs-dir', empty]);
@@ -109,7 +109,7 @@ describe('runs CLI', () => {
     [['list', '--runs-dir', '/nonexistent/runs'], /--runs-dir \/nonexistent\/runs does not exist/],
     [['list', '--frobnicate'], /Unknown option '--frobnicate'/],
   ] as const) {
-    it(`bad input ${args.join(' ') || '(none)'} exits 2 with one line`, async () => {
+    test(`bad input ${args.join(' ') || '(none)'} exits 2 with one line`, async () => {
       const withDir = (args as readonly string[]).includes('--runs-dir') ? [...args] : [...args, '--runs-dir', dir];
       const r = await runs(withDir);
       assert.equal(r.code, 2);
@@ -121,7 +121,7 @@ describe('runs CLI', () => {
     });
   }
 
-  it('runs as a program: the default folder is runs/ in the current directory', () => {
+  test('runs as a program: the default folder is runs/ in the current directory', () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'rnn-runs-cwd-'));
     try {
       const cli = path.join(__dirname, '..', '..', 'src', 'runs', 'cli.ts');

@@ -4,7 +4,7 @@
  * SimpleRNN; another seed does not.
  * And runExperiment's record describes the run it made.
  */
-import { before, describe, it } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
@@ -56,7 +56,7 @@ function numbers(points: readonly { step: number; examplesSeen: number; loss: nu
 
 describeOnBackends('the same seed gives the same losses step for step', () => {
   for (const config of [{ cell: 'lstm', kind: 'fused' }, { cell: 'lstm', kind: 'layers' }, { cell: 'gru' }, { cell: 'simple-rnn', bidirectional: true }] as const) {
-    it(JSON.stringify(config), async () => {
+    test(JSON.stringify(config), async () => {
       const a = await run({ ...config, seed: 3 }, 3);
       const b = await run({ ...config, seed: 3 }, 3);
       assert.equal(a.result.history.length, 8);
@@ -67,7 +67,7 @@ describeOnBackends('the same seed gives the same losses step for step', () => {
     });
   }
 
-  it('another weight seed, or another data seed, changes the losses', async () => {
+  test('another weight seed, or another data seed, changes the losses', async () => {
     const base = await run({ cell: 'gru', seed: 3 }, 3);
     const otherWeights = await run({ cell: 'gru', seed: 4 }, 3);
     const otherBatches = await run({ cell: 'gru', seed: 3 }, 4);
@@ -81,7 +81,7 @@ describe('runExperiment', () => {
     await setupBackend({ backend: 'cpu' });
   });
 
-  it('returns the trained classifier and a record of the run, with timed points; no tensors left after dispose', async () => {
+  test('returns the trained classifier and a record of the run, with timed points; no tensors left after dispose', async () => {
     const data = smallData(1);
     const before = tf.memory().numTensors;
     const lines: string[] = [];
@@ -106,7 +106,7 @@ describe('runExperiment', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  it('rejects an impossible model before training', async () => {
+  test('rejects an impossible model before training', async () => {
     const data = smallData(1);
     await assert.rejects(runExperiment({ cell: 'gru', kind: 'fused' }, data), /kind "fused" is an LSTM implementation; cell "gru"/);
   });

@@ -3,7 +3,7 @@
  * record cannot be serialised), read back equal (NaN survives as NaN), listed oldest first;
  * damaged files are skipped with a warning naming them.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ function freshDir(name: string): string {
 }
 
 describe('writing', () => {
-  it('writes <id>.json in a new folder, leaves no temporary file, and reads back equal', async () => {
+  test('writes <id>.json in a new folder, leaves no temporary file, and reads back equal', async () => {
     const dir = freshDir('write');
     const record = fakeRecord({ cell: 'gru' }, 0.75, '2026-11-01T10:00:00Z');
     const file = await writeRunRecord(record, { runsDir: dir });
@@ -37,7 +37,7 @@ describe('writing', () => {
     assert.equal(runs[0]?.file, file);
   });
 
-  it('holds config, backend, data sizes, seed, histories, accuracies, wall time, versions, timestamp and id', () => {
+  test('holds config, backend, data sizes, seed, histories, accuracies, wall time, versions, timestamp and id', () => {
     const record = fakeRecord({ cell: 'lstm', seed: 7 }, 0.5, '2026-11-01T10:00:00Z');
     assert.equal(record.format, RUN_RECORD_FORMAT);
     assert.match(record.id, /^20261101-100000-lstm-u8-[0-9a-f]{4}$/);
@@ -59,14 +59,14 @@ describe('writing', () => {
     });
   });
 
-  it('a record that cannot be serialised leaves nothing, not even the folder', async () => {
+  test('a record that cannot be serialised leaves nothing, not even the folder', async () => {
     const dir = freshDir('unserialisable');
     const bad = { ...fakeRecord({}, 0.5, '2026-11-01T10:00:00Z'), label: 10n as unknown as string };
     await assert.rejects(writeRunRecord(bad, { runsDir: dir }), /BigInt/);
     assert.equal(existsSync(dir), false);
   });
 
-  it('never replaces an existing record, and refuses ids that are not plain file names', async () => {
+  test('never replaces an existing record, and refuses ids that are not plain file names', async () => {
     const dir = freshDir('exists');
     const record = fakeRecord({}, 0.5, '2026-11-01T10:00:00Z');
     await writeRunRecord(record, { runsDir: dir });
@@ -75,7 +75,7 @@ describe('writing', () => {
     assert.deepEqual(readdirSync(dir), [`${record.id}.json`]);
   });
 
-  it('NaN (a diverged loss) is written as null and read back as NaN', async () => {
+  test('NaN (a diverged loss) is written as null and read back as NaN', async () => {
     const dir = freshDir('nan');
     const base = fakeRecord({}, 0.1, '2026-11-01T10:00:00Z');
     const record: RunRecord = { ...base, history: base.history.map((p, k) => (k === 2 ? { ...p, loss: NaN } : p)) };
@@ -84,7 +84,7 @@ describe('writing', () => {
     assert.ok(Number.isNaN(runs[0]?.record.history[2]?.loss));
   });
 
-  it('recordRun creates and writes in one call, completing a partial config with the defaults', async () => {
+  test('recordRun creates and writes in one call, completing a partial config with the defaults', async () => {
     const dir = freshDir('one-call');
     const source = fakeRecord({ cell: 'simple-rnn' }, 0.3, '2026-11-01T10:00:00Z');
     const { record, path: file } = await recordRun(
@@ -100,7 +100,7 @@ describe('writing', () => {
 });
 
 describe('loading', () => {
-  it('lists oldest first, skips damaged files with a warning naming each, ignores temporary and other files', async () => {
+  test('lists oldest first, skips damaged files with a warning naming each, ignores temporary and other files', async () => {
     const dir = freshDir('damaged');
     const newer = fakeRecord({ cell: 'gru' }, 0.8, '2026-11-02T10:00:00Z');
     const older = fakeRecord({ cell: 'lstm' }, 0.7, '2026-11-01T10:00:00Z');
@@ -121,14 +121,14 @@ describe('loading', () => {
     assert.match(warnings[2] ?? '', /wrong\.json: not a run record \(record\.config\.units must be a whole number >= 1, got "many"\)/);
   });
 
-  it('a missing folder has no runs; a file in its place is an error', async () => {
+  test('a missing folder has no runs; a file in its place is an error', async () => {
     assert.deepEqual(await loadRunRecords(freshDir('missing')), { runs: [], warnings: [] });
     const file = freshDir('a-file');
     writeFileSync(file, '');
     await assert.rejects(loadRunRecords(file), /is not a folder of run records/);
   });
 
-  it('keeps clipNorm through a write and a read', async () => {
+  test('keeps clipNorm through a write and a read', async () => {
     const dir = freshDir('clip');
     const clipped = fakeRecord({ clipNorm: 2.5 }, 0.5, '2026-11-01T10:00:00Z');
     assert.equal(clipped.config.clipNorm, 2.5);
@@ -140,7 +140,7 @@ describe('loading', () => {
     assert.throws(() => parseRunRecord({ ...clipped, config: withoutClip }), /record\.config\.clipNorm is missing/);
   });
 
-  it('reads a record written by version 0.1 (a file it wrote): kind seed is basic, no clipping, forget bias 1', () => {
+  test('reads a record written by version 0.1 (a file it wrote): kind seed is basic, no clipping, forget bias 1', () => {
     const old = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'run-record-0.1.json'), 'utf8')) as { format: string; config: Record<string, unknown>; result: Record<string, unknown> };
     assert.equal(old.format, 'rnn-notebooks/run@1');
     assert.equal(old.config['kind'], 'seed');
@@ -150,7 +150,7 @@ describe('loading', () => {
     assert.equal(record.result.testAccuracy, old.result['testAccuracy']);
   });
 
-  it('parseRunRecord names the first bad field', () => {
+  test('parseRunRecord names the first bad field', () => {
     const good = fakeRecord({}, 0.5, '2026-11-01T10:00:00Z');
     assert.throws(() => parseRunRecord([]), /not a JSON object/);
     assert.throws(() => parseRunRecord({ ...good, history: [{ step: 1 }] }), /record\.history\[0\]\.examplesSeen is missing/);
@@ -158,7 +158,7 @@ describe('loading', () => {
     assert.throws(() => parseRunRecord({ ...good, createdAt: 'yesterday' }), /record\.createdAt "yesterday" is not a date/);
   });
 
-  it('selectRuns takes full ids or unique prefixes, and names unknown or ambiguous ones', async () => {
+  test('selectRuns takes full ids or unique prefixes, and names unknown or ambiguous ones', async () => {
     const dir = freshDir('select');
     mkdirSync(dir);
     const a = { ...fakeRecord({ cell: 'gru' }, 0.8, '2026-11-02T10:00:00Z'), id: '20261102-100000-gru-u8-aaaa' };

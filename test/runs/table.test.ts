@@ -1,5 +1,5 @@
 /** Run tables (list and compare), on fixed records. */
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatTable } from '../../src/format';
 import { compareRunsTable, runsTable } from '../../src/runs';
@@ -10,11 +10,11 @@ const lstm = { ...fakeRecord({ cell: 'lstm' }, 0.75, '2026-11-01T09:00:00Z'), id
 const fastLstm = { ...fakeRecord({ cell: 'lstm', learningRate: 0.01, layers: 2, bidirectional: true }, 0.7, '2026-11-01T09:30:00Z', 8), id: 'run-lstm-lr' };
 
 describe('tables', () => {
-  it('formatTable pads text left and numbers right, two spaces apart', () => {
+  test('formatTable pads text left and numbers right, two spaces apart', () => {
     assert.equal(formatTable({ header: ['name', 'n'], rows: [['a', '1'], ['bbb', '10.5']] }), 'name     n\na        1\nbbb   10.5');
   });
 
-  it('runsTable: id, date, cell, units, layers, backend, data, examples, test acc, seconds', () => {
+  test('runsTable: id, date, cell, units, layers, backend, data, examples, test acc, seconds', () => {
     assert.equal(
       formatTable(runsTable([lstm, gru])),
       [
@@ -25,7 +25,7 @@ describe('tables', () => {
     );
   });
 
-  it('compareRunsTable adds the config fields that differ and the accuracy change against the first run', () => {
+  test('compareRunsTable adds the config fields that differ and the accuracy change against the first run', () => {
     const table = compareRunsTable([lstm, fastLstm, gru]);
     assert.deepEqual(table.header, ['id', 'date (UTC)', 'cell', 'units', 'layers', 'learningRate', 'backend', 'data', 'examples', 'test acc', 'seconds', 'Δ acc']);
     assert.deepEqual(table.rows.map((r) => [r[5], r[11]]), [['0.001', '-'], ['0.01', '-0.0500'], ['0.001', '+0.0625']]);

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { chooseFrontEnd, probeAll, ROOT } from '../scripts/jupyter-env';
+import { chooseFrontEnd, probeAll, ROOT } from '../../scripts/jupyter-env';
 
 interface Line {
   readonly status: 'ok' | 'problem' | 'NEEDED';

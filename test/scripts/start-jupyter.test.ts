@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { chooseFrontEnd, findPython, probeAll, ROOT, type FrontEnd } from '../scripts/jupyter-env';
-import { freePort, sleep } from './jupyter/browser-shared';
+import { chooseFrontEnd, findPython, probeAll, ROOT, type FrontEnd } from '../../scripts/jupyter-env';
+import { freePort, sleep } from '../jupyter/browser-shared';
 
 const SCRIPT = join(ROOT, 'scripts', 'start-jupyter.js');
 

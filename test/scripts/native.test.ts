@@ -11,10 +11,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path, { join, resolve } from 'node:path';
-import { findNodeHeaders, parseNativeArgs, SetupError, wheelPlatform } from '../scripts/native';
-import { tensorflowUnavailable } from './backends';
+import { findNodeHeaders, parseNativeArgs, SetupError, wheelPlatform } from '../../scripts/native';
+import { tensorflowUnavailable } from '../backends';
 
-const ROOT = resolve(__dirname, '..');
+const ROOT = resolve(__dirname, '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'native.ts');
 const loads = tensorflowUnavailable() === undefined;
 const skipUnlessLoads = !loads && 'tfjs-node does not load here (these check that a failed rebuild leaves a working one alone)';

@@ -16,7 +16,7 @@ import {
   venvPython,
   type PythonProbe,
   type PythonProbeOk,
-} from '../scripts/jupyter-env';
+} from '../../scripts/jupyter-env';
 
 function probe(python: string, packages: Partial<PythonProbeOk['packages']>): PythonProbe {
   const none = { jupyterlab: null, notebook: null, nbclient: null, nbconvert: null, nbformat: null, jupyter_core: null, jupyter_client: null, plotly: null };

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { findPython, ROOT } from '../scripts/jupyter-env';
+import { findPython, ROOT } from '../../scripts/jupyter-env';
 
 const SCRIPT = join(ROOT, 'scripts', 'install-kernel.js');
 const jupyter = findPython((p) => p.packages.jupyter_client !== null && p.packages.jupyter_core !== null);
