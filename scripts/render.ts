@@ -56,7 +56,7 @@ function parseArgs(argv: readonly string[]): { out: string; notebooks: string[] 
 const found = findPython((p) => p.packages.nbconvert !== null && p.packages.nbclient !== null);
 
 function checkTools(): string {
-  if (found.python === undefined) fail(`no Python with nbconvert and nbclient (${found.error}); install Jupyter: pip install -r requirements.txt into .venv (README "Jupyter")`);
+  if (found.python === undefined) fail(`no Python with nbconvert and nbclient (${found.error}); install Jupyter: pip install -r requirements.txt into .venv (docs/setup.md)`);
   if (!existsSync(KERNEL_SPEC)) fail('the tslab kernel is not registered for this project: run `npm run kernel`');
   if (!existsSync(join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` first (the notebooks import ../dist)');
   return found.python;

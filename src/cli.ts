@@ -333,7 +333,7 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     return code;
   } catch (e) {
     if (e instanceof InterruptedError) {
-      // Recorded, marked interrupted, with the history logged so far (README "Command line").
+      // Recorded, marked interrupted, with the history logged so far (docs/command-line.md).
       let recorded = '';
       if (e instanceof ExperimentInterruptedError && config.record) {
         recorded = await writeRunRecord(e.record, { runsDir: config.runsDir }).then(

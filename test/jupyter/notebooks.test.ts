@@ -61,7 +61,7 @@ for (const [backend, name] of runs) {
     if (!python) {
       // Under CI, or with RNN_PYTHON pointing at something unusable, that is a failure, not a skip.
       if (process.env.CI || process.env.RNN_PYTHON) assert.fail(`no Python with nbclient: ${found.error}`);
-      t.skip(`no Python with nbclient (${found.error}): pip install -r requirements.txt into .venv (README "Jupyter") to run the notebook tests`);
+      t.skip(`no Python with nbclient (${found.error}): pip install -r requirements.txt into .venv (docs/setup.md) to run the notebook tests`);
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-nb-'));
