@@ -43,12 +43,12 @@ function readJson(file) {
 
 // --- Node and npm -------------------------------------------------------------------------------
 const pkg = readJson(path.join(ROOT, 'package.json')) || {};
-const wantNode = /^>=\s*(\d+)/.exec((pkg.engines && pkg.engines.node) || '>=20');
+const wantNode = /^>=\s*(\d+)/.exec((pkg.engines?.node) || '>=20');
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (wantNode && nodeMajor < Number(wantNode[1])) {
   problem(`Node.js ${process.versions.node} is too old (package.json needs ${pkg.engines.node})`, `install Node.js ${wantNode[1]} or later (nodejs.org, or conda env create -f environment.yml)`, true);
 } else {
-  ok(`Node.js ${process.versions.node} (needs ${(pkg.engines && pkg.engines.node) || '>=20'}), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`);
+  ok(`Node.js ${process.versions.node} (needs ${(pkg.engines?.node) || '>=20'}), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`);
 }
 // Each release line's end of life (nodejs.org/en/about/previous-releases). After it a line gets no
 // security fixes: say so, and name the one to install. RNN_DOCTOR_TODAY (YYYY-MM-DD) sets the date
@@ -126,17 +126,17 @@ if (distUsable) {
     problem(`the backend check crashed (${why})`, 'npm install again; if it persists, RNN_BACKEND=wasm avoids tfjs-node', true);
   }
   if (out) {
-    const napi = (readJson(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json')) || {}).binary;
-    const napiNote = napi && napi.napi_versions ? `; its binding is built for N-API ${napi.napi_versions.join(', ')}, this Node.js has ${process.versions.napi}` : '';
+    const napi = readJson(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'))?.binary;
+    const napiNote = napi?.napi_versions ? `; its binding is built for N-API ${napi.napi_versions.join(', ')}, this Node.js has ${process.versions.napi}` : '';
     if (out.tensorflow.error === undefined) {
       ok(`backend tensorflow (tfjs-node ${tfjsNode}, native libtensorflow) loads: the fast path`);
       const { onednn, intraOpThreads, onednnMaxIsa } = out.libtensorflow;
       const settings = `TF_NUM_INTRAOP_THREADS ${intraOpThreads}, ONEDNN_MAX_CPU_ISA ${onednnMaxIsa}`;
-      if (/^oneDNN capped/.test(onednn)) problem(`libtensorflow: ${onednn} (${settings})`, 'npm install (koffi, an optional dependency with prebuilt binaries, keeps signals off libtensorflow\'s threads; docs: README "Which backend you get")', false);
+      if (/^oneDNN capped/.test(onednn)) problem(`libtensorflow: ${onednn} (${settings})`, 'npm install (koffi, an optional dependency with prebuilt binaries, keeps signals off libtensorflow\'s threads; docs/backends.md)', false);
       else ok(`libtensorflow: ${onednn} (${settings})`);
     } else if (tfjsNode === undefined)
-      problem(`backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`, 'npm install with internet access, or see README "Which backend you get"; wasm works without it', false);
-    else problem(`backend tensorflow: tfjs-node ${tfjsNode} is installed but does not load: ${out.tensorflow.error}${napiNote}`, 'npm rebuild @tensorflow/tfjs-node with internet access, or see README "Which backend you get"; wasm works without it', false);
+      problem(`backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`, 'npm install with internet access, or see docs/backends.md; wasm works without it', false);
+    else problem(`backend tensorflow: tfjs-node ${tfjsNode} is installed but does not load: ${out.tensorflow.error}${napiNote}`, 'npm rebuild @tensorflow/tfjs-node with internet access, or see docs/backends.md; wasm works without it', false);
     for (const name of ['wasm', 'cpu']) {
       if (out[name].error === undefined) ok(`backend ${name} loads`);
       else problem(`backend ${name} does not load: ${out[name].error}`, 'npm ci (a clean install of the dependencies)', true);
@@ -153,7 +153,8 @@ const probes = env.probeAll(process.env);
 const explicit = probes.find((p) => p.explicit);
 if (explicit && !explicit.ok) problem(`${env.PYTHON_ENV_VAR}=${explicit.python} cannot be used: ${explicit.error}`, `point ${env.PYTHON_ENV_VAR} at a Python with Jupyter, or unset it`, true);
 const frontEnds = probes.flatMap(env.frontEndsOf);
-for (const probe of probes.filter((p) => p.ok)) {
+for (const probe of probes) {
+  if (!probe.ok) continue;
   const found = env.frontEndsOf(probe);
   if (found.length > 0) ok(`Jupyter in ${rel(probe.python)} (${probe.source}, Python ${probe.version}): ${found.map((f) => `${f.name} ${f.version}`).join(', ')}${probe.packages.plotly ? `, jupyterlab-plotly (plotly ${probe.packages.plotly})` : ''}`);
 }
@@ -172,20 +173,20 @@ if (!chosen) {
 const projectSpec = path.join(env.projectJupyterPath(), 'kernels', env.KERNEL_NAME, 'kernel.json');
 const project = env.readKernelSpec(projectSpec);
 const runnable = (spec) => spec.argv.slice(0, 2).filter((a) => path.isAbsolute(a)).every((a) => fs.existsSync(a));
-if (project.error) problem(`kernel not registered for this project (${rel(project.error)})`, 'npm run kernel', true);
+if (project.spec === undefined) problem(`kernel not registered for this project (${rel(project.error)})`, 'npm run kernel', true);
 else if (!runnable(project.spec)) problem(`kernel spec ${rel(projectSpec)} runs ${project.spec.argv[0]}, which does not exist`, 'npm install, then npm run kernel', true);
 else {
   const seenBy = chosen && probes.find((p) => p.python === chosen.python);
-  const dir = seenBy && seenBy.kernels && seenBy.kernels[env.KERNEL_NAME];
-  const note = dir === undefined ? '' : path.resolve(dir) === path.dirname(projectSpec) ? `; ${chosen.name} finds it (npm start sets JUPYTER_PATH)` : `; but ${chosen.name} finds another "${env.KERNEL_NAME}" first, in ${dir}`;
+  const dir = seenBy?.ok ? seenBy.kernels?.[env.KERNEL_NAME] : undefined;
+  const note = dir === undefined || chosen === undefined ? '' : path.resolve(dir) === path.dirname(projectSpec) ? `; ${chosen.name} finds it (npm start sets JUPYTER_PATH)` : `; but ${chosen.name} finds another "${env.KERNEL_NAME}" first, in ${dir}`;
   ok(`kernel "${env.KERNEL_NAME}" registered for this project: ${rel(path.dirname(projectSpec))}${note}`);
 }
-const userProbe = probes.find((p) => p.ok && p.dataDir);
-const userDir = path.join(userProbe ? userProbe.dataDir : env.defaultUserDataDir(), 'kernels', env.KERNEL_NAME);
+const userDataDir = probes.map((p) => (p.ok ? p.dataDir : undefined)).find((d) => d !== undefined);
+const userDir = path.join(userDataDir ?? env.defaultUserDataDir(), 'kernels', env.KERNEL_NAME);
 const user = env.readKernelSpec(path.join(userDir, 'kernel.json'));
-if (user.error) ok(`kernel not in your user Jupyter folder (${userDir}): VS Code and Jupyters not started by npm start do not list it; npm run kernel -- --user adds it`);
+if (user.spec === undefined) ok(`kernel not in your user Jupyter folder (${userDir}): VS Code and Jupyters not started by npm start do not list it; npm run kernel -- --user adds it`);
 else {
-  const owner = user.spec.metadata && user.spec.metadata.rnn_notebooks && user.spec.metadata.rnn_notebooks.root;
+  const owner = user.spec.metadata?.rnn_notebooks?.root;
   if (!runnable(user.spec)) problem(`the "${env.KERNEL_NAME}" kernel in your user Jupyter folder (${userDir}) runs ${user.spec.argv.slice(0, 2).join(' ')}, which is gone`, 'npm run kernel -- --user', false);
   else if (owner === ROOT) ok(`kernel also registered in your user Jupyter folder for VS Code and other Jupyters: ${userDir}`);
   else problem(`a different "${env.KERNEL_NAME}" kernel is in your user Jupyter folder (${userDir}, runs ${user.spec.argv.slice(0, 2).join(' ')}): VS Code would use it`, 'npm run kernel -- --user to point it at this project', false);
@@ -231,7 +232,7 @@ const chromium = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8', timeout:
 if (chromium.status === 0) ok(`Chromium for the browser tests: ${chromium.stdout.trim()} (${CHROMIUM})`);
 else problem(`Chromium for the browser tests not found at ${CHROMIUM} (only the tests need it)`, 'Debian/Ubuntu: apt-get install chromium; or set RNN_CHROMIUM to a Chromium or Chrome binary', false);
 const testPython = env.findPython((p) => p.packages.nbclient !== null && p.packages.nbformat !== null);
-if (testPython.python) ok(`notebook tests run with ${rel(testPython.python)} (nbclient ${testPython.probe.packages.nbclient})`);
+if (testPython.python !== undefined) ok(`notebook tests run with ${rel(testPython.python)} (nbclient ${testPython.probe.packages.nbclient})`);
 else problem('no Python with nbclient for the notebook tests (only the tests need it)', '.venv/bin/pip install -r requirements.txt', false);
 
 // --- Report -------------------------------------------------------------------------------------

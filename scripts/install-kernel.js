@@ -20,6 +20,7 @@ const { ROOT, KERNEL_NAME, projectJupyterPath, findPython, defaultUserDataDir, r
 
 const USAGE = 'usage: npm run kernel [-- --user | --sys-prefix | --prefix DIR]';
 
+/** @returns {never} */
 function fail(message, code = 2) {
   console.error(`install-kernel: ${message}`);
   process.exit(code);
@@ -84,10 +85,10 @@ const before = readKernelSpec(file).spec;
 try {
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `kernel.json.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(spec, null, 2) + '\n');
+  fs.writeFileSync(tmp, `${JSON.stringify(spec, null, 2)}\n`);
   fs.renameSync(tmp, file);
 } catch (e) {
-  fail(`cannot write ${file}: ${e.message}`, 1);
+  fail(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, 1);
 }
 const shown = args.where === 'project' ? path.relative(ROOT, dir) : dir;
 console.log(`tslab kernel "TypeScript" registered ${label}: ${shown}`);

@@ -42,13 +42,15 @@ export interface FrontEnd {
   readonly source: string;
 }
 
-export interface FoundPython {
-  readonly python: string | undefined;
-  readonly probe?: PythonProbeOk;
-  /** Why it was not found, naming what was tried. */
-  readonly error?: string;
-  readonly tried: readonly string[];
-}
+export type FoundPython =
+  | { readonly python: string; readonly probe: PythonProbeOk; readonly error?: undefined; readonly tried: readonly string[] }
+  /** `error`: why it was not found, naming what was tried. */
+  | { readonly python: undefined; readonly probe?: undefined; readonly error: string; readonly tried: readonly string[] };
+
+/** A kernel spec as read from its kernel.json, or why it could not be read. */
+export type KernelSpecRead =
+  | { readonly spec: { argv: string[]; display_name?: string; metadata?: { rnn_notebooks?: { root?: string } } & Record<string, unknown> }; readonly error?: undefined }
+  | { readonly spec?: undefined; readonly error: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -62,4 +64,4 @@ export function chooseFrontEnd(probes: readonly PythonProbe[]): FrontEnd | undef
 export function findPython(accept: (probe: PythonProbeOk) => boolean, env?: Env, root?: string): FoundPython;
 export function jupyterEnv(env?: Env, root?: string): Record<string, string | undefined>;
 export function defaultUserDataDir(env?: Env): string;
-export function readKernelSpec(file: string): { spec?: { argv: string[]; display_name?: string; metadata?: Record<string, unknown> }; error?: string };
+export function readKernelSpec(file: string): KernelSpecRead;

@@ -16,9 +16,11 @@ if (explicit && !explicit.ok) {
   process.exit(2);
 }
 
+/** @type {string | undefined} */
 let command;
-let args;
-let what;
+/** @type {string[]} */
+let args = [];
+let what = '';
 const chosen = chooseFrontEnd(probes);
 if (chosen) {
   command = chosen.python;
@@ -37,7 +39,7 @@ if (chosen) {
 if (!command) {
   const where = explicit ? `${PYTHON_ENV_VAR}=${explicit.python}` : 'the project .venv, python3, /usr/bin/python3 or PATH';
   console.error(
-    `npm start: no Jupyter found in ${where}. Install one: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (README "Jupyter"); npm run doctor says more`,
+    `npm start: no Jupyter found in ${where}. Install one: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (docs/setup.md); npm run doctor says more`,
   );
   process.exit(2);
 }

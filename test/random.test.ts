@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import { mulberry32, shuffleInPlace } from '../src/random';
 
 /** mulberry32 as it is usually copied around (one mutable closure variable): the reference to compare with. */
 function referenceMulberry32(a: number): () => number {
   return () => {
-    let t = (a += 0x6d2b79f5);
+    a += 0x6d2b79f5;
+    let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -13,7 +14,7 @@ function referenceMulberry32(a: number): () => number {
 }
 
 describe('mulberry32', () => {
-  it('matches the reference implementation', () => {
+  test('matches the reference implementation', () => {
     for (const seed of [0, 1, 42, 123456789, 2 ** 31 - 1]) {
       const ours = mulberry32(seed);
       const ref = referenceMulberry32(seed);
@@ -21,7 +22,7 @@ describe('mulberry32', () => {
     }
   });
 
-  it('gives numbers in [0, 1) with a mean near 0.5', () => {
+  test('gives numbers in [0, 1) with a mean near 0.5', () => {
     const random = mulberry32(7);
     let sum = 0;
     for (let i = 0; i < 10000; i++) {
@@ -32,21 +33,21 @@ describe('mulberry32', () => {
     assert.ok(Math.abs(sum / 10000 - 0.5) < 0.02);
   });
 
-  it('repeats for a seed and differs between seeds', () => {
+  test('repeats for a seed and differs between seeds', () => {
     const draw = (seed: number): number[] => Array.from({ length: 5 }, mulberry32(seed));
     assert.deepEqual(draw(3), draw(3));
     assert.notDeepEqual(draw(3), draw(4));
     assert.notDeepEqual(draw(-1), draw(1));
   });
 
-  it('rejects a seed that is not an integer', () => {
+  test('rejects a seed that is not an integer', () => {
     assert.throws(() => mulberry32(0.5), /seed must be an integer, got 0\.5/);
     assert.throws(() => mulberry32(Number.NaN), /seed must be an integer/);
   });
 });
 
 describe('shuffleInPlace', () => {
-  it('permutes arrays and typed arrays, the same way for the same seed', () => {
+  test('permutes arrays and typed arrays, the same way for the same seed', () => {
     const plain = Array.from({ length: 50 }, (_, i) => `x${i}`);
     const u32 = Uint32Array.from({ length: 50 }, (_, i) => i);
     const i32 = Int32Array.from({ length: 50 }, (_, i) => i);
@@ -59,7 +60,7 @@ describe('shuffleInPlace', () => {
     assert.notDeepEqual([...u32], Array.from({ length: 50 }, (_, i) => i));
   });
 
-  it('handles empty and one-element arrays', () => {
+  test('handles empty and one-element arrays', () => {
     const empty: number[] = [];
     shuffleInPlace(empty, mulberry32(1));
     assert.deepEqual(empty, []);
@@ -68,7 +69,7 @@ describe('shuffleInPlace', () => {
     assert.deepEqual(one, [5]);
   });
 
-  it('makes all 6 orders of 3 elements about equally likely', () => {
+  test('makes all 6 orders of 3 elements about equally likely', () => {
     const random = mulberry32(2024);
     const counts = new Map<string, number>();
     const trials = 6000;

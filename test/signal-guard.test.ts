@@ -22,7 +22,7 @@ const noTensorflow = tensorflowUnavailable() !== undefined && 'tfjs-node does no
 
 /** Whether signal `name` is set in a /proc status mask (hex, bit n-1 for signal n). */
 function masks(mask: string, name: NodeJS.Signals): boolean {
-  return (BigInt(`0x${mask || '0'}`) >> BigInt(constants.signals[name] - 1)) & 1n ? true : false;
+  return !!((BigInt(`0x${mask || '0'}`) >> BigInt(constants.signals[name] - 1)) & 1n );
 }
 
 interface Report {
@@ -50,7 +50,10 @@ async function storm(signal: NodeJS.Signals, count: number, everyMs = 10): Promi
     child.on('error', reject);
     const waitForStart = setInterval(() => {
       if (!running() || !stdout.includes('training')) {
-        if (!running()) (clearInterval(waitForStart), resolve());
+        if (!running()) {
+          clearInterval(waitForStart);
+          resolve();
+        }
         return;
       }
       clearInterval(waitForStart);

@@ -406,7 +406,7 @@ export function recordTimings(timings: readonly Timing[]): void {
   const file = join(ARTIFACTS, 'timings.json');
   const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Timing[]) : [];
   const keep = before.filter((b) => !timings.some((t) => t.frontEnd === b.frontEnd && t.notebook === b.notebook));
-  writeFileSync(file, JSON.stringify([...keep, ...timings], null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify([...keep, ...timings], null, 2)}\n`);
 }
 
 /**
@@ -417,7 +417,7 @@ export function recordTimings(timings: readonly Timing[]): void {
 export function changedOutsideJupyter(from: string, to: string): void {
   const nb = JSON.parse(readFileSync(from, 'utf8')) as { metadata: Record<string, unknown> };
   nb.metadata.changed_outside_jupyter = true;
-  writeFileSync(to, JSON.stringify(nb, null, 1) + '\n');
+  writeFileSync(to, `${JSON.stringify(nb, null, 1)}\n`);
 }
 
 /** What a chart box should show when a notebook with outputs is opened: drawn by a renderer, or the not-drawn note. */

@@ -47,7 +47,7 @@ for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly Backend
     if (!backendAvailable(t, backend)) return;
     if (!python) {
       if (process.env.CI || process.env.RNN_PYTHON) assert.fail(`no Python with jupyter_client: ${found.error}`);
-      t.skip(`no Python with jupyter_client (${found.error}): pip install -r requirements.txt into .venv (README "Jupyter")`);
+      t.skip(`no Python with jupyter_client (${found.error}): pip install -r requirements.txt into .venv (docs/setup.md)`);
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-interrupt-'));
@@ -69,7 +69,7 @@ for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly Backend
         after: [
           'const t0 = Date.now();\nawait new Promise((r) => setTimeout(r, 1000));\nconsole.log(`waited=${Date.now() - t0}`);',
           probe,
-          "const more = await rnn.trainTutorial(model, data, { trainingIters: 128 * 4, displayStep: 1, onLog: console.log });\nconsole.log(`steps=${more.steps}`);\n" + probe,
+          `const more = await rnn.trainTutorial(model, data, { trainingIters: 128 * 4, displayStep: 1, onLog: console.log });\nconsole.log(\`steps=\${more.steps}\`);\n${probe}`,
         ],
       };
       const specPath = path.join(dir, 'spec.json');

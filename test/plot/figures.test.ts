@@ -145,10 +145,10 @@ describe('trainingCurvesFigure', () => {
     assert.equal(valLoss?.yaxis, 'y');
     assert.equal(trainAcc?.yaxis, 'y2');
     assert.equal(valAcc?.yaxis, 'y2');
-    assert.equal((trainLoss?.x as number[]).length, 100);
-    assert.equal((trainLoss?.x as number[])[0], 128);
-    assert.equal((trainLoss?.x as number[])[99], 2000 * 128);
-    assert.equal((trainLoss?.y as number[])[0], 2);
+    assert.equal((trainLoss!.x as number[]).length, 100);
+    assert.equal((trainLoss!.x as number[])[0], 128);
+    assert.equal((trainLoss!.x as number[])[99], 2000 * 128);
+    assert.equal((trainLoss!.y as number[])[0], 2);
     assert.deepEqual(valLoss?.x, [12800, 25600]);
     assert.deepEqual(valLoss?.y, [1.5, 1.0]);
     assert.deepEqual(valAcc?.y, [0.5, 0.7]);

@@ -29,11 +29,11 @@ describe('createLiveChart', () => {
     }
     // Drawn at t = 0 (1 record) and t = 500 (6 records); the rest waits for close.
     assert.equal(drawn.length, 2);
-    assert.equal((drawn[0]?.data[0] as { x: number[] }).x.length, 1);
-    assert.equal((drawn[1]?.data[0] as { x: number[] }).x.length, 6);
+    assert.equal((drawn[0]!.data[0] as { x: number[] }).x.length, 1);
+    assert.equal((drawn[1]!.data[0] as { x: number[] }).x.length, 6);
     live.close();
     assert.equal(drawn.length, 3);
-    assert.equal((drawn[2]?.data[0] as { x: number[] }).x.length, 10);
+    assert.equal((drawn[2]!.data[0] as { x: number[] }).x.length, 10);
     live.close();
     assert.equal(drawn.length, 3, 'a second close draws nothing');
     assert.throws(() => live.update(history), /update\(\) after close\(\)/);
@@ -43,8 +43,8 @@ describe('createLiveChart', () => {
     const live = createLiveChart({ title: 'Seed run', maxPoints: 2, output: { draw: (f) => drawn.push(f) } });
     live.update([record(0), record(1), record(2)], [{ examplesSeen: 256, accuracy: 0.5, loss: 1.2 }]);
     assert.equal(drawn.length, 1);
-    assert.equal(drawn[0]?.data.length, 4);
-    assert.equal((drawn[0]?.data[0] as { x: number[] }).x.length, 2);
+    assert.equal(drawn[0]!.data.length, 4);
+    assert.equal((drawn[0]!.data[0] as { x: number[] }).x.length, 2);
     assert.equal(drawn[0]?.layout.title?.text, 'Seed run');
     live.close();
     assert.equal(drawn.length, 1, 'nothing was pending');
