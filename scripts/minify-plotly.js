@@ -15,9 +15,18 @@ const source = path.join(path.dirname(manifest), pkg.main || 'plotly.js');
 const out = path.join(root, 'dist', 'plotly.min.js');
 const tmp = `${out}.${process.pid}.tmp`;
 const started = Date.now();
-const result = esbuild.transformSync(fs.readFileSync(source, 'utf8'), { minify: true, legalComments: 'inline', charset: 'utf8' });
+const result = esbuild.transformSync(fs.readFileSync(source, 'utf8'), {
+  minify: true,
+  legalComments: 'inline',
+  charset: 'utf8',
+});
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(tmp, `/* plotly.js ${pkg.version}, minified from plotly.js-dist by scripts/minify-plotly.js */\n${result.code}`);
+fs.writeFileSync(
+  tmp,
+  `/* plotly.js ${pkg.version}, minified from plotly.js-dist by scripts/minify-plotly.js */\n${result.code}`,
+);
 fs.renameSync(tmp, out);
 const mb = (file) => (fs.statSync(file).size / 1e6).toFixed(1);
-console.log(`plotly.js ${pkg.version}: ${mb(source)} MB -> dist/plotly.min.js ${mb(out)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `plotly.js ${pkg.version}: ${mb(source)} MB -> dist/plotly.min.js ${mb(out)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

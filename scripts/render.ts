@@ -56,19 +56,34 @@ function parseArgs(argv: readonly string[]): { out: string; notebooks: string[] 
 const found = findPython((p) => p.packages.nbconvert !== null && p.packages.nbclient !== null);
 
 function checkTools(): string {
-  if (found.python === undefined) fail(`no Python with nbconvert and nbclient (${found.error}); install Jupyter: pip install -r requirements.txt into .venv (docs/setup.md)`);
+  if (found.python === undefined)
+    fail(
+      `no Python with nbconvert and nbclient (${found.error}); install Jupyter: pip install -r requirements.txt into .venv (docs/setup.md)`,
+    );
   if (!existsSync(KERNEL_SPEC)) fail('the tslab kernel is not registered for this project: run `npm run kernel`');
-  if (!existsSync(join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build` first (the notebooks import ../dist)');
+  if (!existsSync(join(ROOT, 'dist', 'index.js')))
+    fail('dist/ is missing: run `npm run build` first (the notebooks import ../dist)');
   return found.python;
 }
 
 function nbconvert(python: string, args: readonly string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
   const timeout = process.env.RNN_CELL_TIMEOUT ?? '1800';
-  return spawnSync(python, ['-m', 'nbconvert', '--execute', '--ExecutePreprocessor.kernel_name=tslab', `--ExecutePreprocessor.timeout=${timeout}`, ...args], {
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  return spawnSync(
+    python,
+    [
+      '-m',
+      'nbconvert',
+      '--execute',
+      '--ExecutePreprocessor.kernel_name=tslab',
+      `--ExecutePreprocessor.timeout=${timeout}`,
+      ...args,
+    ],
+    {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
 }
 
 interface Cell {
@@ -90,7 +105,20 @@ function diagnose(python: string, notebook: string, failure: string, env: NodeJS
   if (source === undefined) return tail;
   const dir = mkdtempSync(join(tmpdir(), 'rnn-render-'));
   try {
-    const run = nbconvert(python, ['--to', 'notebook', '--ExecutePreprocessor.allow_errors=True', '--output-dir', dir, '--output', 'diagnose', notebook], env);
+    const run = nbconvert(
+      python,
+      [
+        '--to',
+        'notebook',
+        '--ExecutePreprocessor.allow_errors=True',
+        '--output-dir',
+        dir,
+        '--output',
+        'diagnose',
+        notebook,
+      ],
+      env,
+    );
     const path = join(dir, 'diagnose.ipynb');
     if (run.status !== 0 || !existsSync(path)) return tail;
     const cells = (JSON.parse(readFileSync(path, 'utf8')) as { cells: Cell[] }).cells;
@@ -125,7 +153,9 @@ function main(): void {
       continue;
     }
     failed += 1;
-    console.error(`render: ${relative(ROOT, notebook)} FAILED after ${seconds} s; ${diagnose(python, notebook, run.stderr, env)}`);
+    console.error(
+      `render: ${relative(ROOT, notebook)} FAILED after ${seconds} s; ${diagnose(python, notebook, run.stderr, env)}`,
+    );
   }
   if (failed > 0) fail(`${failed} of ${notebooks.length} notebooks failed`);
 }

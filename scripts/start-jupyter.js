@@ -37,7 +37,9 @@ if (chosen) {
   }
 }
 if (!command) {
-  const where = explicit ? `${PYTHON_ENV_VAR}=${explicit.python}` : 'the project .venv, python3, /usr/bin/python3 or PATH';
+  const where = explicit
+    ? `${PYTHON_ENV_VAR}=${explicit.python}`
+    : 'the project .venv, python3, /usr/bin/python3 or PATH';
   console.error(
     `npm start: no Jupyter found in ${where}. Install one: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (docs/setup.md); npm run doctor says more`,
   );
@@ -47,7 +49,11 @@ if (!command) {
 // Jupyter refuses to start as root without --allow-root; containers often run as root.
 const rootFlag = typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-root'] : [];
 console.error(`npm start: ${what}`);
-const child = spawn(command, [...args, `--notebook-dir=${path.join(ROOT, 'notebooks')}`, ...rootFlag, ...process.argv.slice(2)], { env, stdio: 'inherit' });
+const child = spawn(
+  command,
+  [...args, `--notebook-dir=${path.join(ROOT, 'notebooks')}`, ...rootFlag, ...process.argv.slice(2)],
+  { env, stdio: 'inherit' },
+);
 child.on('error', (e) => {
   console.error(`npm start: cannot run ${command}: ${e.message}`);
   process.exit(2);

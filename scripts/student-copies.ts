@@ -87,7 +87,11 @@ export function answersLeft(notebook: Notebook): string[] {
     const found: string[] = [];
     if (/<summary>Answer<\/summary>/.test(source)) found.push(`cell ${index}: an Answer block`);
     if (ANSWER_CELL.test(source)) found.push(`cell ${index}: an answer cell`);
-    if (cell.cell_type === 'code' && /^\/\/ Exercise \d+: your answer here/.test(source) && (cell.metadata?.['rnn_expect'] ?? cell.metadata?.['rnn_expect_full'])) {
+    if (
+      cell.cell_type === 'code' &&
+      /^\/\/ Exercise \d+: your answer here/.test(source) &&
+      (cell.metadata?.['rnn_expect'] ?? cell.metadata?.['rnn_expect_full'])
+    ) {
       found.push(`cell ${index}: an emptied answer cell still expects output`);
     }
     return found;
@@ -148,10 +152,18 @@ function main(argv: readonly string[]): number {
     console.error(`student-copies: ${out} holds the notebooks themselves; choose another folder`);
     return 2;
   }
-  const sources = chosen.length > 0 ? chosen : readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort().map((f) => join(NOTEBOOKS, f));
+  const sources =
+    chosen.length > 0
+      ? chosen
+      : readdirSync(NOTEBOOKS)
+          .filter((f) => f.endsWith('.ipynb'))
+          .sort()
+          .map((f) => join(NOTEBOOKS, f));
   try {
     const written = writeStudentCopies(sources, out);
-    console.log(`student-copies: ${written.length} notebooks without answers in ${relative(process.cwd(), out) || '.'}`);
+    console.log(
+      `student-copies: ${written.length} notebooks without answers in ${relative(process.cwd(), out) || '.'}`,
+    );
     return 0;
   } catch (e) {
     console.error(`student-copies: ${e instanceof Error ? e.message : String(e)}`);

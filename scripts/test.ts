@@ -34,7 +34,11 @@ function run(tier: Exclude<Tier, 'all'>, extra: readonly string[]): number {
     return 1;
   }
   const concurrency = tier === 'unit' ? 2 : 1;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...extra, ...files], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...extra, ...files],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
   return r.status ?? 1;
 }
 

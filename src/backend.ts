@@ -79,11 +79,15 @@ export interface TensorflowMachine {
  *    issue #4845; src/signal-guard.ts). Capped at AVX they are safe but about 1.7x slower per
  *    training step; with the guard, oneDNN keeps its default (every instruction set).
  */
-export function tensorflowEnvironment(env: Readonly<Record<string, string | undefined>>, machine: TensorflowMachine): Record<string, string> {
+export function tensorflowEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  machine: TensorflowMachine,
+): Record<string, string> {
   const unset = (name: string): boolean => env[name] === undefined || env[name] === '';
   const out: Record<string, string> = {};
   if (unset(INTRA_OP_THREADS_ENV_VAR) && machine.cores <= 2) out[INTRA_OP_THREADS_ENV_VAR] = '1';
-  if (unset(ONEDNN_ISA_ENV_VAR) && machine.arch === 'x64' && (!machine.signalsGuarded || machine.profiling)) out[ONEDNN_ISA_ENV_VAR] = 'AVX';
+  if (unset(ONEDNN_ISA_ENV_VAR) && machine.arch === 'x64' && (!machine.signalsGuarded || machine.profiling))
+    out[ONEDNN_ISA_ENV_VAR] = 'AVX';
   return out;
 }
 
@@ -92,7 +96,10 @@ export function tensorflowEnvironment(env: Readonly<Record<string, string | unde
  * (on the command line or in NODE_OPTIONS), or an inspector that is listening (a debugger's
  * profiler). Such a profile crashed oneDNN's uncapped kernels with or without the guard.
  */
-export function profilerActive(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env['NODE_OPTIONS'] ?? ''): boolean {
+export function profilerActive(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env['NODE_OPTIONS'] ?? '',
+): boolean {
   const flags = [...execArgv, ...nodeOptions.split(/\s+/)];
   if (flags.some((f) => /^--(cpu-prof|prof)(=|$)/.test(f))) return true;
   return require('node:inspector').url() !== undefined;
@@ -114,7 +121,12 @@ export function loadTensorflow(): void {
   const guard = guardSignals();
   const profiling = profilerActive();
   // Read when libtensorflow makes its context and when oneDNN first runs, on first load: set them before.
-  const added = tensorflowEnvironment(process.env, { cores: availableParallelism(), arch: process.arch, signalsGuarded: guard.active, profiling });
+  const added = tensorflowEnvironment(process.env, {
+    cores: availableParallelism(),
+    arch: process.arch,
+    signalsGuarded: guard.active,
+    profiling,
+  });
   Object.assign(process.env, added);
   onednnNote = describeOnednn(added[ONEDNN_ISA_ENV_VAR] !== undefined, guard, profiling);
   // libtensorflow logs INFO and WARNING lines to stderr (e.g. "BlockLSTMOp is inefficient when
@@ -135,7 +147,9 @@ export function loadTensorflow(): void {
  * reads the module: put back the first as Node 22 defined it, where it is missing, and make the
  * second `Array.isArray`, which it has always been. Returns what it changed.
  */
-export function restoreRemovedUtil(util: Record<string, unknown> = require('node:util') as Record<string, unknown>): string[] {
+export function restoreRemovedUtil(
+  util: Record<string, unknown> = require('node:util') as Record<string, unknown>,
+): string[] {
   const changed: string[] = [];
   if (typeof util['isNullOrUndefined'] !== 'function') {
     util['isNullOrUndefined'] = (value: unknown): boolean => value === null || value === undefined;
@@ -155,7 +169,9 @@ function describeOnednn(capped: boolean, guard: SignalGuard, profiling: boolean)
   }
   const signals = guard.active ? 'signals kept off its threads' : `signals not guarded (${guard.why})`;
   const isa = process.env[ONEDNN_ISA_ENV_VAR];
-  return isa !== undefined && isa !== '' ? `${ONEDNN_ISA_ENV_VAR}=${isa} as set, ${signals}` : `oneDNN at full speed, ${signals}`;
+  return isa !== undefined && isa !== ''
+    ? `${ONEDNN_ISA_ENV_VAR}=${isa} as set, ${signals}`
+    : `oneDNN at full speed, ${signals}`;
 }
 
 /** How oneDNN runs in this process (e.g. `oneDNN at full speed, signals kept off its threads`), once tfjs-node has loaded. */
@@ -179,7 +195,9 @@ export function tensorflowProblem(err: unknown): string {
   if (/tfjs_binding\.node\) can not be found/.test(message)) {
     return `tfjs-node is installed but its native binding is not built (${first.replace(/^The Node.js native addon module /, '')}): run \`npm run native\``;
   }
-  if (/libtensorflow\S*\.(so|dylib)\S*: cannot open shared object file|Library not loaded|image not found/.test(message)) {
+  if (
+    /libtensorflow\S*\.(so|dylib)\S*: cannot open shared object file|Library not loaded|image not found/.test(message)
+  ) {
     return `tfjs-node's libtensorflow is missing (${first}): run \`npm run native\``;
   }
   return `tfjs-node failed to load (${first})`;
@@ -216,7 +234,9 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
   const fromEnv = env[BACKEND_ENV_VAR];
   if (choice === 'auto' && fromEnv !== undefined && fromEnv !== '') {
     if (!isBackendChoice(fromEnv)) {
-      throw new UsageError(`${BACKEND_ENV_VAR}="${fromEnv}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`);
+      throw new UsageError(
+        `${BACKEND_ENV_VAR}="${fromEnv}" is not a backend; expected one of ${BACKEND_CHOICES.join(', ')}`,
+      );
     }
     choice = fromEnv;
     source = `set by ${BACKEND_ENV_VAR}`;
@@ -235,7 +255,10 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
   let tensorflowWhy: string;
   try {
     await activate('tensorflow', fixes);
-    return { name: 'tensorflow', reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}; ${onednnNote ?? ''}` };
+    return {
+      name: 'tensorflow',
+      reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}; ${onednnNote ?? ''}`,
+    };
   } catch (err) {
     tensorflowWhy = tensorflowProblem(err);
   }

@@ -18,7 +18,15 @@ import { saveModel } from './models';
 import { checkSaveTarget } from './models/save';
 import { InterruptedError } from './interrupt';
 import { ExperimentInterruptedError, runExperiment, WRITE_RUN_DEFAULTS, writeRunRecord, type RunRecord } from './runs';
-import { CELL_TYPES, checkFits, MODEL_DEFAULTS, MODEL_KINDS, resolveRunSettings, TRAIN_DEFAULTS, type RunSettings } from './settings';
+import {
+  CELL_TYPES,
+  checkFits,
+  MODEL_DEFAULTS,
+  MODEL_KINDS,
+  resolveRunSettings,
+  TRAIN_DEFAULTS,
+  type RunSettings,
+} from './settings';
 import type { TrainProgress } from './train';
 import { errorLine, exitCodeOf, runAsMain } from './entry';
 
@@ -97,7 +105,12 @@ function numeric(text: string): number | string {
 
 /** Parses argv (without `node cli.js`) into a config; throws UsageError for anything wrong. */
 export function parseCli(argv: readonly string[]): CliConfig | 'help' {
-  const settingFlags = Object.fromEntries(Object.entries(FLAGS).map(([key, flag]) => [flag, { type: key === 'bidirectional' ? ('boolean' as const) : ('string' as const) }]));
+  const settingFlags = Object.fromEntries(
+    Object.entries(FLAGS).map(([key, flag]) => [
+      flag,
+      { type: key === 'bidirectional' ? ('boolean' as const) : ('string' as const) },
+    ]),
+  );
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -118,7 +131,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
       },
     }));
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message.split('\n')[0] ?? 'bad flags' : 'bad flags');
+    throw new UsageError(err instanceof Error ? (err.message.split('\n')[0] ?? 'bad flags') : 'bad flags');
   }
   if (values.help === true) return 'help';
   const text = (flag: string): string | undefined => {
@@ -128,7 +141,8 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   const typed: Record<string, string> = {};
   for (const [alias, flag] of Object.entries(FLAG_ALIASES)) {
     if (values[alias] === undefined) continue;
-    if (values[flag] !== undefined) throw new UsageError(`--${alias} and --${flag} are one setting (--${alias} is the older name); give one`);
+    if (values[flag] !== undefined)
+      throw new UsageError(`--${alias} and --${flag} are one setting (--${alias} is the older name); give one`);
     values[flag] = values[alias];
     typed[flag] = alias;
   }
@@ -142,9 +156,11 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   const settings = resolveRunSettings(given, { nameOf });
   checkFits(settings, { nameOf });
   const backend = text('backend') ?? 'auto';
-  if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
+  if (!isBackendChoice(backend))
+    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
   const record = values['no-record'] !== true;
-  if (!record && text('runs-dir') !== undefined) throw new UsageError('--runs-dir and --no-record contradict each other');
+  if (!record && text('runs-dir') !== undefined)
+    throw new UsageError('--runs-dir and --no-record contradict each other');
   for (const flag of ['save', 'runs-dir'] as const) {
     if (text(flag)?.trim() === '') throw new UsageError(`--${flag} must name a folder, got ""`);
   }
@@ -202,7 +218,12 @@ export interface TutorialOutcome {
  * training stops at its next step, rejecting with an InterruptedError (an
  * ExperimentInterruptedError, carrying the run's record, once training has started).
  */
-export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, err: NodeJS.WriteStream, signal?: AbortSignal): Promise<TutorialOutcome> {
+export async function runTutorial(
+  config: CliConfig,
+  out: NodeJS.WriteStream,
+  err: NodeJS.WriteStream,
+  signal?: AbortSignal,
+): Promise<TutorialOutcome> {
   // Before the minutes of training: a --save folder that cannot be used, or holds files saving would delete.
   const replacing = config.save !== undefined && (await checkSaveTarget(config.save)) === 'replace';
   const backend = await setupBackend({ backend: config.backend });
@@ -217,26 +238,24 @@ export async function runTutorial(config: CliConfig, out: NodeJS.WriteStream, er
   });
   err.write(`data: ${data.description}\n`);
   if (config.settings.batchSize > data.train.numExamples) {
-    throw new UsageError(`--batch-size ${config.settings.batchSize} is larger than the training split (${data.train.numExamples} examples)`);
+    throw new UsageError(
+      `--batch-size ${config.settings.batchSize} is larger than the training split (${data.train.numExamples} examples)`,
+    );
   }
   const bar = progressBar(err);
-  const { classifier, result, record } = await runExperiment(
-    config.settings,
-    data,
-    {
-      label: 'npm run tutorial',
-      onLog: (line) => {
-        bar.clear();
-        out.write(`${line}\n`);
-      },
-      onProgress: (p) => bar.update(p),
-      onWarning: (message) => {
-        bar.clear();
-        err.write(`tutorial: warning: ${message}\n`);
-      },
-      ...(signal !== undefined ? { signal, stopOnSigint: false } : {}),
+  const { classifier, result, record } = await runExperiment(config.settings, data, {
+    label: 'npm run tutorial',
+    onLog: (line) => {
+      bar.clear();
+      out.write(`${line}\n`);
     },
-  );
+    onProgress: (p) => bar.update(p),
+    onWarning: (message) => {
+      bar.clear();
+      err.write(`tutorial: warning: ${message}\n`);
+    },
+    ...(signal !== undefined ? { signal, stopOnSigint: false } : {}),
+  });
   bar.clear();
   try {
     // Training and testing are done and printed: what fails from here is reported after the summary.
@@ -295,7 +314,11 @@ function jsonFailure(out: NodeJS.WriteStream, line: string, exitCode: number): v
 }
 
 /** Entry point: returns the process exit code. */
-export async function main(argv: readonly string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: NodeJS.WriteStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr,
+): Promise<number> {
   let config: CliConfig | 'help';
   try {
     config = parseCli(argv);
@@ -328,7 +351,10 @@ export async function main(argv: readonly string[], out: NodeJS.WriteStream = pr
     // Saving or recording failed after training: the results stand; say what failed (in the JSON line too).
     const lines = problems.map((p) => errorLine('tutorial', p));
     const code = problems.length === 0 ? 0 : Math.max(...problems.map(exitCodeOf));
-    if (config.json) out.write(`${JSON.stringify(problems.length === 0 ? summary : { ...summary, error: lines.join('; '), exitCode: code })}\n`);
+    if (config.json)
+      out.write(
+        `${JSON.stringify(problems.length === 0 ? summary : { ...summary, error: lines.join('; '), exitCode: code })}\n`,
+      );
     for (const line of lines) err.write(`${line}\n`);
     return code;
   } catch (e) {

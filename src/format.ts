@@ -7,7 +7,8 @@
 /** `x` with `digits` decimals, rounded like Python's `'{:.Nf}'.format(x)`. */
 export function formatFixed(x: number, digits: number): string {
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
-  if (!Number.isInteger(digits) || digits < 0 || digits > 20) throw new Error(`formatFixed: digits must be an integer in 0..20, got ${digits}`);
+  if (!Number.isInteger(digits) || digits < 0 || digits > 20)
+    throw new Error(`formatFixed: digits must be an integer in 0..20, got ${digits}`);
   // toFixed(100) spells out the double's exact decimal value (exact for 2^-48 <= |x| < 1e21, the
   // range of losses and accuracies), so the tie test below sees the true digits.
   const exact = Math.abs(x).toFixed(100);
@@ -56,7 +57,8 @@ const SHADES = ' .:-=+*#%@';
  * each line prefixed with its row number: the time step at which the LSTM reads it.
  */
 export function digitToText(pixels: ArrayLike<number>, size = 28): string {
-  if (pixels.length !== size * size) throw new Error(`digitToText: expected ${size * size} pixels (${size} x ${size}), got ${pixels.length}`);
+  if (pixels.length !== size * size)
+    throw new Error(`digitToText: expected ${size * size} pixels (${size} x ${size}), got ${pixels.length}`);
   const lines: string[] = [];
   for (let row = 0; row < size; row++) {
     let line = `t=${String(row).padStart(2, '0')} |`;
@@ -115,8 +117,13 @@ export interface TextTable {
 export function formatTable(table: TextTable): string {
   const all = [table.header, ...table.rows];
   const widths = table.header.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  const numeric = table.header.map((_, c) => table.rows.length > 0 && table.rows.every((row) => /^[-+]?[\d.,]+%?$|^-$|^NaN$/.test(row[c] ?? '')));
+  const numeric = table.header.map(
+    (_, c) => table.rows.length > 0 && table.rows.every((row) => /^[-+]?[\d.,]+%?$|^-$|^NaN$/.test(row[c] ?? '')),
+  );
   const line = (row: readonly string[]): string =>
-    row.map((cell, c) => (numeric[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd();
+    row
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(table.header), ...table.rows.map(line)].join('\n');
 }

@@ -5,7 +5,14 @@
  */
 
 // Backend and settings
-export { describeBackend, setupBackend, type BackendChoice, type BackendInfo, type BackendName, type BackendOptions } from './backend';
+export {
+  describeBackend,
+  setupBackend,
+  type BackendChoice,
+  type BackendInfo,
+  type BackendName,
+  type BackendOptions,
+} from './backend';
 export {
   CELL_TYPES,
   MODEL_DEFAULTS,
@@ -24,7 +31,16 @@ export { UsageError } from './errors';
 export { InterruptedError, watchForStop, type StopFlag, type StopOptions } from './interrupt';
 
 // Data
-export { DataSet, DownloadError, loadMnist, type Batch, type Datasets, type DataSource, type DownloadProgress, type LoadMnistOptions } from './data';
+export {
+  DataSet,
+  DownloadError,
+  loadMnist,
+  type Batch,
+  type Datasets,
+  type DataSource,
+  type DownloadProgress,
+  type LoadMnistOptions,
+} from './data';
 
 // Models
 export {

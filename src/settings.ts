@@ -179,7 +179,11 @@ function describeRule(rule: Rule): string {
     case 'int':
       return `a whole number >= ${rule.min}`;
     case 'number':
-      return rule.above ? `a finite number > ${rule.min}` : Number.isFinite(rule.min) ? `a finite number >= ${rule.min}` : 'a finite number';
+      return rule.above
+        ? `a finite number > ${rule.min}`
+        : Number.isFinite(rule.min)
+          ? `a finite number >= ${rule.min}`
+          : 'a finite number';
     case 'boolean':
       return 'true or false';
     case 'choice':
@@ -212,13 +216,20 @@ function checkMisspelt(input: Readonly<Record<string, unknown>>): void {
     if (known.includes(key)) continue;
     const meant = known.find((k) => k.toLowerCase() === key.toLowerCase() || k === `${key}s` || `${k}s` === key);
     if (meant !== undefined) {
-      throw new UsageError(`unknown setting "${key}": did you mean "${meant}"? (an unknown key is ignored, which would leave ${meant} at its default)`);
+      throw new UsageError(
+        `unknown setting "${key}": did you mean "${meant}"? (an unknown key is ignored, which would leave ${meant} at its default)`,
+      );
     }
   }
 }
 
 /** Defaults, overridden by the input's keys of `rules` (other keys are ignored, misspelt ones refused), each checked. */
-function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, defaults: T, input: object, options: ResolveOptions): T {
+function resolve<T extends object>(
+  rules: { readonly [K in keyof T]: Rule },
+  defaults: T,
+  input: object,
+  options: ResolveOptions,
+): T {
   const nameOf = options.nameOf ?? ((k: string): string => k);
   const given = input as Readonly<Record<string, unknown>>;
   checkMisspelt(given);
@@ -227,13 +238,16 @@ function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, def
     const rule = rules[key] as Rule;
     const v = given[key];
     if (v === undefined) {
-      if (options.complete !== undefined && !options.complete.except.includes(key)) throw new UsageError(`${nameOf(key)} is missing`);
+      if (options.complete !== undefined && !options.complete.except.includes(key))
+        throw new UsageError(`${nameOf(key)} is missing`);
       continue;
     }
     if (!fits(rule, v)) {
       const note = rule.note !== undefined ? ` (${rule.note})` : '';
       // String(v) for numbers: JSON would print Infinity and NaN as null.
-      throw new UsageError(`${nameOf(key)} must be ${describeRule(rule)}${note}, got ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))}`);
+      throw new UsageError(
+        `${nameOf(key)} must be ${describeRule(rule)}${note}, got ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))}`,
+      );
     }
     out[key] = v;
   }
@@ -244,7 +258,10 @@ function resolve<T extends object>(rules: { readonly [K in keyof T]: Rule }, def
  * Model settings from the defaults and what is given (extra keys, e.g. a notebook config's
  * `backend`, are ignored); throws a UsageError naming the first bad setting or combination.
  */
-export function resolveModelSettings(input: Partial<ModelSettings> | object = {}, options: ResolveOptions = {}): ModelSettings {
+export function resolveModelSettings(
+  input: Partial<ModelSettings> | object = {},
+  options: ResolveOptions = {},
+): ModelSettings {
   const done = alreadyResolved<ModelSettings>(input, 'model', MODEL_KEYS);
   if (done !== undefined) return done;
   const nameOf = options.nameOf ?? ((k: string): string => k);
@@ -253,10 +270,14 @@ export function resolveModelSettings(input: Partial<ModelSettings> | object = {}
   const kind: ModelKind = cell === 'lstm' ? 'fused' : 'layers';
   const s = resolve<ModelSettings>(MODEL_RULES, { ...MODEL_DEFAULTS, kind }, input, options);
   if (s.kind !== 'layers' && s.cell !== 'lstm') {
-    throw new UsageError(`${nameOf('kind')} "${s.kind}" is an LSTM implementation; ${nameOf('cell')} "${s.cell}" is built with tf.layers (${nameOf('kind')} "layers")`);
+    throw new UsageError(
+      `${nameOf('kind')} "${s.kind}" is an LSTM implementation; ${nameOf('cell')} "${s.cell}" is built with tf.layers (${nameOf('kind')} "layers")`,
+    );
   }
   if (s.kind === 'basic' && (s.layers !== 1 || s.bidirectional)) {
-    throw new UsageError(`${nameOf('kind')} "basic" (the tutorial's BasicLSTMCell) is one layer in one direction; use ${nameOf('kind')} "fused" or "layers" for ${s.layers !== 1 ? `${nameOf('layers')} ${s.layers}` : nameOf('bidirectional')}`);
+    throw new UsageError(
+      `${nameOf('kind')} "basic" (the tutorial's BasicLSTMCell) is one layer in one direction; use ${nameOf('kind')} "fused" or "layers" for ${s.layers !== 1 ? `${nameOf('layers')} ${s.layers}` : nameOf('bidirectional')}`,
+    );
   }
   return markResolved(s, 'model');
 }
@@ -296,25 +317,35 @@ function checkModelFits(s: ModelSettings, nameOf: NameOf, memory: number): void 
   const [rows, columns] = largest;
   const who = `${nameOf('units')} ${s.units}${s.layers > 1 ? ` with ${nameOf('layers')} ${s.layers}` : ''}`;
   if (rows * columns > MAX_TENSOR_NUMBERS) {
-    throw new UsageError(`${who} needs a [${rows}, ${columns}] weight tensor of ${(rows * columns).toExponential(1)} numbers; one tensor holds at most ${MAX_TENSOR_NUMBERS.toExponential(1)} (2^32)`);
+    throw new UsageError(
+      `${who} needs a [${rows}, ${columns}] weight tensor of ${(rows * columns).toExponential(1)} numbers; one tensor holds at most ${MAX_TENSOR_NUMBERS.toExponential(1)} (2^32)`,
+    );
   }
   const bytes = numbers * BYTES * TRAINING_COPIES;
   if (bytes > memory) {
-    throw new UsageError(`${who} needs about ${gigabytes(bytes)} for ${numbers.toExponential(1)} weights, their gradients and Adam's moments; this machine has ${gigabytes(memory)}`);
+    throw new UsageError(
+      `${who} needs about ${gigabytes(bytes)} for ${numbers.toExponential(1)} weights, their gradients and Adam's moments; this machine has ${gigabytes(memory)}`,
+    );
   }
 }
 
 /** Throws a UsageError naming the settings when one training step's activations cannot fit in the machine's memory. */
 function checkStepFits(s: RunSettings, nameOf: NameOf, memory: number): void {
   const weights = modelSize(s).numbers * BYTES * TRAINING_COPIES;
-  const activations = s.batchSize * s.timeSteps * s.layers * (s.bidirectional ? 2 : 1) * s.units * KEPT_PER_UNIT * BYTES;
+  const activations =
+    s.batchSize * s.timeSteps * s.layers * (s.bidirectional ? 2 : 1) * s.units * KEPT_PER_UNIT * BYTES;
   if (weights + activations > memory) {
-    throw new UsageError(`${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units} needs about ${gigabytes(weights + activations)} for one training step; this machine has ${gigabytes(memory)}`);
+    throw new UsageError(
+      `${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units} needs about ${gigabytes(weights + activations)} for one training step; this machine has ${gigabytes(memory)}`,
+    );
   }
 }
 
 /** Training settings from the defaults and what is given (extra keys ignored); throws a UsageError naming the first bad one. */
-export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}, options: ResolveOptions = {}): TrainSettings {
+export function resolveTrainSettings(
+  input: Partial<TrainSettings> | object = {},
+  options: ResolveOptions = {},
+): TrainSettings {
   const done = alreadyResolved<TrainSettings>(input, 'train', TRAIN_KEYS);
   if (done !== undefined) return done;
   const s = resolve(TRAIN_RULES, TRAIN_DEFAULTS, input, options);
@@ -322,13 +353,18 @@ export function resolveTrainSettings(input: Partial<TrainSettings> | object = {}
     // The tutorial's loop runs while step * batchSize < trainingIters, from step 1: no step at all
     // would test an untrained model and look like a result.
     const nameOf = options.nameOf ?? ((k: string): string => k);
-    throw new UsageError(`${nameOf('trainingIters')} ${s.trainingIters} with ${nameOf('batchSize')} ${s.batchSize} makes no training step (the loop runs while step x batch size < training iters); give more than ${s.batchSize}`);
+    throw new UsageError(
+      `${nameOf('trainingIters')} ${s.trainingIters} with ${nameOf('batchSize')} ${s.batchSize} makes no training step (the loop runs while step x batch size < training iters); give more than ${s.batchSize}`,
+    );
   }
   return markResolved(s, 'train');
 }
 
 /** Both parts of a run's settings. */
-export function resolveRunSettings(input: Partial<RunSettings> | object = {}, options: ResolveOptions = {}): RunSettings {
+export function resolveRunSettings(
+  input: Partial<RunSettings> | object = {},
+  options: ResolveOptions = {},
+): RunSettings {
   if (RESOLVED.get(input) === 'run') return input as RunSettings;
   return markResolved({ ...resolveModelSettings(input, options), ...resolveTrainSettings(input, options) }, 'run');
 }

@@ -26,11 +26,25 @@ import { constants, platform } from 'node:os';
 
 /** Signals left open, and why (see the header). */
 const LEFT_OPEN: ReadonlySet<string> = new Set([
-  'SIGUSR1', 'SIGPROF', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS', 'SIGABRT', 'SIGIOT', 'SIGPIPE', 'SIGKILL', 'SIGSTOP',
+  'SIGUSR1',
+  'SIGPROF',
+  'SIGSEGV',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGSYS',
+  'SIGABRT',
+  'SIGIOT',
+  'SIGPIPE',
+  'SIGKILL',
+  'SIGSTOP',
 ]);
 
 /** The signals the guard blocks on the main thread, by name, in signal-number order (Linux). */
-export const GUARDED_SIGNALS: readonly NodeJS.Signals[] = (Object.entries(constants.signals) as [NodeJS.Signals, number][])
+export const GUARDED_SIGNALS: readonly NodeJS.Signals[] = (
+  Object.entries(constants.signals) as [NodeJS.Signals, number][]
+)
   .filter(([name]) => !LEFT_OPEN.has(name))
   .sort(([, a], [, b]) => a - b)
   .filter(([, number], k, all) => all.findIndex(([, n]) => n === number) === k) // SIGIO and SIGPOLL are one signal
@@ -80,7 +94,10 @@ function blockSignals(env: Readonly<Record<string, string | undefined>>): Signal
     koffi = require('koffi');
   } catch (err) {
     const first = ((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '').trim();
-    return { active: false, why: `koffi, the optional package it calls pthread_sigmask with, does not load (${first})` };
+    return {
+      active: false,
+      why: `koffi, the optional package it calls pthread_sigmask with, does not load (${first})`,
+    };
   }
   if (!isKoffi(koffi)) return { active: false, why: 'koffi loaded but has no load()' };
   try {
@@ -96,6 +113,9 @@ function blockSignals(env: Readonly<Record<string, string | undefined>>): Signal
     const rc = pthreadSigmask(SIG_BLOCK, set, null);
     return rc === 0 ? { active: true } : { active: false, why: `pthread_sigmask returned ${String(rc)}` };
   } catch (err) {
-    return { active: false, why: `pthread_sigmask could not be called (${err instanceof Error ? err.message : String(err)})` };
+    return {
+      active: false,
+      why: `pthread_sigmask could not be called (${err instanceof Error ? err.message : String(err)})`,
+    };
   }
 }

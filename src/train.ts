@@ -91,7 +91,8 @@ export interface ClippedGradients {
  * `clipNorm` must be > 0. The caller disposes the result.
  */
 export function clipByGlobalNorm(grads: readonly tf.Tensor[], clipNorm: number): ClippedGradients {
-  if (!(Number.isFinite(clipNorm) && clipNorm > 0)) throw new Error(`clipByGlobalNorm: clipNorm must be a positive number, got ${clipNorm}`);
+  if (!(Number.isFinite(clipNorm) && clipNorm > 0))
+    throw new Error(`clipByGlobalNorm: clipNorm must be a positive number, got ${clipNorm}`);
   if (grads.length === 0) throw new Error('clipByGlobalNorm: no gradients');
   return tf.tidy(() => {
     const globalNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
@@ -111,19 +112,29 @@ export interface TrainStepOptions {
  * with the gradients clipped by global norm first when `options.clipNorm` > 0. Returns the batch's
  * loss before the update (NaN or Infinity once training has diverged).
  */
-export function trainStep(model: Classifier, optimizer: tf.Optimizer, xs: tf.Tensor3D, ys: tf.Tensor2D, options: TrainStepOptions = {}): number {
+export function trainStep(
+  model: Classifier,
+  optimizer: tf.Optimizer,
+  xs: tf.Tensor3D,
+  ys: tf.Tensor2D,
+  options: TrainStepOptions = {},
+): number {
   checkTrainingBatch(model, xs, ys);
   const clipNorm = options.clipNorm ?? 0;
   const loss = (): tf.Scalar => softmaxCrossEntropy(model.predict(xs, true), ys);
   const variables = model.variables as tf.Variable[];
-  const cost = clipNorm === 0
-    ? optimizer.minimize(loss, true, variables)
-    : tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(loss, variables); // grads keyed by variable name
-        const { clipped } = clipByGlobalNorm(variables.map((v) => grads[v.name] as tf.Tensor), clipNorm);
-        optimizer.applyGradients(variables.map((v, k) => ({ name: v.name, tensor: clipped[k] as tf.Tensor })));
-        return value;
-      });
+  const cost =
+    clipNorm === 0
+      ? optimizer.minimize(loss, true, variables)
+      : tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(loss, variables); // grads keyed by variable name
+          const { clipped } = clipByGlobalNorm(
+            variables.map((v) => grads[v.name] as tf.Tensor),
+            clipNorm,
+          );
+          optimizer.applyGradients(variables.map((v, k) => ({ name: v.name, tensor: clipped[k] as tf.Tensor })));
+          return value;
+        });
   const value = cost?.dataSync()[0] ?? NaN;
   cost?.dispose();
   return value;
@@ -138,14 +149,19 @@ const logitWidths = new WeakMap<Classifier, number>();
  * forward pass would leave the tensors saved for the backward pass behind (hundreds per call).
  */
 function checkTrainingBatch(model: Classifier, xs: tf.Tensor3D, ys: tf.Tensor2D): void {
-  if (xs.rank !== 3 || xs.shape[0] === 0) throw new UsageError(`trainStep: xs must be [batch, time steps, features] with batch >= 1, got [${xs.shape.join(', ')}]`);
+  if (xs.rank !== 3 || xs.shape[0] === 0)
+    throw new UsageError(
+      `trainStep: xs must be [batch, time steps, features] with batch >= 1, got [${xs.shape.join(', ')}]`,
+    );
   let width = logitWidths.get(model);
   if (width === undefined) {
     width = tf.tidy(() => model.predict(tf.slice(xs, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D, false).shape[1]);
     logitWidths.set(model, width);
   }
   if (ys.rank !== 2 || ys.shape[0] !== xs.shape[0] || ys.shape[1] !== width) {
-    throw new UsageError(`trainStep: labels must be one-hot [${xs.shape[0]}, ${width}] for xs [${xs.shape.join(', ')}], got [${ys.shape.join(', ')}]`);
+    throw new UsageError(
+      `trainStep: labels must be one-hot [${xs.shape[0]}, ${width}] for xs [${xs.shape.join(', ')}], got [${ys.shape.join(', ')}]`,
+    );
   }
 }
 
@@ -158,7 +174,9 @@ export class DivergedError extends UsageError {
     readonly loss: number,
     learningRate: number,
   ) {
-    super(`training diverged at step ${step} of ${steps}: the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'infinite' : '-infinite'}; the learning rate (${learningRate}) is likely too high (the tutorial's is ${TRAIN_DEFAULTS.learningRate}), or clip the gradients (clipNorm)`);
+    super(
+      `training diverged at step ${step} of ${steps}: the loss is ${Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'infinite' : '-infinite'}; the learning rate (${learningRate}) is likely too high (the tutorial's is ${TRAIN_DEFAULTS.learningRate}), or clip the gradients (clipNorm)`,
+    );
   }
 }
 
@@ -188,13 +206,21 @@ export function evaluateBatch(model: Classifier, xs: tf.Tensor3D, ys: tf.Tensor2
 
 /** Throws unless `batchSize` is a whole number >= 1 (0 would loop forever, a fraction slice between examples). */
 function checkBatchSize(caller: string, batchSize: number): void {
-  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) throw new UsageError(`${caller}: batchSize must be a whole number >= 1, got ${batchSize}`);
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1))
+    throw new UsageError(`${caller}: batchSize must be a whole number >= 1, got ${batchSize}`);
 }
 
 /** Loss and accuracy on examples `[start, end)` of a split, in batches of `batchSize` (weighted by batch length). */
-export function evaluate(model: Classifier, data: DataSet, batchSize: number, start = 0, end = data.numExamples): { loss: number; accuracy: number } {
+export function evaluate(
+  model: Classifier,
+  data: DataSet,
+  batchSize: number,
+  start = 0,
+  end = data.numExamples,
+): { loss: number; accuracy: number } {
   checkBatchSize('evaluate', batchSize);
-  if (end <= start) throw new Error(`evaluate: empty range [${start}, ${end}) of a split with ${data.numExamples} examples`);
+  if (end <= start)
+    throw new Error(`evaluate: empty range [${start}, ${end}) of a split with ${data.numExamples} examples`);
   let loss = 0;
   let correct = 0;
   for (let from = start; from < end; from += batchSize) {
@@ -214,7 +240,15 @@ export function evaluate(model: Classifier, data: DataSet, batchSize: number, st
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** `evaluate`, letting SIGINT in between batches and stopping when `stop` is requested (training's `step` of `steps` done). */
-async function evaluateUnlessStopped(model: Classifier, data: DataSet, batchSize: number, stop: StopFlag, at: [number, number], start = 0, end = data.numExamples): Promise<{ loss: number; accuracy: number }> {
+async function evaluateUnlessStopped(
+  model: Classifier,
+  data: DataSet,
+  batchSize: number,
+  stop: StopFlag,
+  at: [number, number],
+  start = 0,
+  end = data.numExamples,
+): Promise<{ loss: number; accuracy: number }> {
   checkBatchSize('evaluate', batchSize);
   let loss = 0;
   let correct = 0;
@@ -241,11 +275,17 @@ const LOSS_WARNING_FACTOR = 10;
  * frees what it made and rejects with a TrainingInterruptedError; the model keeps the weights of
  * the last completed step. A loss of NaN or Infinity rejects with a DivergedError naming the step.
  */
-export async function trainTutorial(model: Classifier, data: Datasets, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
+export async function trainTutorial(
+  model: Classifier,
+  data: Datasets,
+  options: Partial<TrainOptions> = {},
+): Promise<TrainResult> {
   const { onLog, onDisplay, onValidation, onProgress, onWarning } = options;
   const o: TrainOptions = { ...resolveTrainSettings(options), onLog, onDisplay, onValidation, onProgress, onWarning };
   if (o.batchSize > data.train.numExamples) {
-    throw new UsageError(`batchSize ${o.batchSize} is larger than the training split (${data.train.numExamples} examples)`);
+    throw new UsageError(
+      `batchSize ${o.batchSize} is larger than the training split (${data.train.numExamples} examples)`,
+    );
   }
   const testExamples = Math.min(o.testExamples, data.test.numExamples);
   const steps = countSteps(o.trainingIters, o.batchSize);
@@ -271,7 +311,9 @@ export async function trainTutorial(model: Classifier, data: Datasets, options: 
           const chance = Math.log(ys.shape[1]);
           if (!warned && record.loss > LOSS_WARNING_FACTOR * chance) {
             warned = true;
-            o.onWarning?.(`step ${step}: the minibatch loss ${record.loss.toFixed(1)} is over ${LOSS_WARNING_FACTOR} x ln(${ys.shape[1]}) = ${(LOSS_WARNING_FACTOR * chance).toFixed(1)}, far above guessing; the learning rate (${o.learningRate}) is likely too high`);
+            o.onWarning?.(
+              `step ${step}: the minibatch loss ${record.loss.toFixed(1)} is over ${LOSS_WARNING_FACTOR} x ln(${ys.shape[1]}) = ${(LOSS_WARNING_FACTOR * chance).toFixed(1)}, far above guessing; the learning rate (${o.learningRate}) is likely too high`,
+            );
           }
         }
       } finally {
@@ -279,19 +321,32 @@ export async function trainTutorial(model: Classifier, data: Datasets, options: 
         ys.dispose();
       }
       if (o.validateEvery > 0 && (step % o.validateEvery === 0 || step === steps) && data.validation.numExamples > 0) {
-        const record: ValidationRecord = { step, examplesSeen: step * o.batchSize, ...(await evaluateUnlessStopped(model, data.validation, o.evalBatchSize, stop, [step, steps])) };
+        const record: ValidationRecord = {
+          step,
+          examplesSeen: step * o.batchSize,
+          ...(await evaluateUnlessStopped(model, data.validation, o.evalBatchSize, stop, [step, steps])),
+        };
         validation.push(record);
         o.onValidation?.(record);
       }
-      o.onProgress?.({ step, steps, examplesSeen: step * o.batchSize, total: steps * o.batchSize, elapsedMs: performance.now() - started });
+      o.onProgress?.({
+        step,
+        steps,
+        examplesSeen: step * o.batchSize,
+        total: steps * o.batchSize,
+        elapsedMs: performance.now() - started,
+      });
       // Every step: a SIGINT is seen before the next one starts.
       await yieldToEventLoop();
     }
     stop.check(steps, steps);
     o.onLog?.('Optimization Finished!');
-    const testingAccuracy = (await evaluateUnlessStopped(model, data.test, o.evalBatchSize, stop, [steps, steps], 0, testExamples)).accuracy;
+    const testingAccuracy = (
+      await evaluateUnlessStopped(model, data.test, o.evalBatchSize, stop, [steps, steps], 0, testExamples)
+    ).accuracy;
     o.onLog?.(formatTestingLine(testingAccuracy));
-    const testAccuracy = (await evaluateUnlessStopped(model, data.test, o.evalBatchSize, stop, [steps, steps])).accuracy;
+    const testAccuracy = (await evaluateUnlessStopped(model, data.test, o.evalBatchSize, stop, [steps, steps]))
+      .accuracy;
     return {
       steps,
       examplesSeen: steps * o.batchSize,

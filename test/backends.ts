@@ -37,7 +37,11 @@ export function testBackends(): BackendName[] {
  * up before its tests. On tensorflow where tfjs-node does not load: skipped with the reason, or
  * (see `tensorflowRequired`) one failing test that says so.
  */
-export function describeOnBackends(title: string, body: (backend: BackendName) => void, backends: readonly BackendName[] = ['cpu', 'wasm', 'tensorflow']): void {
+export function describeOnBackends(
+  title: string,
+  body: (backend: BackendName) => void,
+  backends: readonly BackendName[] = ['cpu', 'wasm', 'tensorflow'],
+): void {
   for (const backend of backends) {
     const problem = backend === 'tensorflow' ? tensorflowUnavailable() : undefined;
     if (problem !== undefined) {
@@ -48,7 +52,9 @@ export function describeOnBackends(title: string, body: (backend: BackendName) =
           });
         });
       } else {
-        describe(`${title} on tensorflow`, { skip: `tfjs-node does not load (${problem}); \`npm run native\` builds it` }, () => {});
+        describe(`${title} on tensorflow`, {
+          skip: `tfjs-node does not load (${problem}); \`npm run native\` builds it`,
+        }, () => {});
       }
       continue;
     }

@@ -20,7 +20,7 @@ test('an error is one line: the program, then the first line of the message, no 
   assert.equal(errorLine('runs', 'plain'), 'runs: plain');
 });
 
-test('file-system errors are the user\'s to fix: exit 2, and a line that says what went wrong in words', () => {
+test("file-system errors are the user's to fix: exit 2, and a line that says what went wrong in words", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rnn-entry-'));
   try {
     const caught = (f: () => unknown): unknown => {
@@ -34,15 +34,27 @@ test('file-system errors are the user\'s to fix: exit 2, and a line that says wh
     const file = path.join(dir, 'a-file');
     writeFileSync(file, 'x');
     // Real errors from the operating system, each of a kind a careless path produces.
-    const isDir = caught(() => readFileSync(dir));                                  // a folder where a data file should be
+    const isDir = caught(() => readFileSync(dir)); // a folder where a data file should be
     const notDir = caught(() => writeFileSync(path.join(file, 'record.json'), '{}')); // --runs-dir that is a file
     const missing = caught(() => readFileSync(path.join(dir, 'nope.gz')));
-    const full = caught(() => writeFileSync('/dev/full', 'x'));                       // the kernel's always-full device
+    const full = caught(() => writeFileSync('/dev/full', 'x')); // the kernel's always-full device
     for (const e of [isDir, notDir, missing, full]) assert.equal(exitCodeOf(e), 2, String(e));
-    assert.equal(errorLine('tutorial', isDir), `tutorial: a folder where a file was expected (EISDIR: illegal operation on a directory, read)`);
-    assert.match(errorLine('tutorial', notDir), /^tutorial: a file where a folder was expected \(ENOTDIR: not a directory, open '.*a-file\/record\.json'\)$/);
-    assert.match(errorLine('runs', missing), /^runs: no such file or folder \(ENOENT: no such file or directory, open '.*nope\.gz'\)$/);
-    assert.match(errorLine('tutorial', full), /^tutorial: the disk is full( at \/dev\/full)? \(ENOSPC: no space left on device, write\)$/);
+    assert.equal(
+      errorLine('tutorial', isDir),
+      `tutorial: a folder where a file was expected (EISDIR: illegal operation on a directory, read)`,
+    );
+    assert.match(
+      errorLine('tutorial', notDir),
+      /^tutorial: a file where a folder was expected \(ENOTDIR: not a directory, open '.*a-file\/record\.json'\)$/,
+    );
+    assert.match(
+      errorLine('runs', missing),
+      /^runs: no such file or folder \(ENOENT: no such file or directory, open '.*nope\.gz'\)$/,
+    );
+    assert.match(
+      errorLine('tutorial', full),
+      /^tutorial: the disk is full( at \/dev\/full)? \(ENOSPC: no space left on device, write\)$/,
+    );
     // An error with a code the user cannot fix stays a failure of the program.
     assert.equal(exitCodeOf(Object.assign(new Error('boom'), { code: 'ERR_ASSERTION' })), 1);
   } finally {

@@ -1,6 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { digitToText, formatDuration, formatFixed, formatIterLine, formatTestingLine, progressLine, progressText } from '../src/format';
+import {
+  digitToText,
+  formatDuration,
+  formatFixed,
+  formatIterLine,
+  formatTestingLine,
+  progressLine,
+  progressText,
+} from '../src/format';
 
 // Expected strings are what CPython prints for '{:.Nf}'.format(x) (round half to even on the exact binary value).
 test('formatFixed rounds like Python, including exact binary ties', () => {
@@ -43,7 +51,10 @@ test('formatFixed rejects a bad digit count', () => {
 });
 
 test('the seed log lines have its exact shape', () => {
-  assert.equal(formatIterLine(1280, 1.538532, 63 / 128), 'Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219');
+  assert.equal(
+    formatIterLine(1280, 1.538532, 63 / 128),
+    'Iter 1280, Minibatch Loss= 1.538532, Training Accuracy= 0.49219',
+  );
   assert.equal(formatTestingLine(125 / 128), 'Testing Accuracy: 0.976562');
 });
 
@@ -69,12 +80,27 @@ describe('formatDuration, progressLine and progressText', () => {
   });
   test('shows counts, percent, elapsed and an ETA from the rate so far', () => {
     // 12,800 of 60,000 in 40 s: 47,200 left at 320 per second is 147.5 s.
-    assert.equal(progressLine({ examplesSeen: 12_800, total: 60_000, elapsedMs: 40_000 }), '12,800 / 60,000 examples (21%) · 0:40 elapsed · ETA 2:28');
-    assert.equal(progressLine({ examplesSeen: 0, total: 10, elapsedMs: 0 }, 'steps'), '0 / 10 steps (0%) · 0:00 elapsed · ETA ?');
-    assert.equal(progressLine({ examplesSeen: 10, total: 10, elapsedMs: 61_000, finished: true }), '10 / 10 examples (100%) · finished in 1:01');
+    assert.equal(
+      progressLine({ examplesSeen: 12_800, total: 60_000, elapsedMs: 40_000 }),
+      '12,800 / 60,000 examples (21%) · 0:40 elapsed · ETA 2:28',
+    );
+    assert.equal(
+      progressLine({ examplesSeen: 0, total: 10, elapsedMs: 0 }, 'steps'),
+      '0 / 10 steps (0%) · 0:00 elapsed · ETA ?',
+    );
+    assert.equal(
+      progressLine({ examplesSeen: 10, total: 10, elapsedMs: 61_000, finished: true }),
+      '10 / 10 examples (100%) · finished in 1:01',
+    );
   });
   test('progressText is a 30-character bar filled in proportion, then the line', () => {
-    assert.equal(progressText({ examplesSeen: 5, total: 10, elapsedMs: 1000 }), `[${'#'.repeat(15)}${'.'.repeat(15)}] 5 / 10 examples (50%) · 0:01 elapsed · ETA 0:01`);
-    assert.equal(progressText({ examplesSeen: 0, total: 0, elapsedMs: 0 }), `[${'#'.repeat(30)}] 0 / 0 examples (100%) · 0:00 elapsed · ETA ?`);
+    assert.equal(
+      progressText({ examplesSeen: 5, total: 10, elapsedMs: 1000 }),
+      `[${'#'.repeat(15)}${'.'.repeat(15)}] 5 / 10 examples (50%) · 0:01 elapsed · ETA 0:01`,
+    );
+    assert.equal(
+      progressText({ examplesSeen: 0, total: 0, elapsedMs: 0 }),
+      `[${'#'.repeat(30)}] 0 / 0 examples (100%) · 0:00 elapsed · ETA ?`,
+    );
   });
 });

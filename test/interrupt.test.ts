@@ -19,8 +19,18 @@ test('an AbortSignal stops the work at its next check, and onStop runs once', ()
   assert.doesNotThrow(() => flag.check(2, 10));
   controller.abort();
   assert.equal(flag.requested, true);
-  assert.throws(() => flag.check(3, 10), (err: unknown) => err instanceof InterruptedError && err.step === 3 && err.steps === 10 && err.message === 'training interrupted at step 3 of 10');
-  assert.throws(() => flag.check(7, 99, 'download', 'byte'), /^InterruptedError: download interrupted at byte 7 of 99$/);
+  assert.throws(
+    () => flag.check(3, 10),
+    (err: unknown) =>
+      err instanceof InterruptedError &&
+      err.step === 3 &&
+      err.steps === 10 &&
+      err.message === 'training interrupted at step 3 of 10',
+  );
+  assert.throws(
+    () => flag.check(7, 99, 'download', 'byte'),
+    /^InterruptedError: download interrupted at byte 7 of 99$/,
+  );
   flag.onStop(() => stops++); // asked after the stop: runs at once
   assert.equal(stops, 2);
   flag.release();
@@ -79,7 +89,9 @@ test('a real SIGINT stops the work, and once released SIGINT ends the process as
       };
       look();
     });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   await seen('ready');
   await new Promise((resolve) => setTimeout(resolve, 50));
   child.kill('SIGINT');

@@ -13,7 +13,9 @@ test('accuracy is the share of rows whose largest logit is the labelled class', 
   const labels = [1, 0, 1, 2];
   // Counted here without tensors: rows 0 and 1 are right, 2 and 3 wrong.
   const right = logits.filter((row, n) => row.indexOf(Math.max(...row)) === labels[n]).length;
-  const value = tf.tidy(() => accuracy(tf.tensor2d(logits), tf.oneHot(labels, 3).toFloat() as tf.Tensor2D).dataSync()[0]);
+  const value = tf.tidy(
+    () => accuracy(tf.tensor2d(logits), tf.oneHot(labels, 3).toFloat() as tf.Tensor2D).dataSync()[0],
+  );
   assert.equal(value, right / logits.length);
   assert.equal(right, 2);
 });
@@ -49,7 +51,7 @@ test('perClassAccuracy counts per true class', () => {
   assert.throws(() => perClassAccuracy([5], [0], 2), /trueLabels\[0\] = 5/);
 });
 
-test('perClassAccuracy is the confusion matrix\'s diagonal over its row sums', () => {
+test("perClassAccuracy is the confusion matrix's diagonal over its row sums", () => {
   const truth = [0, 0, 1, 1, 1, 2, 2, 2, 2];
   const pred = [0, 1, 1, 1, 2, 2, 2, 0, 2];
   const m = confusionMatrix(truth, pred, 3);

@@ -54,10 +54,19 @@ describe('shuffleInPlace', () => {
     shuffleInPlace(plain, mulberry32(9));
     shuffleInPlace(u32, mulberry32(9));
     shuffleInPlace(i32, mulberry32(9));
-    assert.deepEqual([...u32].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
-    assert.deepEqual(plain, [...u32].map((i) => `x${i}`));
+    assert.deepEqual(
+      [...u32].sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      plain,
+      [...u32].map((i) => `x${i}`),
+    );
     assert.deepEqual([...i32], [...u32]);
-    assert.notDeepEqual([...u32], Array.from({ length: 50 }, (_, i) => i));
+    assert.notDeepEqual(
+      [...u32],
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   test('handles empty and one-element arrays', () => {

@@ -8,15 +8,36 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../src/errors';
 import { countSteps } from '../src/train';
-import { checkFits, MODEL_DEFAULTS, MODEL_KEYS, modelSettingsOf, resolveModelSettings, resolveRunSettings, resolveTrainSettings, TRAIN_DEFAULTS, TRAIN_KEYS } from '../src/settings';
+import {
+  checkFits,
+  MODEL_DEFAULTS,
+  MODEL_KEYS,
+  modelSettingsOf,
+  resolveModelSettings,
+  resolveRunSettings,
+  resolveTrainSettings,
+  TRAIN_DEFAULTS,
+  TRAIN_KEYS,
+} from '../src/settings';
 
 test("the defaults are the tutorial's", () => {
   assert.deepEqual(
-    { n_steps: MODEL_DEFAULTS.timeSteps, n_input: MODEL_DEFAULTS.inputSize, n_hidden: MODEL_DEFAULTS.units, n_classes: MODEL_DEFAULTS.numClasses, forget_bias: MODEL_DEFAULTS.forgetBias },
+    {
+      n_steps: MODEL_DEFAULTS.timeSteps,
+      n_input: MODEL_DEFAULTS.inputSize,
+      n_hidden: MODEL_DEFAULTS.units,
+      n_classes: MODEL_DEFAULTS.numClasses,
+      forget_bias: MODEL_DEFAULTS.forgetBias,
+    },
     { n_steps: 28, n_input: 28, n_hidden: 128, n_classes: 10, forget_bias: 1 },
   );
   assert.deepEqual(
-    { learning_rate: TRAIN_DEFAULTS.learningRate, training_iters: TRAIN_DEFAULTS.trainingIters, batch_size: TRAIN_DEFAULTS.batchSize, display_step: TRAIN_DEFAULTS.displayStep },
+    {
+      learning_rate: TRAIN_DEFAULTS.learningRate,
+      training_iters: TRAIN_DEFAULTS.trainingIters,
+      batch_size: TRAIN_DEFAULTS.batchSize,
+      display_step: TRAIN_DEFAULTS.displayStep,
+    },
     { learning_rate: 0.001, training_iters: 100000, batch_size: 128, display_step: 10 },
   );
   assert.equal(countSteps(TRAIN_DEFAULTS.trainingIters, TRAIN_DEFAULTS.batchSize), 781);
@@ -57,41 +78,78 @@ test('every setting is checked, and the error names it and what it must be', () 
     [{ batchSize: 1e20 }, /^batchSize must be a whole number >= 1, got 100000000000000000000$/],
   ];
   for (const [input, message] of cases) {
-    assert.throws(() => resolveRunSettings(input), (e: unknown) => e instanceof UsageError && message.test(e.message), JSON.stringify(input));
+    assert.throws(
+      () => resolveRunSettings(input),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      JSON.stringify(input),
+    );
   }
 });
 
 test('combinations that do not exist are refused, naming both settings', () => {
-  assert.throws(() => resolveModelSettings({ cell: 'gru', kind: 'fused' }), /^UsageError: kind "fused" is an LSTM implementation; cell "gru" is built with tf.layers \(kind "layers"\)$/);
-  assert.throws(() => resolveModelSettings({ cell: 'simple-rnn', kind: 'basic' }), /kind "basic" is an LSTM implementation/);
-  assert.throws(() => resolveModelSettings({ kind: 'basic', layers: 2 }), /kind "basic" \(the tutorial's BasicLSTMCell\) is one layer in one direction; use kind "fused" or "layers" for layers 2$/);
+  assert.throws(
+    () => resolveModelSettings({ cell: 'gru', kind: 'fused' }),
+    /^UsageError: kind "fused" is an LSTM implementation; cell "gru" is built with tf.layers \(kind "layers"\)$/,
+  );
+  assert.throws(
+    () => resolveModelSettings({ cell: 'simple-rnn', kind: 'basic' }),
+    /kind "basic" is an LSTM implementation/,
+  );
+  assert.throws(
+    () => resolveModelSettings({ kind: 'basic', layers: 2 }),
+    /kind "basic" \(the tutorial's BasicLSTMCell\) is one layer in one direction; use kind "fused" or "layers" for layers 2$/,
+  );
   assert.throws(() => resolveModelSettings({ kind: 'basic', bidirectional: true }), /for bidirectional$/);
 });
 
 test('errors can name the CLI flag (or a record field) instead of the setting', () => {
   const flags: Record<string, string> = { units: '--hidden', kind: '--model', cell: '--cell' };
   const nameOf = (key: string): string => flags[key] ?? key;
-  assert.throws(() => resolveRunSettings({ units: 'many' }, { nameOf }), /^UsageError: --hidden must be a whole number >= 1, got "many"$/);
-  assert.throws(() => resolveModelSettings({ cell: 'gru', kind: 'fused' }, { nameOf }), /--model "fused" is an LSTM implementation; --cell "gru" is built with tf.layers \(--model "layers"\)/);
+  assert.throws(
+    () => resolveRunSettings({ units: 'many' }, { nameOf }),
+    /^UsageError: --hidden must be a whole number >= 1, got "many"$/,
+  );
+  assert.throws(
+    () => resolveModelSettings({ cell: 'gru', kind: 'fused' }, { nameOf }),
+    /--model "fused" is an LSTM implementation; --cell "gru" is built with tf.layers \(--model "layers"\)/,
+  );
 });
 
 test('a stored record must hold every setting, except those its format predates', () => {
   const full = resolveRunSettings({});
   assert.deepEqual(resolveRunSettings(full, { complete: { except: [] } }), full);
   const { clipNorm: _c, ...withoutClip } = full;
-  assert.throws(() => resolveRunSettings(withoutClip, { nameOf: (k) => `record.config.${k}`, complete: { except: [] } }), /^UsageError: record.config.clipNorm is missing$/);
+  assert.throws(
+    () => resolveRunSettings(withoutClip, { nameOf: (k) => `record.config.${k}`, complete: { except: [] } }),
+    /^UsageError: record.config.clipNorm is missing$/,
+  );
   assert.equal(resolveRunSettings(withoutClip, { complete: { except: ['clipNorm'] } }).clipNorm, 0);
   assert.deepEqual(resolveTrainSettings({ ...full, units: 'ignored here' }), { ...TRAIN_DEFAULTS });
 });
 
 test('a misspelt setting is refused, naming the one meant; other unknown keys (a notebook config) still pass', () => {
   // These used to train at the defaults (learning rate 0.001, 128 units) without a word.
-  assert.throws(() => resolveTrainSettings({ learningrate: 0.01 }), /^UsageError: unknown setting "learningrate": did you mean "learningRate"\? \(an unknown key is ignored, which would leave learningRate at its default\)$/);
-  assert.throws(() => resolveModelSettings({ unit: 64 }), /^UsageError: unknown setting "unit": did you mean "units"\?/);
+  assert.throws(
+    () => resolveTrainSettings({ learningrate: 0.01 }),
+    /^UsageError: unknown setting "learningrate": did you mean "learningRate"\? \(an unknown key is ignored, which would leave learningRate at its default\)$/,
+  );
+  assert.throws(
+    () => resolveModelSettings({ unit: 64 }),
+    /^UsageError: unknown setting "unit": did you mean "units"\?/,
+  );
   assert.throws(() => resolveRunSettings({ BatchSize: 64 }), /did you mean "batchSize"\?/);
   assert.throws(() => resolveModelSettings({ seeds: 3 }), /did you mean "seed"\?/);
   // A notebook's config carries its own keys into the same calls; the settings in it still count.
-  const s = resolveRunSettings({ backend: 'auto', data: 'bundled', batch: 4, model: 'fused', smoke: true, units: 64, learningRate: 0.01, onLog: () => undefined });
+  const s = resolveRunSettings({
+    backend: 'auto',
+    data: 'bundled',
+    batch: 4,
+    model: 'fused',
+    smoke: true,
+    units: 64,
+    learningRate: 0.01,
+    onLog: () => undefined,
+  });
   assert.equal(s.units, 64);
   assert.equal(s.learningRate, 0.01);
 });
@@ -114,10 +172,19 @@ test('fitting this machine is asked apart from validity: weights, then one train
   // 4 x 30000 x (28 + 30000 + 1) weights + 300,010 output ones, 4 bytes each, 4 copies while training.
   const bytes = (4 * 30_000 * (28 + 30_000 + 1) + 30_000 * 10 + 10) * 4 * 4;
   assert.doesNotThrow(() => checkFits(big, { memoryBytes: bytes }));
-  assert.throws(() => checkFits(big, { memoryBytes: bytes - 1 }), /^UsageError: units 30000 needs about 57\.7 GB for 3\.6e\+9 weights/);
-  assert.throws(() => checkFits(resolveModelSettings({ units: 100_000 }), { memoryBytes: 1e15 }), /one tensor holds at most 4\.3e\+9/);
+  assert.throws(
+    () => checkFits(big, { memoryBytes: bytes - 1 }),
+    /^UsageError: units 30000 needs about 57\.7 GB for 3\.6e\+9 weights/,
+  );
+  assert.throws(
+    () => checkFits(resolveModelSettings({ units: 100_000 }), { memoryBytes: 1e15 }),
+    /one tensor holds at most 4\.3e\+9/,
+  );
   const run = resolveRunSettings({ batchSize: 100_000, trainingIters: 1_000_000 });
   // 128 units, 28 steps, 16 numbers kept per unit and step: 100000 x 28 x 128 x 16 x 4 bytes = 22.9 GB of activations.
-  assert.throws(() => checkFits(run, { memoryBytes: 20e9, nameOf: (k) => `--${k}` }), /^UsageError: --batchSize 100000 with --units 128 needs about 22\.9 GB for one training step/);
+  assert.throws(
+    () => checkFits(run, { memoryBytes: 20e9, nameOf: (k) => `--${k}` }),
+    /^UsageError: --batchSize 100000 with --units 128 needs about 22\.9 GB for one training step/,
+  );
   assert.doesNotThrow(() => checkFits(resolveModelSettings(run), { memoryBytes: 20e9 }));
 });

@@ -22,7 +22,7 @@ const noTensorflow = tensorflowUnavailable() !== undefined && 'tfjs-node does no
 
 /** Whether signal `name` is set in a /proc status mask (hex, bit n-1 for signal n). */
 function masks(mask: string, name: NodeJS.Signals): boolean {
-  return !!((BigInt(`0x${mask || '0'}`) >> BigInt(constants.signals[name] - 1)) & 1n );
+  return !!((BigInt(`0x${mask || '0'}`) >> BigInt(constants.signals[name] - 1)) & 1n);
 }
 
 interface Report {
@@ -35,16 +35,27 @@ interface Report {
 }
 
 /** Runs the fixture counting `signal`, sends it `count` times `everyMs` apart once training runs, then ends its stdin. */
-async function storm(signal: NodeJS.Signals, count: number, everyMs = 10): Promise<{ code: number | null; died: NodeJS.Signals | null; stderr: string; report?: Report }> {
+async function storm(
+  signal: NodeJS.Signals,
+  count: number,
+  everyMs = 10,
+): Promise<{ code: number | null; died: NodeJS.Signals | null; stderr: string; report?: Report }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of [INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, SIGNAL_GUARD_ENV_VAR]) delete env[name];
-  if (process.env['RNN_STORM_UNGUARDED'] === '1') Object.assign(env, { [SIGNAL_GUARD_ENV_VAR]: '0', [ONEDNN_ISA_ENV_VAR]: 'ALL' });
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, signal], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (process.env['RNN_STORM_UNGUARDED'] === '1')
+    Object.assign(env, { [SIGNAL_GUARD_ENV_VAR]: '0', [ONEDNN_ISA_ENV_VAR]: 'ALL' });
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, signal], {
+    cwd: root,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s])),
+  );
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   await new Promise<void>((resolve, reject) => {
     child.on('error', reject);
@@ -76,7 +87,14 @@ async function storm(signal: NodeJS.Signals, count: number, everyMs = 10): Promi
 }
 
 function assertSurvived(r: Awaited<ReturnType<typeof storm>>, signal: NodeJS.Signals, count: number): Report {
-  assert.equal(r.died, null, `the training process died of ${r.died}: ${r.stderr.split('\n').filter((l) => /corrupt|free|fault|abort/i.test(l)).join(' | ')}`);
+  assert.equal(
+    r.died,
+    null,
+    `the training process died of ${r.died}: ${r.stderr
+      .split('\n')
+      .filter((l) => /corrupt|free|fault|abort/i.test(l))
+      .join(' | ')}`,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.report, 'the fixture reported');
   // Signals of one kind that arrive while one is pending merge into one: most, not all, are counted.
@@ -86,17 +104,41 @@ function assertSurvived(r: Awaited<ReturnType<typeof storm>>, signal: NodeJS.Sig
 }
 
 test('the guard blocks the signals Node programs catch, and leaves the inspector, the profiler and faults alone', () => {
-  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGCHLD', 'SIGWINCH'] as const) assert.ok(GUARDED_SIGNALS.includes(name), name);
-  for (const name of ['SIGUSR1', 'SIGPROF', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT', 'SIGKILL', 'SIGSTOP'] as const) assert.ok(!GUARDED_SIGNALS.includes(name), name);
-  assert.equal(new Set(GUARDED_SIGNALS.map((s) => constants.signals[s])).size, GUARDED_SIGNALS.length, 'each signal once');
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGCHLD', 'SIGWINCH'] as const)
+    assert.ok(GUARDED_SIGNALS.includes(name), name);
+  for (const name of [
+    'SIGUSR1',
+    'SIGPROF',
+    'SIGSEGV',
+    'SIGBUS',
+    'SIGFPE',
+    'SIGILL',
+    'SIGABRT',
+    'SIGKILL',
+    'SIGSTOP',
+  ] as const)
+    assert.ok(!GUARDED_SIGNALS.includes(name), name);
+  assert.equal(
+    new Set(GUARDED_SIGNALS.map((s) => constants.signals[s])).size,
+    GUARDED_SIGNALS.length,
+    'each signal once',
+  );
 });
 
-test('the guard is off, and oneDNN capped, where asked (RNN_SIGNAL_GUARD=0) or profiled (--cpu-prof)', { skip: noTensorflow || (!linux && 'Linux only') }, () => {
-  const probe = "const b=require('./src/backend');b.setupBackend({backend:'tensorflow'}).then(i=>console.log(JSON.stringify({reason:i.reason,isa:process.env.ONEDNN_MAX_CPU_ISA??null,mask:/SigBlk:\\s*(\\S+)/.exec(require('fs').readFileSync('/proc/thread-self/status','utf8'))[1]})))";
+test('the guard is off, and oneDNN capped, where asked (RNN_SIGNAL_GUARD=0) or profiled (--cpu-prof)', {
+  skip: noTensorflow || (!linux && 'Linux only'),
+}, () => {
+  const probe =
+    "const b=require('./src/backend');b.setupBackend({backend:'tensorflow'}).then(i=>console.log(JSON.stringify({reason:i.reason,isa:process.env.ONEDNN_MAX_CPU_ISA??null,mask:/SigBlk:\\s*(\\S+)/.exec(require('fs').readFileSync('/proc/thread-self/status','utf8'))[1]})))";
   const run = (env: NodeJS.ProcessEnv, flags: string[] = []): { reason: string; isa: string | null; mask: string } => {
     const clean: NodeJS.ProcessEnv = { ...process.env, ...env };
     for (const name of [ONEDNN_ISA_ENV_VAR, SIGNAL_GUARD_ENV_VAR]) if (!(name in env)) delete clean[name];
-    const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', '-e', probe], { cwd: root, env: clean, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', '-e', probe], {
+      cwd: root,
+      env: clean,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return JSON.parse(out.trim().split('\n').pop() ?? '');
   };
   const on = run({});
@@ -106,7 +148,11 @@ test('the guard is off, and oneDNN capped, where asked (RNN_SIGNAL_GUARD=0) or p
   const off = run({ [SIGNAL_GUARD_ENV_VAR]: '0' });
   assert.ok(!masks(off.mask, 'SIGINT'), off.mask);
   assert.equal(off.isa, process.arch === 'x64' ? 'AVX' : null);
-  if (process.arch === 'x64') assert.match(off.reason, /oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0$/);
+  if (process.arch === 'x64')
+    assert.match(
+      off.reason,
+      /oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0$/,
+    );
   const profiled = run({}, ['--cpu-prof', `--cpu-prof-dir=${join(root, 'node_modules', '.cache', 'cpu-prof-test')}`]);
   assert.equal(profiled.isa, process.arch === 'x64' ? 'AVX' : null);
   const mine = run({ [ONEDNN_ISA_ENV_VAR]: 'AVX2' });
@@ -114,10 +160,15 @@ test('the guard is off, and oneDNN capped, where asked (RNN_SIGNAL_GUARD=0) or p
   assert.match(mine.reason, /ONEDNN_MAX_CPU_ISA=AVX2 as set, signals kept off its threads$/);
 });
 
-test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) at its default settings; its threads block the guarded signals and its children do not', { skip: noTensorflow || (!linux && 'Linux only'), timeout: 180_000 }, async (t) => {
+test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) at its default settings; its threads block the guarded signals and its children do not', {
+  skip: noTensorflow || (!linux && 'Linux only'),
+  timeout: 180_000,
+}, async (t) => {
   const count = 400;
   const report = assertSurvived(await storm('SIGINT', count), 'SIGINT', count);
-  t.diagnostic(`trained ${report.steps} steps, handled ${report.handled['SIGINT']} of ${count} SIGINTs; ${report.onednn}`);
+  t.diagnostic(
+    `trained ${report.steps} steps, handled ${report.handled['SIGINT']} of ${count} SIGINTs; ${report.onednn}`,
+  );
   assert.match(report.onednn, /^oneDNN at full speed, signals kept off its threads$/);
   const late = report.threads.filter((th) => !th.early);
   assert.ok(late.length > 0, 'libtensorflow started threads of its own');
@@ -127,7 +178,10 @@ test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) 
     const open = GUARDED_SIGNALS.filter((s) => !masks(th.blocked, s));
     assert.deepEqual(open, [], `thread ${th.tid} (${th.name}) leaves open ${open.join(', ')}`);
   }
-  assert.ok(report.threads.some((th) => th.early && !masks(th.blocked, 'SIGINT')), 'a thread Node started before the guard takes the signals');
+  assert.ok(
+    report.threads.some((th) => th.early && !masks(th.blocked, 'SIGINT')),
+    'a thread Node started before the guard takes the signals',
+  );
   for (const [name, mask] of Object.entries(report.children)) {
     const blocked = GUARDED_SIGNALS.filter((s) => masks(mask, s));
     assert.deepEqual(blocked, [], `a ${name} started by the guarded process blocks ${blocked.join(', ')}`);
@@ -135,7 +189,10 @@ test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) 
 });
 
 for (const signal of ['SIGTERM', 'SIGWINCH'] as const) {
-  test(`training on tensorflow survives a storm of ${signal}s at its default settings`, { skip: noTensorflow || (!linux && 'Linux only'), timeout: 180_000 }, async (t) => {
+  test(`training on tensorflow survives a storm of ${signal}s at its default settings`, {
+    skip: noTensorflow || (!linux && 'Linux only'),
+    timeout: 180_000,
+  }, async (t) => {
     const count = 400;
     const report = assertSurvived(await storm(signal, count), signal, count);
     t.diagnostic(`trained ${report.steps} steps, handled ${report.handled[signal]} of ${count} ${signal}s`);

@@ -84,7 +84,11 @@ function loadPool(): Pool {
   // left some classes 30% under their share. The rest of the pool becomes train.
   const random = mulberry32(SPLIT_SEED);
   const [validationCounts = [], testCounts = []] = stratify(counts, [validation, test]);
-  const splits: Array<Array<{ readonly data: number[]; readonly offset: number; readonly label: number }>> = [[], [], []];
+  const splits: Array<Array<{ readonly data: number[]; readonly offset: number; readonly label: number }>> = [
+    [],
+    [],
+    [],
+  ];
   perClass.forEach((data, label) => {
     const order = Uint32Array.from({ length: counts[label] ?? 0 }, (_, i) => i);
     shuffleInPlace(order, random);

@@ -48,7 +48,11 @@ export interface DataSetOptions {
 const DEFAULTS: Required<DataSetOptions> = { seed: 0 };
 
 /** Seeds for train, validation and test, so the three DataSets of one load do not shuffle alike. */
-export function splitSeeds(seed: number): { readonly train: number; readonly validation: number; readonly test: number } {
+export function splitSeeds(seed: number): {
+  readonly train: number;
+  readonly validation: number;
+  readonly test: number;
+} {
   return { train: seed, validation: seed + 1, test: seed + 2 };
 }
 

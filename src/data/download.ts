@@ -27,10 +27,26 @@ export const DEFAULT_MIRROR = 'https://storage.googleapis.com/cvdf-datasets/mnis
  * pinned by torchvision's MNIST and many other loaders.
  */
 export const MNIST_FILES: readonly MnistFile[] = [
-  { name: 'train-images-idx3-ubyte.gz', bytes: 9912422, sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609' },
-  { name: 'train-labels-idx1-ubyte.gz', bytes: 28881, sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c' },
-  { name: 't10k-images-idx3-ubyte.gz', bytes: 1648877, sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6' },
-  { name: 't10k-labels-idx1-ubyte.gz', bytes: 4542, sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6' },
+  {
+    name: 'train-images-idx3-ubyte.gz',
+    bytes: 9912422,
+    sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
+  },
+  {
+    name: 'train-labels-idx1-ubyte.gz',
+    bytes: 28881,
+    sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
+  },
+  {
+    name: 't10k-images-idx3-ubyte.gz',
+    bytes: 1648877,
+    sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
+  },
+  {
+    name: 't10k-labels-idx1-ubyte.gz',
+    bytes: 4542,
+    sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+  },
 ];
 
 /** Reported as bytes arrive; `totalBytes` is the server's content-length, when it sends one. */
@@ -91,7 +107,8 @@ async function get(url: string, signal: AbortSignal): Promise<http.IncomingMessa
     res.resume(); // drain so the socket is freed
     const location = res.headers.location;
     if (status >= 300 && status < 400 && location !== undefined) {
-      if (redirects >= DEFAULTS.maxRedirects) throw new DownloadError(url, `more than ${DEFAULTS.maxRedirects} redirects`);
+      if (redirects >= DEFAULTS.maxRedirects)
+        throw new DownloadError(url, `more than ${DEFAULTS.maxRedirects} redirects`);
       current = new URL(location, current);
       continue;
     }
@@ -175,12 +192,16 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
 }
 
 function closedAfter(received: number, total: number | undefined): string {
-  return total === undefined ? `connection closed after ${received} bytes` : `connection closed after ${received} of ${total} bytes`;
+  return total === undefined
+    ? `connection closed after ${received} bytes`
+    : `connection closed after ${received} of ${total} bytes`;
 }
 
 /** SHA-256 (hex) of a file's contents. */
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** URL of `name` under the mirror `base`, with or without its trailing slash. */

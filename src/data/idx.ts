@@ -48,7 +48,9 @@ function view(buffer: Uint8Array): DataView {
 
 function checkHeader(buffer: Uint8Array, name: string, headerBytes: number, magic: number, kind: string): DataView {
   const truncated = (): Error =>
-    new UsageError(`${name}: truncated IDX ${kind} file (${buffer.length} bytes, shorter than the ${headerBytes}-byte header)`);
+    new UsageError(
+      `${name}: truncated IDX ${kind} file (${buffer.length} bytes, shorter than the ${headerBytes}-byte header)`,
+    );
   if (buffer.length < 4) throw truncated();
   const data = view(buffer);
   // The magic number first: a short file of the wrong kind is better reported as the wrong kind.
@@ -70,7 +72,9 @@ function checkBody(buffer: Uint8Array, name: string, headerBytes: number, expect
   }
   if (found > expected) {
     // Trailing bytes mean the header and the data disagree: better to stop than to guess which is right.
-    throw new UsageError(`${name}: ${found - expected} unexpected bytes after the ${expected} bytes of ${what} the header promises`);
+    throw new UsageError(
+      `${name}: ${found - expected} unexpected bytes after the ${expected} bytes of ${what} the header promises`,
+    );
   }
 }
 
@@ -107,7 +111,9 @@ export function parseIdxLabels(buffer: Uint8Array, name: string): Uint8Array {
 export function encodeIdxImages(images: IdxImages): Uint8Array {
   const { count, rows, cols, pixels } = images;
   if (pixels.length !== count * rows * cols) {
-    throw new Error(`encodeIdxImages: ${pixels.length} pixels, expected ${count} * ${rows} * ${cols} = ${count * rows * cols}`);
+    throw new Error(
+      `encodeIdxImages: ${pixels.length} pixels, expected ${count} * ${rows} * ${cols} = ${count * rows * cols}`,
+    );
   }
   const out = new Uint8Array(IMAGES_HEADER_BYTES + pixels.length);
   const data = view(out);

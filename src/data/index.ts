@@ -1,6 +1,14 @@
 /** The data part of the helper: MNIST from IDX files, a download cache, or the bundled digits. */
 export { BUNDLED_SPLIT, loadBundled } from './bundled';
-export { type Batch, DataSet, type DataSetOptions, type Datasets, IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES } from './dataset';
+export {
+  type Batch,
+  DataSet,
+  type DataSetOptions,
+  type Datasets,
+  IMAGE_PIXELS,
+  IMAGE_SIZE,
+  NUM_CLASSES,
+} from './dataset';
 export {
   DEFAULT_MIRROR,
   DownloadError,

@@ -109,7 +109,12 @@ interface Examples {
 }
 
 /** Reads the four IDX files and splits them like `read_data_sets`. */
-async function readIdxDatasets(dir: string, paths: Record<Role, string>, validationSize: number, seed: number): Promise<Datasets> {
+async function readIdxDatasets(
+  dir: string,
+  paths: Record<Role, string>,
+  validationSize: number,
+  seed: number,
+): Promise<Datasets> {
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
     readIdx(paths.trainImages),
     readIdx(paths.trainLabels),
@@ -119,11 +124,15 @@ async function readIdxDatasets(dir: string, paths: Record<Role, string>, validat
   const pair = (images: Uint8Array, labels: Uint8Array, imagesPath: string, labelsPath: string): Examples => {
     const parsed = parseIdxImages(images, imagesPath);
     if (parsed.rows !== IMAGE_SIZE || parsed.cols !== IMAGE_SIZE) {
-      throw new UsageError(`${imagesPath}: images are ${parsed.rows}x${parsed.cols}, expected ${IMAGE_SIZE}x${IMAGE_SIZE} (MNIST)`);
+      throw new UsageError(
+        `${imagesPath}: images are ${parsed.rows}x${parsed.cols}, expected ${IMAGE_SIZE}x${IMAGE_SIZE} (MNIST)`,
+      );
     }
     const digits = parseIdxLabels(labels, labelsPath);
     if (digits.length !== parsed.count) {
-      throw new UsageError(`${imagesPath} holds ${parsed.count} images but ${labelsPath} holds ${digits.length} labels`);
+      throw new UsageError(
+        `${imagesPath} holds ${parsed.count} images but ${labelsPath} holds ${digits.length} labels`,
+      );
     }
     // TF1's DataSet multiplies by 1/255 in float32; the same here.
     const pixels = new Float32Array(parsed.pixels.length);
@@ -135,12 +144,16 @@ async function readIdxDatasets(dir: string, paths: Record<Role, string>, validat
 
   const nTrain = train.labels.length;
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize > nTrain) {
-    throw new UsageError(`validationSize ${validationSize} must be an integer from 0 to ${nTrain} (the images in ${paths.trainImages})`);
+    throw new UsageError(
+      `validationSize ${validationSize} must be an integer from 0 to ${nTrain} (the images in ${paths.trainImages})`,
+    );
   }
   const seeds = splitSeeds(seed);
   const cut = validationSize * IMAGE_PIXELS;
   // Views, not copies: DataSet never writes to its arrays, and the training images are 172 MB.
-  const validation = new DataSet(train.pixels.subarray(0, cut), train.labels.subarray(0, validationSize), { seed: seeds.validation });
+  const validation = new DataSet(train.pixels.subarray(0, cut), train.labels.subarray(0, validationSize), {
+    seed: seeds.validation,
+  });
   const rest = new DataSet(train.pixels.subarray(cut), train.labels.subarray(validationSize), { seed: seeds.train });
   const testSet = new DataSet(test.pixels, test.labels, { seed: seeds.test });
   return {
@@ -157,7 +170,9 @@ function namesFromFiles(files: readonly MnistFile[]): (role: Role) => readonly s
   return (role) => {
     const name = files.map((f) => f.name).find((n) => candidateNames(role).includes(n));
     if (name === undefined) {
-      throw new UsageError(`files must include ${candidateNames(role).join(' or ')} (got ${files.map((f) => f.name).join(', ')})`);
+      throw new UsageError(
+        `files must include ${candidateNames(role).join(' or ')} (got ${files.map((f) => f.name).join(', ')})`,
+      );
     }
     return [name];
   };
@@ -172,7 +187,9 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset
 
   if (source !== 'auto' && source !== 'download') {
     if (!(await exists(source))) {
-      throw new UsageError(`MNIST directory ${source} does not exist (expected the four IDX files there, or source 'auto', 'bundled' or 'download')`);
+      throw new UsageError(
+        `MNIST directory ${source} does not exist (expected the four IDX files there, or source 'auto', 'bundled' or 'download')`,
+      );
     }
     return readIdxDatasets(source, await locate(source, candidateNames), validationSize, seed);
   }

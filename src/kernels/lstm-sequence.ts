@@ -32,14 +32,24 @@ function gateScale(units: number): tf.Tensor1D {
  * [batch, steps, u] if `returnSequences`, else [batch, u]. Zero initial state.
  */
 export function fusedLstmSequence(
-  x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
   returnSequences: boolean,
 ): tf.Tensor {
   const [batch, steps, inputDim] = x.shape;
   const [units] = recurrentKernel.shape;
   if (steps < 1) throw new Error(`fusedLstmSequence: x must have at least one time step, got shape [${x.shape}]`);
-  if (kernel.shape[0] !== inputDim || kernel.shape[1] !== 4 * units || recurrentKernel.shape[1] !== 4 * units || bias.shape[0] !== 4 * units) {
-    throw new Error(`fusedLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`);
+  if (
+    kernel.shape[0] !== inputDim ||
+    kernel.shape[1] !== 4 * units ||
+    recurrentKernel.shape[1] !== 4 * units ||
+    bias.shape[0] !== 4 * units
+  ) {
+    throw new Error(
+      `fusedLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`,
+    );
   }
 
   const dims: Dims = { batch, steps, inputDim, units, returnSequences };
@@ -47,7 +57,15 @@ export function fusedLstmSequence(
 
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [token, kIn, rIn, bIn, save] = args;
-    if (!(token instanceof tf.Tensor && kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
+    if (
+      !(
+        token instanceof tf.Tensor &&
+        kIn instanceof tf.Tensor &&
+        rIn instanceof tf.Tensor &&
+        bIn instanceof tf.Tensor
+      ) ||
+      typeof save !== 'function'
+    ) {
       throw new Error('fusedLstmSequence: customGrad called with unexpected arguments');
     }
     const scale = gateScale(units);
@@ -93,7 +111,19 @@ export function fusedLstmSequence(
     }
     // Keeps the tensors the backward pass reads; tfjs only keeps them when a gradient is taped.
     // x is read through the closure (x itself is not an input of this op: see linkInput).
-    save([x, w, u, ...gates, ...inputGates, ...forgetGates, ...outputGates, ...cellInputs, ...cells, ...cellTanh, ...hidden.slice(0, -1)]);
+    save([
+      x,
+      w,
+      u,
+      ...gates,
+      ...inputGates,
+      ...forgetGates,
+      ...outputGates,
+      ...cellInputs,
+      ...cells,
+      ...cellTanh,
+      ...hidden.slice(0, -1),
+    ]);
     const value = returnSequences
       ? tf.transpose(tf.stack(hidden), [1, 0, 2]) // [batch, steps, u]
       : (h as tf.Tensor); // [batch, u]
@@ -135,7 +165,11 @@ function inputGradient({ dzs, w }: InputGradientParts, { batch, steps, inputDim 
  * tanh(c_t) (each kind for all steps in turn), then h_0..h_{T-2}].
  * Returns the gradients of kernel, recurrentKernel and bias, and what the input gradient needs.
  */
-function lstmBackward(dy: tf.Tensor, saved: tf.Tensor[], dims: Dims): { weightGradients: tf.Tensor[]; parts: InputGradientParts } {
+function lstmBackward(
+  dy: tf.Tensor,
+  saved: tf.Tensor[],
+  dims: Dims,
+): { weightGradients: tf.Tensor[]; parts: InputGradientParts } {
   const { batch, steps, inputDim, units, returnSequences } = dims;
   const take = (from: number, count: number): tf.Tensor[] => saved.slice(from, from + count) as tf.Tensor[];
   const [x, w, u] = saved as [tf.Tensor3D, tf.Tensor, tf.Tensor];

@@ -35,7 +35,13 @@ export interface LstmGates extends LstmState {
  * One step of TF1's BasicLSTMCell, every gate kept: x `[batch, inputSize]`, state `[batch, units]`
  * each, kernel `[inputSize + units, 4 * units]` (gates i, j, f, o), bias `[4 * units]`.
  */
-export function basicLstmCellGates(x: tf.Tensor2D, state: LstmState, kernel: tf.Tensor2D, bias: tf.Tensor1D, forgetBias: number): LstmGates {
+export function basicLstmCellGates(
+  x: tf.Tensor2D,
+  state: LstmState,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  forgetBias: number,
+): LstmGates {
   return tf.tidy(() => {
     const gates = tf.add(tf.matMul(tf.concat([x, state.h], 1), kernel), bias); // [batch, 4 * units]
     const [iPre, jPre, fPre, oPre] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
@@ -50,7 +56,13 @@ export function basicLstmCellGates(x: tf.Tensor2D, state: LstmState, kernel: tf.
 }
 
 /** One step of TF1's BasicLSTMCell, as `basicLstmCellGates` but keeping only the new state. */
-export function basicLstmCellStep(x: tf.Tensor2D, state: LstmState, kernel: tf.Tensor2D, bias: tf.Tensor1D, forgetBias: number): LstmState {
+export function basicLstmCellStep(
+  x: tf.Tensor2D,
+  state: LstmState,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  forgetBias: number,
+): LstmState {
   return tf.tidy(() => {
     const { c, h } = basicLstmCellGates(x, state, kernel, bias, forgetBias);
     return { c, h };
@@ -79,15 +91,22 @@ export class BasicLstmClassifier implements Classifier {
 
   /** Settings as `buildClassifier` takes them; `kind` is `basic` whatever is given. */
   constructor(settings: Partial<ModelSettings> = {}) {
-    const s = settings.kind === 'basic' ? resolveModelSettings(settings) : resolveModelSettings({ ...settings, kind: 'basic' });
+    const s =
+      settings.kind === 'basic' ? resolveModelSettings(settings) : resolveModelSettings({ ...settings, kind: 'basic' });
     checkFits(s);
     this.settings = s;
     const { inputSize, units, numClasses, seed } = s;
     // tf.tidy frees the initial values once the variables hold them (variables are never tidied).
-    this.kernel = tf.tidy(() => tf.variable(glorotUniform([inputSize + units, 4 * units], seed), true, undefined, 'float32'));
+    this.kernel = tf.tidy(() =>
+      tf.variable(glorotUniform([inputSize + units, 4 * units], seed), true, undefined, 'float32'),
+    );
     this.bias = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([4 * units]), true));
-    this.weightsOut = tf.tidy(() => tf.variable(tf.randomNormal<tf.Rank.R2>([units, numClasses], 0, 1, 'float32', seed + 1), true));
-    this.biasesOut = tf.tidy(() => tf.variable(tf.randomNormal<tf.Rank.R1>([numClasses], 0, 1, 'float32', seed + 2), true));
+    this.weightsOut = tf.tidy(() =>
+      tf.variable(tf.randomNormal<tf.Rank.R2>([units, numClasses], 0, 1, 'float32', seed + 1), true),
+    );
+    this.biasesOut = tf.tidy(() =>
+      tf.variable(tf.randomNormal<tf.Rank.R1>([numClasses], 0, 1, 'float32', seed + 2), true),
+    );
   }
 
   get variables(): readonly tf.Variable[] {

@@ -58,13 +58,17 @@ function recurrentLayer(s: ModelSettings, j: number, name: string, returnSequenc
 /** Draws layer `cell`'s weights with recurrent layer j's seeds, and starts an LSTM's forget gate at `forgetBias`. */
 function initialise(cell: tf.layers.Layer, s: ModelSettings, j: number): void {
   const [kernel, recurrent, bias] = cell.getWeights();
-  if (kernel === undefined || recurrent === undefined || bias === undefined) throw new Error(`layer ${cell.name}: expected kernel, recurrent kernel and bias`);
+  if (kernel === undefined || recurrent === undefined || bias === undefined)
+    throw new Error(`layer ${cell.name}: expected kernel, recurrent kernel and bias`);
   const values = tf.tidy(() => {
     const k = tf.initializers.glorotUniform({ seed: kernelSeed(s.seed, j) }).apply(kernel.shape);
     const r = tf.initializers.orthogonal({ seed: kernelSeed(s.seed, j) + 1 }).apply(recurrent.shape);
     // LSTM bias [4u], gates i, f, c, o: the f quarter starts at forgetBias.
     const u = s.units;
-    const b = s.cell === 'lstm' ? tf.concat([tf.zeros([u]), tf.fill([u], s.forgetBias), tf.zeros([2 * u])]) : tf.zeros(bias.shape);
+    const b =
+      s.cell === 'lstm'
+        ? tf.concat([tf.zeros([u]), tf.fill([u], s.forgetBias), tf.zeros([2 * u])])
+        : tf.zeros(bias.shape);
     return [k, r, b];
   });
   cell.setWeights(values);
@@ -77,7 +81,8 @@ function initialise(cell: tf.layers.Layer, s: ModelSettings, j: number): void {
  */
 export function buildLayersModel(settings: Partial<ModelSettings> = {}): tf.LayersModel {
   const s = resolveModelSettings(settings);
-  if (s.kind === 'basic') throw new Error('buildLayersModel: kind "basic" is not a tf.layers model; use buildClassifier');
+  if (s.kind === 'basic')
+    throw new Error('buildLayersModel: kind "basic" is not a tf.layers model; use buildClassifier');
   checkFits(s);
   return layersModel(s);
 }
@@ -103,7 +108,11 @@ function layersModel(s: ModelSettings): tf.LayersModel {
       }
     }
     const logits = tf.layers
-      .dense({ units: s.numClasses, kernelInitializer: tf.initializers.glorotUniform({ seed: s.seed + 2 }), name: 'logits' })
+      .dense({
+        units: s.numClasses,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: s.seed + 2 }),
+        name: 'logits',
+      })
       .apply(x) as tf.SymbolicTensor; // [batch, numClasses]
     const model = tf.model({ inputs: input, outputs: logits, name: `${STEM[s.cell]}_classifier` });
     cells.forEach((cell, j) => initialise(cell, s, j));
@@ -115,7 +124,14 @@ function layersModel(s: ModelSettings): tf.LayersModel {
 export function modelName(settings: Partial<ModelSettings> = {}): string {
   const s = resolveModelSettings(settings);
   if (s.kind === 'basic') return 'TF1 BasicLSTMCell';
-  const layer = s.cell === 'lstm' ? (s.kind === 'fused' ? 'fused LSTM' : 'tf.layers.lstm') : s.cell === 'gru' ? 'tf.layers.gru' : 'tf.layers.simpleRNN';
+  const layer =
+    s.cell === 'lstm'
+      ? s.kind === 'fused'
+        ? 'fused LSTM'
+        : 'tf.layers.lstm'
+      : s.cell === 'gru'
+        ? 'tf.layers.gru'
+        : 'tf.layers.simpleRNN';
   return `${s.layers > 1 ? `${s.layers} x ` : ''}${layer}${s.bidirectional ? ', bidirectional' : ''}`;
 }
 

@@ -28,7 +28,9 @@ export interface Classifier {
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, ys: tf.Tensor2D): tf.Scalar {
   if (logits.rank !== 2 || ys.rank !== 2 || logits.shape[0] !== ys.shape[0] || logits.shape[1] !== ys.shape[1]) {
-    throw new Error(`softmaxCrossEntropy: logits [${logits.shape}] and labels [${ys.shape}] must be the same [batch, classes] shape`);
+    throw new Error(
+      `softmaxCrossEntropy: logits [${logits.shape}] and labels [${ys.shape}] must be the same [batch, classes] shape`,
+    );
   }
   const backend = tensorflowBackend();
   if (backend === undefined || logits.dtype !== 'float32') {

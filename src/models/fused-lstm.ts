@@ -62,9 +62,18 @@ export interface FusedLstmArgs {
 
 /** tf.layers.lstm options this layer does not implement; passing one (from JS or a config) throws. */
 const UNSUPPORTED = [
-  'dropout', 'recurrentDropout', 'stateful', 'returnState', 'unroll',
-  'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'activityRegularizer',
-  'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
+  'dropout',
+  'recurrentDropout',
+  'stateful',
+  'returnState',
+  'unroll',
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+  'kernelConstraint',
+  'recurrentConstraint',
+  'biasConstraint',
 ] as const;
 
 const DEFAULTS = {
@@ -82,7 +91,10 @@ function isInitializer(value: unknown): value is Initializer {
 
 /** 'glorotUniform' or Keras' 'glorot_uniform' -> 'GlorotUniform', the registered class name. */
 function initializerClassName(identifier: string): string {
-  return identifier.split('_').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+  return identifier
+    .split('_')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }
 
 function resolveInitializer(value: InitializerArg | undefined, fallback: string, what: string): Initializer {
@@ -99,7 +111,9 @@ function resolveInitializer(value: InitializerArg | undefined, fallback: string,
       config = arg.config as tf.serialization.ConfigDict;
     }
   } else {
-    throw new Error(`fusedLstm: ${what} must be an initializer identifier, object or {className, config}; got ${JSON.stringify(arg)}`);
+    throw new Error(
+      `fusedLstm: ${what} must be an initializer identifier, object or {className, config}; got ${JSON.stringify(arg)}`,
+    );
   }
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (entry === undefined) throw new Error(`fusedLstm: unknown ${what} "${className}"`);
@@ -152,21 +166,33 @@ export class FusedLstm extends tf.layers.Layer {
     const given = args as unknown as Readonly<Record<string, unknown>>;
     for (const key of UNSUPPORTED) {
       const v = given[key];
-      if (v !== undefined && v !== null && v !== false && v !== 0) throw new Error(`fusedLstm: option ${key} is not implemented (use tf.layers.lstm)`);
+      if (v !== undefined && v !== null && v !== false && v !== 0)
+        throw new Error(`fusedLstm: option ${key} is not implemented (use tf.layers.lstm)`);
     }
-    if (given['useBias'] === false) throw new Error('fusedLstm: useBias: false is not implemented (use tf.layers.lstm)');
+    if (given['useBias'] === false)
+      throw new Error('fusedLstm: useBias: false is not implemented (use tf.layers.lstm)');
     if (args.activation !== undefined && args.activation !== 'tanh') {
       throw new Error(`fusedLstm: activation "${String(args.activation)}" is not implemented; only 'tanh'`);
     }
     if (args.recurrentActivation !== undefined && args.recurrentActivation !== 'sigmoid') {
-      throw new Error(`fusedLstm: recurrentActivation "${String(args.recurrentActivation)}" is not implemented; only 'sigmoid'`);
+      throw new Error(
+        `fusedLstm: recurrentActivation "${String(args.recurrentActivation)}" is not implemented; only 'sigmoid'`,
+      );
     }
     this.units = args.units;
     this.returnSequences = args.returnSequences ?? DEFAULTS.returnSequences;
     this.goBackwards = args.goBackwards ?? DEFAULTS.goBackwards;
     this.unitForgetBias = args.unitForgetBias ?? DEFAULTS.unitForgetBias;
-    this.kernelInitializer = resolveInitializer(args.kernelInitializer, DEFAULTS.kernelInitializer, 'kernelInitializer');
-    this.recurrentInitializer = resolveInitializer(args.recurrentInitializer, DEFAULTS.recurrentInitializer, 'recurrentInitializer');
+    this.kernelInitializer = resolveInitializer(
+      args.kernelInitializer,
+      DEFAULTS.kernelInitializer,
+      'kernelInitializer',
+    );
+    this.recurrentInitializer = resolveInitializer(
+      args.recurrentInitializer,
+      DEFAULTS.recurrentInitializer,
+      'recurrentInitializer',
+    );
     this.biasInitializer = resolveInitializer(args.biasInitializer, DEFAULTS.biasInitializer, 'biasInitializer');
   }
 
@@ -180,7 +206,12 @@ export class FusedLstm extends tf.layers.Layer {
     // Same order of initializer calls as tf.layers.lstm, so seeded initializers give the same weights.
     this.kernel = this.addWeight('kernel', [inputDim, 4 * u], 'float32', this.kernelInitializer);
     this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 4 * u], 'float32', this.recurrentInitializer);
-    this.bias = this.addWeight('bias', [4 * u], 'float32', this.unitForgetBias ? tf.initializers.zeros() : this.biasInitializer);
+    this.bias = this.addWeight(
+      'bias',
+      [4 * u],
+      'float32',
+      this.unitForgetBias ? tf.initializers.zeros() : this.biasInitializer,
+    );
     if (this.unitForgetBias) {
       const init = this.biasInitializer;
       // [i | f = 1 | c, o], built like tf.layers.lstm's unitForgetBias initializer.
@@ -201,7 +232,9 @@ export class FusedLstm extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       if (x === undefined || x.rank !== 3) {
-        throw new Error(`fusedLstm: expected one input of rank 3 [batch, steps, features], got ${x === undefined ? 'none' : `[${x.shape}]`}`);
+        throw new Error(
+          `fusedLstm: expected one input of rank 3 [batch, steps, features], got ${x === undefined ? 'none' : `[${x.shape}]`}`,
+        );
       }
       if (this.kernel === undefined || this.recurrentKernel === undefined || this.bias === undefined) {
         throw new Error('fusedLstm: call() before build()');

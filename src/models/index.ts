@@ -1,6 +1,18 @@
 export { softmaxCrossEntropy, type Classifier } from './classifier';
-export { basicLstmCellGates, basicLstmCellStep, BasicLstmClassifier, type LstmGates, type LstmState } from './basic-lstm';
-export { assignBasicWeights, basicLstmFromLayers, basicToLayersWeights, layersToBasicWeights, type BasicWeights } from './lstm-mapping';
+export {
+  basicLstmCellGates,
+  basicLstmCellStep,
+  BasicLstmClassifier,
+  type LstmGates,
+  type LstmState,
+} from './basic-lstm';
+export {
+  assignBasicWeights,
+  basicLstmFromLayers,
+  basicToLayersWeights,
+  layersToBasicWeights,
+  type BasicWeights,
+} from './lstm-mapping';
 export { buildClassifier, buildLayersModel, modelName } from './build';
 export { isLayersClassifier, layersClassifier, type LayersClassifier } from './layers-classifier';
 export { FusedLstm, fusedLstm, type FusedLstmArgs } from './fused-lstm';

@@ -23,7 +23,10 @@ class ReverseTime extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (x === undefined || x.rank !== 3) throw new Error(`ReverseTime: expected one input [batch, steps, features], got ${x === undefined ? 'none' : `[${x.shape}]`}`);
+    if (x === undefined || x.rank !== 3)
+      throw new Error(
+        `ReverseTime: expected one input [batch, steps, features], got ${x === undefined ? 'none' : `[${x.shape}]`}`,
+      );
     return tf.reverse(x, 1);
   }
 }

@@ -72,14 +72,22 @@ function ifcoToIjfo<T extends tf.Tensor>(t: T): T {
 export function layersToBasicWeights(weights: readonly tf.Tensor[], forgetBias: number): BasicWeights {
   const [kernel, recurrentKernel, bias, denseKernel, denseBias] = weights;
   if (weights.length !== 5 || !kernel || !recurrentKernel || !bias || !denseKernel || !denseBias) {
-    throw new Error(`layersToBasicWeights: expected 5 tensors (lstm kernel, recurrentKernel, bias, dense kernel, dense bias), got ${weights.length}`);
+    throw new Error(
+      `layersToBasicWeights: expected 5 tensors (lstm kernel, recurrentKernel, bias, dense kernel, dense bias), got ${weights.length}`,
+    );
   }
   const units = recurrentKernel.shape[0] ?? 0;
   const fits =
-    kernel.rank === 2 && kernel.shape[1] === 4 * units &&
-    recurrentKernel.rank === 2 && recurrentKernel.shape[1] === 4 * units &&
-    bias.rank === 1 && bias.shape[0] === 4 * units &&
-    denseKernel.rank === 2 && denseKernel.shape[0] === units && denseBias.rank === 1 && denseBias.shape[0] === denseKernel.shape[1];
+    kernel.rank === 2 &&
+    kernel.shape[1] === 4 * units &&
+    recurrentKernel.rank === 2 &&
+    recurrentKernel.shape[1] === 4 * units &&
+    bias.rank === 1 &&
+    bias.shape[0] === 4 * units &&
+    denseKernel.rank === 2 &&
+    denseKernel.shape[0] === units &&
+    denseBias.rank === 1 &&
+    denseBias.shape[0] === denseKernel.shape[1];
   if (!fits) {
     throw new Error(
       `layersToBasicWeights: shapes do not fit an LSTM + dense: [${kernel.shape}], [${recurrentKernel.shape}], [${bias.shape}], [${denseKernel.shape}], [${denseBias.shape}]`,
@@ -108,7 +116,9 @@ export function assignBasicWeights(model: BasicLstmClassifier, weights: BasicWei
   // Check all before assigning any, so a mismatch leaves the model as it was.
   for (const [variable, value] of pairs) {
     if (variable.shape.join(',') !== value.shape.join(',')) {
-      throw new Error(`assignBasicWeights: variable ${variable.name} has shape [${variable.shape}], the weights [${value.shape}]`);
+      throw new Error(
+        `assignBasicWeights: variable ${variable.name} has shape [${variable.shape}], the weights [${value.shape}]`,
+      );
     }
   }
   for (const [variable, value] of pairs) variable.assign(value);
@@ -119,7 +129,10 @@ export function assignBasicWeights(model: BasicLstmClassifier, weights: BasicWei
  * sizes read from the weights. Needs `recurrentActivation: 'sigmoid'` in the layers model, as
  * `buildLayersModel` sets it. The caller disposes the model.
  */
-export function basicLstmFromLayers(weights: readonly tf.Tensor[], options: { readonly forgetBias?: number; readonly timeSteps?: number } = {}): BasicLstmClassifier {
+export function basicLstmFromLayers(
+  weights: readonly tf.Tensor[],
+  options: { readonly forgetBias?: number; readonly timeSteps?: number } = {},
+): BasicLstmClassifier {
   const forgetBias = options.forgetBias ?? MODEL_DEFAULTS.forgetBias;
   const basicWeights = layersToBasicWeights(weights, forgetBias);
   try {

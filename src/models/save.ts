@@ -25,7 +25,12 @@ import { BasicLstmClassifier } from './basic-lstm';
 import { basicToLayersWeights } from './lstm-mapping';
 import { buildLayersModel } from './build';
 import type { Classifier } from './classifier';
-import { isLayersClassifier, layersClassifier, withoutOrthogonalWarning, type LayersClassifier } from './layers-classifier';
+import {
+  isLayersClassifier,
+  layersClassifier,
+  withoutOrthogonalWarning,
+  type LayersClassifier,
+} from './layers-classifier';
 import './legacy';
 
 /** The topology and weights manifest file of a model folder. */
@@ -72,12 +77,16 @@ export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
   const entries = await readdir(dir);
   if (entries.length === 0) return 'new';
   if (!entries.includes(MODEL_JSON)) {
-    throw new UsageError(`${dir} is a folder without ${MODEL_JSON}; refusing to replace it with a model (choose a new folder)`);
+    throw new UsageError(
+      `${dir} is a folder without ${MODEL_JSON}; refusing to replace it with a model (choose a new folder)`,
+    );
   }
   const others = entries.filter((e) => e !== MODEL_JSON && e !== WEIGHTS_BIN).sort();
   if (others.length > 0) {
     const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '');
-    throw new UsageError(`${dir} holds a saved model and also ${shown}; saving replaces the whole folder, so move them or choose a new folder`);
+    throw new UsageError(
+      `${dir} holds a saved model and also ${shown}; saving replaces the whole folder, so move them or choose a new folder`,
+    );
   }
   return 'replace';
 }
@@ -91,7 +100,11 @@ export async function saveLeftovers(target: string): Promise<{ temporary: string
   const parent = path.dirname(path.resolve(target));
   const prefix = `.${path.basename(path.resolve(target))}.`;
   const names = await readdir(parent).catch(() => [] as string[]);
-  const pick = (kind: string): string[] => names.filter((n) => n.startsWith(`${prefix}${kind}-`)).sort().map((n) => path.join(parent, n));
+  const pick = (kind: string): string[] =>
+    names
+      .filter((n) => n.startsWith(`${prefix}${kind}-`))
+      .sort()
+      .map((n) => path.join(parent, n));
   return { temporary: pick('tmp'), previous: pick('old') };
 }
 
@@ -118,7 +131,8 @@ async function writeFolderAtomically(dir: string, files: Readonly<Record<string,
     await rename(temp, target);
     temp = undefined;
   } catch (err) {
-    if (old !== undefined && (await statOrUndefined(target)) === undefined) await rename(old, target).catch(() => undefined);
+    if (old !== undefined && (await statOrUndefined(target)) === undefined)
+      await rename(old, target).catch(() => undefined);
     if (temp !== undefined) await rm(temp, { recursive: true, force: true });
     if (createdParent !== undefined) await rm(createdParent, { recursive: true, force: true });
     throw err;
@@ -135,10 +149,13 @@ export function modelFolderHandler(dir: string, options: SaveModelOptions = {}):
       if (artifacts.modelTopology instanceof ArrayBuffer || artifacts.modelTopology === undefined) {
         throw new Error(`saving to ${dir}: only models with a JSON topology (tf.layers models) can be saved`);
       }
-      const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const weights =
+        artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const userDefinedMetadata = {
         ...artifacts.userDefinedMetadata,
-        ...(options.metadata !== undefined ? { [METADATA_KEY]: JSON.parse(JSON.stringify(options.metadata)) as object } : {}),
+        ...(options.metadata !== undefined
+          ? { [METADATA_KEY]: JSON.parse(JSON.stringify(options.metadata)) as object }
+          : {}),
       };
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology,
@@ -172,12 +189,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** One manifest entry, checked: a name, whole-number dims, a dtype we can size. */
 function checkSpec(spec: unknown, where: string): tf.io.WeightsManifestEntry {
-  if (!isRecord(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || typeof spec.dtype !== 'string') {
+  if (
+    !isRecord(spec) ||
+    typeof spec.name !== 'string' ||
+    !Array.isArray(spec.shape) ||
+    typeof spec.dtype !== 'string'
+  ) {
     throw new UsageError(`${where}: expected {name, shape, dtype}, got ${JSON.stringify(spec)?.slice(0, 80)}`);
   }
-  if (!spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new UsageError(`${where} (${spec.name}): shape [${spec.shape.join(', ')}] is not whole numbers`);
+  if (!spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+    throw new UsageError(`${where} (${spec.name}): shape [${spec.shape.join(', ')}] is not whole numbers`);
   if (DTYPE_BYTES[spec.dtype] === undefined || spec.quantization !== undefined) {
-    throw new UsageError(`${where} (${spec.name}): dtype ${spec.dtype}${spec.quantization !== undefined ? ' (quantized)' : ''} is not supported; expected float32, int32 or bool`);
+    throw new UsageError(
+      `${where} (${spec.name}): dtype ${spec.dtype}${spec.quantization !== undefined ? ' (quantized)' : ''} is not supported; expected float32, int32 or bool`,
+    );
   }
   return { name: spec.name, shape: spec.shape as number[], dtype: spec.dtype as 'float32' | 'int32' | 'bool' };
 }
@@ -193,10 +218,14 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
     // Killed between moving the old model aside and renaming the new one in: the model is there.
     const { previous } = await saveLeftovers(dir);
     const last = previous[previous.length - 1];
-    if (last !== undefined) throw new UsageError(`${dir}: no such model folder, but a save that was stopped while replacing it left the previous model in ${last}: rename that to ${path.basename(dir)} to load it`);
+    if (last !== undefined)
+      throw new UsageError(
+        `${dir}: no such model folder, but a save that was stopped while replacing it left the previous model in ${last}: rename that to ${path.basename(dir)} to load it`,
+      );
     throw new UsageError(`${dir}: no such model folder`);
   }
-  if (!info.isDirectory()) throw new UsageError(`${dir}: not a folder (expected a folder with ${MODEL_JSON} and ${WEIGHTS_BIN})`);
+  if (!info.isDirectory())
+    throw new UsageError(`${dir}: not a folder (expected a folder with ${MODEL_JSON} and ${WEIGHTS_BIN})`);
   const jsonPath = path.join(dir, MODEL_JSON);
   const text = await readFile(jsonPath, 'utf8').catch(() => undefined);
   if (text === undefined) throw new UsageError(`${jsonPath}: missing (not a saved model folder)`);
@@ -206,19 +235,22 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   } catch (err) {
     throw new UsageError(`${jsonPath}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (!isRecord(parsed) || !isRecord(parsed.modelTopology)) throw new UsageError(`${jsonPath}: no modelTopology object (not a tfjs layers model)`);
+  if (!isRecord(parsed) || !isRecord(parsed.modelTopology))
+    throw new UsageError(`${jsonPath}: no modelTopology object (not a tfjs layers model)`);
   const manifest = parsed.weightsManifest;
   if (!Array.isArray(manifest)) throw new UsageError(`${jsonPath}: no weightsManifest array`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const [g, group] of manifest.entries()) {
     const where = `${jsonPath}: weightsManifest[${g}]`;
-    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new UsageError(`${where}: expected {paths, weights}`);
+    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      throw new UsageError(`${where}: expected {paths, weights}`);
     group.weights.forEach((w, k) => specs.push(checkSpec(w, `${where}.weights[${k}]`)));
     for (const p of group.paths) {
       if (typeof p !== 'string') throw new UsageError(`${where}: paths must be strings`);
       const file = path.resolve(dir, p);
-      if (path.relative(path.resolve(dir), file).startsWith('..')) throw new UsageError(`${where}: weights path ${p} points outside the folder`);
+      if (path.relative(path.resolve(dir), file).startsWith('..'))
+        throw new UsageError(`${where}: weights path ${p} points outside the folder`);
       const bytes = await readFile(file).catch(() => undefined);
       if (bytes === undefined) throw new UsageError(`${file}: missing (listed in ${MODEL_JSON})`);
       buffers.push(bytes);
@@ -227,8 +259,12 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
   const expected = specs.reduce((n, s) => n + specBytes(s), 0);
   const actual = buffers.reduce((n, b) => n + b.byteLength, 0);
   if (actual !== expected) {
-    const files = manifest.flatMap((group) => (isRecord(group) && Array.isArray(group.paths) ? group.paths.map((p) => path.join(dir, String(p))) : []));
-    throw new UsageError(`${files.join(', ') || jsonPath}: ${actual} bytes, but ${MODEL_JSON} lists weights of ${expected} bytes (${actual < expected ? 'too short' : 'too long'})`);
+    const files = manifest.flatMap((group) =>
+      isRecord(group) && Array.isArray(group.paths) ? group.paths.map((p) => path.join(dir, String(p))) : [],
+    );
+    throw new UsageError(
+      `${files.join(', ') || jsonPath}: ${actual} bytes, but ${MODEL_JSON} lists weights of ${expected} bytes (${actual < expected ? 'too short' : 'too long'})`,
+    );
   }
   const weightData = new Uint8Array(actual);
   let offset = 0;
@@ -236,7 +272,9 @@ async function readModelFolder(dir: string): Promise<tf.io.ModelArtifacts> {
     weightData.set(b, offset);
     offset += b.byteLength;
   }
-  const userDefinedMetadata = isRecord(parsed.userDefinedMetadata) ? (parsed.userDefinedMetadata as Record<string, object>) : undefined;
+  const userDefinedMetadata = isRecord(parsed.userDefinedMetadata)
+    ? (parsed.userDefinedMetadata as Record<string, object>)
+    : undefined;
   return {
     modelTopology: parsed.modelTopology as object,
     weightSpecs: specs,
@@ -259,7 +297,11 @@ function basicAsLayersModel(basic: BasicLstmClassifier): tf.LayersModel {
  * Saves a trained classifier (topology + weights) to folder `dir` (`model.json` + `weights.bin`),
  * atomically; replaces a model saved there before. Works for every kind `buildClassifier` makes.
  */
-export async function saveModel(classifier: Classifier, dir: string, options: SaveModelOptions = {}): Promise<SavedModelInfo> {
+export async function saveModel(
+  classifier: Classifier,
+  dir: string,
+  options: SaveModelOptions = {},
+): Promise<SavedModelInfo> {
   await checkSaveTarget(dir); // fail before serialising anything
   const basic = classifier instanceof BasicLstmClassifier ? classifier : undefined;
   if (basic === undefined && !isLayersClassifier(classifier)) {
@@ -291,7 +333,9 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
   try {
     model = await withoutOrthogonalWarning(() => tf.loadLayersModel(tf.io.fromMemory(topologyOnly)));
   } catch (err) {
-    throw new UsageError(`${jsonPath}: cannot build the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new UsageError(
+      `${jsonPath}: cannot build the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+    );
   }
   try {
     const expected = new Map(model.weights.map((w) => [w.originalName, w.shape]));
@@ -300,7 +344,9 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
       const shape = expected.get(spec.name);
       if (shape === undefined) throw new UsageError(`${jsonPath}: weight ${spec.name} is not in the model's topology`);
       if (shape.length !== spec.shape.length || shape.some((d, k) => d !== spec.shape[k])) {
-        throw new UsageError(`${jsonPath}: weight ${spec.name} has shape [${spec.shape.join(', ')}] but the topology needs [${shape.join(', ')}]`);
+        throw new UsageError(
+          `${jsonPath}: weight ${spec.name} has shape [${spec.shape.join(', ')}] but the topology needs [${shape.join(', ')}]`,
+        );
       }
     }
     const given = new Set(specs.map((s) => s.name));
@@ -313,7 +359,10 @@ export async function loadModel(dir: string): Promise<LoadedClassifier> {
       for (const spec of specs) {
         const values = (tensors[spec.name] as tf.Tensor).dataSync();
         const bad = values.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) throw new UsageError(`${path.join(dir, WEIGHTS_BIN)}: weight ${spec.name} holds ${values[bad]} at index ${bad} (${values.filter((v) => !Number.isFinite(v)).length} of ${values.length} values are not finite numbers)`);
+        if (bad >= 0)
+          throw new UsageError(
+            `${path.join(dir, WEIGHTS_BIN)}: weight ${spec.name} holds ${values[bad]} at index ${bad} (${values.filter((v) => !Number.isFinite(v)).length} of ${values.length} values are not finite numbers)`,
+          );
       }
       model.loadWeights(tensors, true);
     } finally {

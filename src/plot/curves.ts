@@ -26,7 +26,10 @@ const [TRAIN_COLOR, VALIDATION_COLOR] = PALETTE as [string, string];
  * (the start and the current end of a curve); shorter inputs come back unchanged (copied).
  */
 export function downsample<T>(points: readonly T[], maxPoints: number): T[] {
-  check(Number.isInteger(maxPoints) && maxPoints >= 2, `downsample: maxPoints must be an integer >= 2, got ${maxPoints}`);
+  check(
+    Number.isInteger(maxPoints) && maxPoints >= 2,
+    `downsample: maxPoints must be an integer >= 2, got ${maxPoints}`,
+  );
   const n = points.length;
   if (n <= maxPoints) return points.slice();
   // Steps of (n-1)/(maxPoints-1) > 1, so rounding never picks the same index twice.
@@ -44,7 +47,11 @@ export interface TrainingCurvesOptions {
 }
 
 /** Defaults of `trainingCurvesFigure`. */
-export const TRAINING_CURVES_DEFAULTS = { title: 'Loss and accuracy while training', maxPoints: 500, height: 520 } as const;
+export const TRAINING_CURVES_DEFAULTS = {
+  title: 'Loss and accuracy while training',
+  maxPoints: 500,
+  height: 520,
+} as const;
 
 /**
  * Loss (top) and accuracy (bottom) against examples seen, for the training batches (the tutorial's
@@ -60,14 +67,56 @@ export function trainingCurvesFigure(
   const v = downsample(validation, o.maxPoints);
   const vLoss = v.filter((p): p is ValidationCurvePoint & { loss: number } => p.loss !== undefined);
   const data: Data[] = [
-    { type: 'scatter', mode: 'lines', name: 'train batch', legendgroup: 'train', line: { color: TRAIN_COLOR, width: 1.5 }, x: t.map((p) => p.examplesSeen), y: t.map((p) => p.loss), xaxis: 'x', yaxis: 'y' },
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: 'train batch',
+      legendgroup: 'train',
+      line: { color: TRAIN_COLOR, width: 1.5 },
+      x: t.map((p) => p.examplesSeen),
+      y: t.map((p) => p.loss),
+      xaxis: 'x',
+      yaxis: 'y',
+    },
   ];
   if (vLoss.length > 0) {
-    data.push({ type: 'scatter', mode: 'lines+markers', name: 'validation', legendgroup: 'validation', line: { color: VALIDATION_COLOR, width: 2 }, x: vLoss.map((p) => p.examplesSeen), y: vLoss.map((p) => p.loss), xaxis: 'x', yaxis: 'y' });
+    data.push({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'validation',
+      legendgroup: 'validation',
+      line: { color: VALIDATION_COLOR, width: 2 },
+      x: vLoss.map((p) => p.examplesSeen),
+      y: vLoss.map((p) => p.loss),
+      xaxis: 'x',
+      yaxis: 'y',
+    });
   }
-  data.push({ type: 'scatter', mode: 'lines', name: 'train batch', legendgroup: 'train', showlegend: false, line: { color: TRAIN_COLOR, width: 1.5 }, x: t.map((p) => p.examplesSeen), y: t.map((p) => p.accuracy), xaxis: 'x', yaxis: 'y2' });
+  data.push({
+    type: 'scatter',
+    mode: 'lines',
+    name: 'train batch',
+    legendgroup: 'train',
+    showlegend: false,
+    line: { color: TRAIN_COLOR, width: 1.5 },
+    x: t.map((p) => p.examplesSeen),
+    y: t.map((p) => p.accuracy),
+    xaxis: 'x',
+    yaxis: 'y2',
+  });
   if (v.length > 0) {
-    data.push({ type: 'scatter', mode: 'lines+markers', name: 'validation', legendgroup: 'validation', showlegend: vLoss.length === 0, line: { color: VALIDATION_COLOR, width: 2 }, x: v.map((p) => p.examplesSeen), y: v.map((p) => p.accuracy), xaxis: 'x', yaxis: 'y2' });
+    data.push({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'validation',
+      legendgroup: 'validation',
+      showlegend: vLoss.length === 0,
+      line: { color: VALIDATION_COLOR, width: 2 },
+      x: v.map((p) => p.examplesSeen),
+      y: v.map((p) => p.accuracy),
+      xaxis: 'x',
+      yaxis: 'y2',
+    });
   }
   return {
     data,

@@ -6,7 +6,10 @@ import type { Datum, Layout, Shape } from 'plotly.js';
 import { check, FRAME_COLOR, INK, LINE_COLOR, MISTAKE_COLOR, PIXELS, SIZE, type Figure } from './style';
 
 function checkDigit(digit: ArrayLike<number>, where: string): void {
-  check(digit.length === PIXELS, `${where}: a digit must have ${PIXELS} values (28 x 28, row by row), got ${digit.length}`);
+  check(
+    digit.length === PIXELS,
+    `${where}: a digit must have ${PIXELS} values (28 x 28, row by row), got ${digit.length}`,
+  );
 }
 
 /** The digit's 784 values as 28 rows of 28: `rows[t]` is what the LSTM reads at time step t. [28][28] */
@@ -35,8 +38,20 @@ export function digitStepsFigure(digit: ArrayLike<number>, options: DigitStepsFi
   const shapes: Partial<Shape>[] = [];
   if (o.highlightStep !== undefined) {
     const t = o.highlightStep;
-    check(Number.isInteger(t) && t >= 0 && t < SIZE, `digitStepsFigure: highlightStep must be an integer in 0..27, got ${t}`);
-    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: -0.5, x1: SIZE - 0.5, y0: t - 0.5, y1: t + 0.5, line: { color: MISTAKE_COLOR, width: 3 } });
+    check(
+      Number.isInteger(t) && t >= 0 && t < SIZE,
+      `digitStepsFigure: highlightStep must be an integer in 0..27, got ${t}`,
+    );
+    shapes.push({
+      type: 'rect',
+      xref: 'x',
+      yref: 'y',
+      x0: -0.5,
+      x1: SIZE - 0.5,
+      y0: t - 0.5,
+      y1: t + 0.5,
+      line: { color: MISTAKE_COLOR, width: 3 },
+    });
   }
   return {
     data: [
@@ -60,7 +75,14 @@ export function digitStepsFigure(digit: ArrayLike<number>, options: DigitStepsFi
       height: 560,
       margin: { l: 70, r: 20, t: 60, b: 60 },
       xaxis: { title: { text: 'input feature (pixel in the row)' }, constrain: 'domain', dtick: 4 },
-      yaxis: { title: { text: 'time step t' }, autorange: 'reversed', scaleanchor: 'x', constrain: 'domain', dtick: 1, tickfont: { size: 9 } },
+      yaxis: {
+        title: { text: 'time step t' },
+        autorange: 'reversed',
+        scaleanchor: 'x',
+        constrain: 'domain',
+        dtick: 1,
+        tickfont: { size: 9 },
+      },
       shapes,
     },
   };
@@ -100,7 +122,13 @@ export interface DigitGridOptions {
 }
 
 /** Defaults of `digitGridFigure` (all digits, input order, mistakes framed). */
-export const DIGIT_GRID_DEFAULTS = { columns: 8, mistakesFirst: false, highlightMistakes: true, maxDigits: Infinity, rowHeight: 90 } as const;
+export const DIGIT_GRID_DEFAULTS = {
+  columns: 8,
+  mistakesFirst: false,
+  highlightMistakes: true,
+  maxDigits: Infinity,
+  rowHeight: 90,
+} as const;
 
 /** One digit of a tiled figure: its pixels, the caption above it, and whether it is shown as a mistake (red caption and frame). */
 export interface DigitTile {
@@ -129,7 +157,10 @@ const TILE_HGAP = 4;
  * framed (grey, or red for a mistake): what the digit grid and the prediction gallery draw.
  */
 export function tiledDigitsFigure(tiles: readonly DigitTile[], layout: TileLayout): Figure {
-  check(Number.isInteger(layout.columns) && layout.columns >= 1, `tiledDigitsFigure: columns must be a positive integer, got ${layout.columns}`);
+  check(
+    Number.isInteger(layout.columns) && layout.columns >= 1,
+    `tiledDigitsFigure: columns must be a positive integer, got ${layout.columns}`,
+  );
   tiles.forEach((t, i) => checkDigit(t.digit, `tiledDigitsFigure: tiles[${i}]`));
   const columns = Math.min(layout.columns, Math.max(tiles.length, 1));
   const gridRows = Math.ceil(tiles.length / columns);
@@ -157,7 +188,16 @@ export function tiledDigitsFigure(tiles: readonly DigitTile[], layout: TileLayou
       font: { size: layout.captionSize, color: mistake ? MISTAKE_COLOR : LINE_COLOR },
     });
     const frame = mistake ? { color: MISTAKE_COLOR, width: 2 } : { color: FRAME_COLOR, width: 1 };
-    shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: x0 - 1, x1: x0 + SIZE, y0: y0 - 1, y1: y0 + SIZE, line: frame });
+    shapes.push({
+      type: 'rect',
+      xref: 'x',
+      yref: 'y',
+      x0: x0 - 1,
+      x1: x0 + SIZE,
+      y0: y0 - 1,
+      y1: y0 + SIZE,
+      line: frame,
+    });
   });
   return {
     data: [{ type: 'heatmap', z, zmin: 0, zmax: 1, colorscale: INK, showscale: false, hoverinfo: 'skip' }],
@@ -181,8 +221,14 @@ export function digitGridFigure(input: DigitGridInput, options: DigitGridOptions
   const { digits, trueLabels, predLabels } = input;
   const n = digits.length;
   check(trueLabels.length === n, `digitGridFigure: ${n} digits but ${trueLabels.length} trueLabels`);
-  check(predLabels === undefined || predLabels.length === n, `digitGridFigure: ${n} digits but ${predLabels?.length} predLabels`);
-  check(Number.isInteger(o.columns) && o.columns >= 1, `digitGridFigure: columns must be a positive integer, got ${o.columns}`);
+  check(
+    predLabels === undefined || predLabels.length === n,
+    `digitGridFigure: ${n} digits but ${predLabels?.length} predLabels`,
+  );
+  check(
+    Number.isInteger(o.columns) && o.columns >= 1,
+    `digitGridFigure: columns must be a positive integer, got ${o.columns}`,
+  );
   digits.forEach((d, i) => checkDigit(d, `digitGridFigure: digits[${i}]`));
 
   const isMistake = (i: number): boolean => predLabels !== undefined && predLabels[i] !== trueLabels[i];
@@ -192,10 +238,22 @@ export function digitGridFigure(input: DigitGridInput, options: DigitGridOptions
 
   const tiles = order.map((index): DigitTile => {
     const wrong = isMistake(index);
-    return { digit: digits[index] as ArrayLike<number>, caption: wrong ? `${trueLabels[index]}→${predLabels?.[index]}` : `${trueLabels[index]}`, mistake: wrong && o.highlightMistakes };
+    return {
+      digit: digits[index] as ArrayLike<number>,
+      caption: wrong ? `${trueLabels[index]}→${predLabels?.[index]}` : `${trueLabels[index]}`,
+      mistake: wrong && o.highlightMistakes,
+    };
   });
   const mistakes = order.filter(isMistake).length;
   const defaultTitle =
-    predLabels === undefined ? `${order.length} digits with their labels` : `${order.length} digits: label, or true→predicted for the ${mistakes} mistakes`;
-  return tiledDigitsFigure(tiles, { columns: o.columns, rowHeight: o.rowHeight, title: o.title ?? defaultTitle, captionSize: 13, captionGap: 12 });
+    predLabels === undefined
+      ? `${order.length} digits with their labels`
+      : `${order.length} digits: label, or true→predicted for the ${mistakes} mistakes`;
+  return tiledDigitsFigure(tiles, {
+    columns: o.columns,
+    rowHeight: o.rowHeight,
+    title: o.title ?? defaultTitle,
+    captionSize: 13,
+    captionGap: 12,
+  });
 }

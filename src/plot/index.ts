@@ -1,6 +1,19 @@
 /** Charts for the notebooks: pure figure builders, tslab rendering, live training views (named re-exports only). */
-export { confusionMatrixFigure, sequenceHeatmapFigure, stepProbabilitiesFigure, type ConfusionMatrixOptions, type SequenceHeatmapOptions, type StepProbabilitiesOptions } from './matrices';
-export { downsample, trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
+export {
+  confusionMatrixFigure,
+  sequenceHeatmapFigure,
+  stepProbabilitiesFigure,
+  type ConfusionMatrixOptions,
+  type SequenceHeatmapOptions,
+  type StepProbabilitiesOptions,
+} from './matrices';
+export {
+  downsample,
+  trainingCurvesFigure,
+  type TrainCurvePoint,
+  type TrainingCurvesOptions,
+  type ValidationCurvePoint,
+} from './curves';
 export {
   digitGridFigure,
   digitRows,
@@ -10,9 +23,31 @@ export {
   type DigitStepsFigureOptions,
 } from './digits';
 export type { Figure } from './style';
-export { createChartOutput, createOutput, loadPlotly, show, type ChartOutput, type MimeBundle, type NotebookOutput, type ShowOptions } from './render';
-export { createLiveChart, createProgressBar, type LiveChart, type LiveChartOptions, type ProgressBar, type ProgressBarOptions } from './live';
-export { lstmInsideFigure, unrolledRnnFigure, UNROLLED_RNN_DEFAULTS, type InsidePanel, type UnrolledRnnOptions } from './network';
+export {
+  createChartOutput,
+  createOutput,
+  loadPlotly,
+  show,
+  type ChartOutput,
+  type MimeBundle,
+  type NotebookOutput,
+  type ShowOptions,
+} from './render';
+export {
+  createLiveChart,
+  createProgressBar,
+  type LiveChart,
+  type LiveChartOptions,
+  type ProgressBar,
+  type ProgressBarOptions,
+} from './live';
+export {
+  lstmInsideFigure,
+  unrolledRnnFigure,
+  UNROLLED_RNN_DEFAULTS,
+  type InsidePanel,
+  type UnrolledRnnOptions,
+} from './network';
 export {
   lineChartFigure,
   pcaScatterFigure,
@@ -26,4 +61,12 @@ export {
   type PredictionGalleryInput,
   type PredictionGalleryOptions,
 } from './results';
-export { cellLabel, runLabel, runsComparisonFigure, RUNS_COMPARISON_DEFAULTS, type ComparedRun, type RunsComparisonOptions, type TimedPoint } from './runs';
+export {
+  cellLabel,
+  runLabel,
+  runsComparisonFigure,
+  RUNS_COMPARISON_DEFAULTS,
+  type ComparedRun,
+  type RunsComparisonOptions,
+  type TimedPoint,
+} from './runs';

@@ -4,9 +4,21 @@
  * redraws are throttled so a long run does not flood the kernel and the page with messages.
  * Throttling drops intermediate states only: `close()` / `done()` always draws the last one.
  */
-import { trainingCurvesFigure, type TrainCurvePoint, type TrainingCurvesOptions, type ValidationCurvePoint } from './curves';
+import {
+  trainingCurvesFigure,
+  type TrainCurvePoint,
+  type TrainingCurvesOptions,
+  type ValidationCurvePoint,
+} from './curves';
 import { progressLine, progressText, type ProgressState } from '../format';
-import { createChartOutput, createOutput, escapeHtml, type ChartOutput, type NotebookOutput, type ShowOptions } from './render';
+import {
+  createChartOutput,
+  createOutput,
+  escapeHtml,
+  type ChartOutput,
+  type NotebookOutput,
+  type ShowOptions,
+} from './render';
 
 /** Options for `createLiveChart`: those of `trainingCurvesFigure` plus when and where to draw. */
 export interface LiveChartOptions extends TrainingCurvesOptions {
@@ -65,7 +77,10 @@ export function createLiveChart(options: LiveChartOptions = {}): LiveChart {
 }
 
 /** The progress output: an HTML `<progress>` bar with the line beside it, and a text bar for text front-ends. */
-export function progressBundle(state: ProgressState, label = 'examples'): { 'text/html': string; 'text/plain': string } {
+export function progressBundle(
+  state: ProgressState,
+  label = 'examples',
+): { 'text/html': string; 'text/plain': string } {
   const line = progressLine(state, label);
   const value = Math.min(state.examplesSeen, state.total);
   return {
@@ -103,7 +118,8 @@ export interface ProgressBar {
 /** A progress bar (examples seen / total, elapsed, ETA) in one output; the clock starts when it is created. */
 export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   const o = { ...PROGRESS_BAR_DEFAULTS, ...options };
-  if (!(Number.isFinite(o.total) && o.total >= 0)) throw new Error(`createProgressBar: total must be a finite number >= 0, got ${o.total}`);
+  if (!(Number.isFinite(o.total) && o.total >= 0))
+    throw new Error(`createProgressBar: total must be a finite number >= 0, got ${o.total}`);
   const output = o.output ?? createOutput();
   const now = o.now ?? Date.now;
   const started = now();

@@ -26,7 +26,11 @@ export interface ConfusionMatrixOptions {
 export const CONFUSION_MATRIX_DEFAULTS = { numClasses: 10, normalize: false } as const;
 
 /** The confusion matrix as a heatmap: true class down the rows (0 at the top), predicted class across. */
-export function confusionMatrixFigure(trueLabels: ArrayLike<number>, predLabels: ArrayLike<number>, options: ConfusionMatrixOptions = {}): Figure {
+export function confusionMatrixFigure(
+  trueLabels: ArrayLike<number>,
+  predLabels: ArrayLike<number>,
+  options: ConfusionMatrixOptions = {},
+): Figure {
   const o = { ...CONFUSION_MATRIX_DEFAULTS, ...options };
   const counts = confusionMatrix(trueLabels, predLabels, o.numClasses);
   const n = trueLabels.length;
@@ -65,7 +69,9 @@ export function confusionMatrixFigure(trueLabels: ArrayLike<number>, predLabels:
 function checkMatrix(values: ReadonlyArray<ArrayLike<number>>, where: string, what: string): number {
   check(values.length > 0, `${where}: expected at least one time step of ${what}, got none`);
   const width = (values[0] as ArrayLike<number>).length;
-  values.forEach((row, t) => check(row.length === width, `${where}: every step needs ${width} ${what} (as step 0), step ${t} has ${row.length}`));
+  values.forEach((row, t) =>
+    check(row.length === width, `${where}: every step needs ${width} ${what} (as step 0), step ${t} has ${row.length}`),
+  );
   return width;
 }
 
@@ -81,10 +87,18 @@ export interface SequenceHeatmapOptions {
 }
 
 /** Defaults of `sequenceHeatmapFigure`. */
-export const SEQUENCE_HEATMAP_DEFAULTS = { title: 'State over time', unitName: 'unit', colorscale: 'RdBu', height: 420 } as const;
+export const SEQUENCE_HEATMAP_DEFAULTS = {
+  title: 'State over time',
+  unitName: 'unit',
+  colorscale: 'RdBu',
+  height: 420,
+} as const;
 
 /** A sequence of vectors (hidden state, cell state, gate values) [steps][units] as a heatmap: time across, units down. */
-export function sequenceHeatmapFigure(values: ReadonlyArray<ArrayLike<number>>, options: SequenceHeatmapOptions = {}): Figure {
+export function sequenceHeatmapFigure(
+  values: ReadonlyArray<ArrayLike<number>>,
+  options: SequenceHeatmapOptions = {},
+): Figure {
   const units = checkMatrix(values, 'sequenceHeatmapFigure', 'units');
   const o = { ...SEQUENCE_HEATMAP_DEFAULTS, ...options };
   // plotly draws z[row][column]: transpose so that time runs along x.
@@ -128,7 +142,10 @@ export const STEP_PROBABILITIES_DEFAULTS = { height: 420 } as const;
  * Predicted class probabilities after each time step [steps][classes] (e.g. softmax of the
  * output layer applied to h_t): how the answer forms while the rows are read. One line per class.
  */
-export function stepProbabilitiesFigure(probabilities: ReadonlyArray<ArrayLike<number>>, options: StepProbabilitiesOptions = {}): Figure {
+export function stepProbabilitiesFigure(
+  probabilities: ReadonlyArray<ArrayLike<number>>,
+  options: StepProbabilitiesOptions = {},
+): Figure {
   const classes = checkMatrix(probabilities, 'stepProbabilitiesFigure', 'class probabilities');
   const o = { ...STEP_PROBABILITIES_DEFAULTS, ...options };
   const last = probabilities[probabilities.length - 1] as ArrayLike<number>;
@@ -139,7 +156,11 @@ export function stepProbabilitiesFigure(probabilities: ReadonlyArray<ArrayLike<n
     const isTrue = k === o.trueLabel;
     // The truth thick and dark; a wrong final answer red; the other classes faint, in plotly's colours.
     const wrongAnswer = k === predicted && o.trueLabel !== undefined && !isTrue;
-    const line = isTrue ? { width: 4, color: TRUTH_COLOR } : wrongAnswer ? { width: 3, color: MISTAKE_COLOR } : { width: k === predicted ? 3 : 1.2 };
+    const line = isTrue
+      ? { width: 4, color: TRUTH_COLOR }
+      : wrongAnswer
+        ? { width: 3, color: MISTAKE_COLOR }
+        : { width: k === predicted ? 3 : 1.2 };
     return {
       type: 'scatter',
       mode: 'lines',

@@ -41,22 +41,65 @@ export const UNROLLED_RNN_DEFAULTS = {
  */
 export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
   const o = { ...UNROLLED_RNN_DEFAULTS, ...options };
-  check(Number.isInteger(o.steps) && o.steps >= 1, `unrolledRnnFigure: steps must be a positive integer, got ${o.steps}`);
+  check(
+    Number.isInteger(o.steps) && o.steps >= 1,
+    `unrolledRnnFigure: steps must be a positive integer, got ${o.steps}`,
+  );
   const shown = o.shownSteps ?? (o.steps <= 5 ? Array.from({ length: o.steps }, (_, t) => t) : [0, 1, 2, o.steps - 1]);
   check(shown.length > 0, 'unrolledRnnFigure: shownSteps is empty');
   shown.forEach((t, k) => {
-    check(Number.isInteger(t) && t >= 0 && t < o.steps, `unrolledRnnFigure: shownSteps[${k}] = ${t} is not a step 0..${o.steps - 1}`);
-    check(k === 0 || t > (shown[k - 1] as number), `unrolledRnnFigure: shownSteps must increase, got ${shown.join(', ')}`);
+    check(
+      Number.isInteger(t) && t >= 0 && t < o.steps,
+      `unrolledRnnFigure: shownSteps[${k}] = ${t} is not a step 0..${o.steps - 1}`,
+    );
+    check(
+      k === 0 || t > (shown[k - 1] as number),
+      `unrolledRnnFigure: shownSteps must increase, got ${shown.join(', ')}`,
+    );
   });
 
   const shapes: Partial<Shape>[] = [];
   const annotations: Partial<Annotations>[] = [];
   const box = (x0: number, x1: number, y0: number, y1: number, text: string, fill = BOX_COLOR): void => {
-    shapes.push({ type: 'rect', x0, x1, y0, y1, xref: 'x', yref: 'y', line: { color: LINE_COLOR, width: 1.5 }, fillcolor: fill, layer: 'below' });
-    annotations.push({ x: (x0 + x1) / 2, y: (y0 + y1) / 2, xref: 'x', yref: 'y', text, showarrow: false, font: { size: 12 } });
+    shapes.push({
+      type: 'rect',
+      x0,
+      x1,
+      y0,
+      y1,
+      xref: 'x',
+      yref: 'y',
+      line: { color: LINE_COLOR, width: 1.5 },
+      fillcolor: fill,
+      layer: 'below',
+    });
+    annotations.push({
+      x: (x0 + x1) / 2,
+      y: (y0 + y1) / 2,
+      xref: 'x',
+      yref: 'y',
+      text,
+      showarrow: false,
+      font: { size: 12 },
+    });
   };
   const arrow = (fromX: number, fromY: number, toX: number, toY: number): void => {
-    annotations.push({ x: toX, y: toY, ax: fromX, ay: fromY, xref: 'x', yref: 'y', axref: 'x', ayref: 'y', text: '', showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 1.5, arrowcolor: LINE_COLOR });
+    annotations.push({
+      x: toX,
+      y: toY,
+      ax: fromX,
+      ay: fromY,
+      xref: 'x',
+      yref: 'y',
+      axref: 'x',
+      ayref: 'y',
+      text: '',
+      showarrow: true,
+      arrowhead: 2,
+      arrowsize: 1.2,
+      arrowwidth: 1.5,
+      arrowcolor: LINE_COLOR,
+    });
   };
   const text = (x: number, y: number, t: string, size = 12, color = LINE_COLOR): void => {
     annotations.push({ x, y, xref: 'x', yref: 'y', text: t, showarrow: false, font: { size, color } });
@@ -68,7 +111,13 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
   text(1.2, 0.6, 'x<sub>t</sub>');
   arrow(1.2, 3, 1.2, 4.1);
   text(1.2, 4.35, 'h<sub>t</sub>');
-  shapes.push({ type: 'path', path: 'M 2.0,2.75 L 2.55,2.75 L 2.55,2.25 L 2.05,2.25', xref: 'x', yref: 'y', line: { color: LINE_COLOR, width: 1.5 } });
+  shapes.push({
+    type: 'path',
+    path: 'M 2.0,2.75 L 2.55,2.75 L 2.55,2.25 L 2.05,2.25',
+    xref: 'x',
+    yref: 'y',
+    line: { color: LINE_COLOR, width: 1.5 },
+  });
   arrow(2.3, 2.25, 2.02, 2.25);
   text(2.55, 3.05, 'state', 11);
   text(3.05, 2.5, '=', 22);
@@ -106,9 +155,25 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
   box(outX, outX + 1.7, 3.7, 4.7, o.outputLabel, '#fdd0a2');
   arrow(previousRight !== undefined ? previousRight - width / 2 + 0.3 : outX, 4.2, outX, 4.2);
   const right = outX + 1.9;
-  text((left + right) / 2, 0.05, `the same ${o.weightsLabel} at all ${o.steps} steps; only x<sub>t</sub> and the state change`, 12, '#08519c');
+  text(
+    (left + right) / 2,
+    0.05,
+    `the same ${o.weightsLabel} at all ${o.steps} steps; only x<sub>t</sub> and the state change`,
+    12,
+    '#08519c',
+  );
   return {
-    data: [{ type: 'scatter', x: [0, right], y: [0, 5], mode: 'markers', marker: { opacity: 0 }, hoverinfo: 'skip', showlegend: false }],
+    data: [
+      {
+        type: 'scatter',
+        x: [0, right],
+        y: [0, 5],
+        mode: 'markers',
+        marker: { opacity: 0 },
+        hoverinfo: 'skip',
+        showlegend: false,
+      },
+    ],
     layout: {
       title: { text: o.title ?? `unrolled over ${last + 1} steps` },
       height: 340,
@@ -149,13 +214,25 @@ const SIGNED_SCALE: ColorScale = [
  * units down), all sharing the time axis: what the network reads at step t lines up with
  * what its gates and states do at step t.
  */
-export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels: readonly InsidePanel[], options: { readonly title?: string; readonly panelHeight?: number } = {}): Figure {
+export function lstmInsideFigure(
+  rows: ReadonlyArray<ArrayLike<number>>,
+  panels: readonly InsidePanel[],
+  options: { readonly title?: string; readonly panelHeight?: number } = {},
+): Figure {
   check(panels.length > 0, 'lstmInsideFigure: no panels');
   const steps = rows.length;
   check(steps > 0, 'lstmInsideFigure: the input has no time steps');
-  panels.forEach((p) => check(p.values.length === steps, `lstmInsideFigure: panel "${p.name}" has ${p.values.length} steps, the input ${steps}`));
+  panels.forEach((p) =>
+    check(
+      p.values.length === steps,
+      `lstmInsideFigure: panel "${p.name}" has ${p.values.length} steps, the input ${steps}`,
+    ),
+  );
   const panelHeight = options.panelHeight ?? 170;
-  const all = [{ name: 'input: row t<br>(pixels down)', values: rows, range: [0, 1] as const, colorscale: INK }, ...panels];
+  const all = [
+    { name: 'input: row t<br>(pixels down)', values: rows, range: [0, 1] as const, colorscale: INK },
+    ...panels,
+  ];
   const count = all.length;
   const gap = 0.025;
   const slot = 1 / count;
@@ -168,7 +245,12 @@ export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels:
   };
   all.forEach((panel, k) => {
     const width = (panel.values[0] as ArrayLike<number>).length;
-    panel.values.forEach((v, t) => check(v.length === width, `lstmInsideFigure: panel "${panel.name}" step ${t} has ${v.length} values, step 0 has ${width}`));
+    panel.values.forEach((v, t) =>
+      check(
+        v.length === width,
+        `lstmInsideFigure: panel "${panel.name}" step ${t} has ${v.length} values, step 0 has ${width}`,
+      ),
+    );
     const range = panel.range ?? symmetricRange(panel.values);
     const signed = range[0] < 0;
     const top = 1 - k * slot;
@@ -188,7 +270,12 @@ export function lstmInsideFigure(rows: ReadonlyArray<ArrayLike<number>>, panels:
       showscale: k > 0,
       hovertemplate: `${panel.name.replace(/<[^>]*>/g, ' ')}: step %{x}, ${k === 0 ? 'pixel' : 'unit'} %{y}: %{z:.3f}<extra></extra>`,
     });
-    (layout as Record<string, unknown>)[`yaxis${axis}`] = { domain, title: { text: panel.name, font: { size: 11 } }, autorange: 'reversed', showticklabels: false };
+    (layout as Record<string, unknown>)[`yaxis${axis}`] = {
+      domain,
+      title: { text: panel.name, font: { size: 11 } },
+      autorange: 'reversed',
+      showticklabels: false,
+    };
   });
   return { data, layout };
 }

@@ -60,7 +60,10 @@ const MINIFIED = join(__dirname, '..', 'plotly.min.js');
 // How long a chart waits for plotly.js before it says so in its box (a big bundle parses slowly).
 const WAIT_FOR_PLOTLY_MS = 60_000;
 
-type RawWrite = (message: { data: MimeBundle; metadata: Record<string, string>; transient: { display_id?: string } }, update: boolean) => void;
+type RawWrite = (
+  message: { data: MimeBundle; metadata: Record<string, string>; transient: { display_id?: string } },
+  update: boolean,
+) => void;
 
 /**
  * tslab's public `display`/`newDisplay` put exactly one MIME type into each display_data message
@@ -95,7 +98,9 @@ function newTslabDisplay(): Display {
 }
 
 function notInKernel(): Error {
-  return new Error('plot/render: no tslab kernel is running this code; show() and the live views only work inside a notebook cell');
+  return new Error(
+    'plot/render: no tslab kernel is running this code; show() and the live views only work inside a notebook cell',
+  );
 }
 
 /** A new output in the current cell, updated in place on later `update` calls (also from later cells). */
@@ -184,7 +189,10 @@ export function scriptJson(value: unknown): string {
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
     return v;
   });
-  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return json
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function cssSize(value: unknown, fallback: string): string {
@@ -211,7 +219,12 @@ export function chartPlaceholderHtml(figure: Figure): string {
 }
 
 /** The chart as a `<div>` with the given id and a script that draws the figure into it once plotly.js is there. */
-export function chartHtml(figure: Figure, options: ShowOptions = {}, id = `rnn-plot-${randomBytes(6).toString('hex')}`, revision = 1): string {
+export function chartHtml(
+  figure: Figure,
+  options: ShowOptions = {},
+  id = `rnn-plot-${randomBytes(6).toString('hex')}`,
+  revision = 1,
+): string {
   const o = { ...SHOW_DEFAULTS, ...options, config: { ...SHOW_DEFAULTS.config, ...options.config } };
   const width = cssSize(figure.layout.width, '100%');
   const height = cssSize(figure.layout.height, `${o.height}px`);
@@ -249,7 +262,10 @@ export function chartHtml(figure: Figure, options: ShowOptions = {}, id = `rnn-p
 }
 
 function stripTags(s: string): string {
-  return s.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A one-line text description of a figure: its title and traces (`heatmap 28x28`, `scatter 'loss' 120 points`). */
@@ -284,7 +300,10 @@ export function chartBundle(figure: Figure, options: ShowOptions = {}, revision 
     'text/plain': figureSummary(figure),
   };
   // Only the HTML is rendered by classic Notebook and nbconvert, which ignore this type.
-  if (o.plotlyJson) bundle[PLOTLY_MIME] = JSON.parse(scriptJson({ data: shown.data, layout: shown.layout, config: o.config })) as object;
+  if (o.plotlyJson)
+    bundle[PLOTLY_MIME] = JSON.parse(
+      scriptJson({ data: shown.data, layout: shown.layout, config: o.config }),
+    ) as object;
   return bundle;
 }
 

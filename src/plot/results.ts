@@ -8,7 +8,6 @@ import { tiledDigitsFigure, type DigitTile } from './digits';
 import type { Figure } from './style';
 import type { ClassAccuracy } from '../metrics';
 
-
 /** One line of `lineChartFigure`. */
 export interface LineSeries {
   readonly name: string;
@@ -31,33 +30,60 @@ export interface LineChartOptions {
   readonly markers?: boolean;
 }
 
-export const LINE_CHART_DEFAULTS = { title: '', xTitle: '', yTitle: '', logY: false, height: 420, markers: false } as const;
+export const LINE_CHART_DEFAULTS = {
+  title: '',
+  xTitle: '',
+  yTitle: '',
+  logY: false,
+  height: 420,
+  markers: false,
+} as const;
 
 /** Named lines over x: loss curves, gradient norms per time step, activation functions. */
 export function lineChartFigure(series: readonly LineSeries[], options: LineChartOptions = {}): Figure {
   const o = { ...LINE_CHART_DEFAULTS, ...options };
   check(series.length > 0, 'lineChartFigure: no series');
-  series.forEach((s) => check(s.x.length === s.y.length, `lineChartFigure: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`));
+  series.forEach((s) =>
+    check(
+      s.x.length === s.y.length,
+      `lineChartFigure: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`,
+    ),
+  );
   if (o.logY) {
-    series.forEach((s) => check(s.y.every((v) => v > 0), `lineChartFigure: series "${s.name}" has values <= 0, which a log axis cannot show`));
+    series.forEach((s) =>
+      check(
+        s.y.every((v) => v > 0),
+        `lineChartFigure: series "${s.name}" has values <= 0, which a log axis cannot show`,
+      ),
+    );
   }
   const yRange = o.yRange === undefined ? undefined : o.logY ? o.yRange.map(Math.log10) : [...o.yRange];
   return {
-    data: series.map((s): Data => ({
-      type: 'scatter',
-      mode: o.markers ? 'lines+markers' : 'lines',
-      name: s.name,
-      x: [...s.x],
-      y: [...s.y],
-      line: { width: 2, ...(s.dash === undefined ? {} : { dash: s.dash }), ...(s.color === undefined ? {} : { color: s.color }) },
-    })),
+    data: series.map(
+      (s): Data => ({
+        type: 'scatter',
+        mode: o.markers ? 'lines+markers' : 'lines',
+        name: s.name,
+        x: [...s.x],
+        y: [...s.y],
+        line: {
+          width: 2,
+          ...(s.dash === undefined ? {} : { dash: s.dash }),
+          ...(s.color === undefined ? {} : { color: s.color }),
+        },
+      }),
+    ),
     layout: {
       title: { text: o.title },
       height: o.height,
       margin: { l: 70, r: 20, t: 60, b: 60 },
       hovermode: 'x',
       xaxis: { title: { text: o.xTitle } },
-      yaxis: { title: { text: o.yTitle }, type: o.logY ? 'log' : 'linear', ...(yRange === undefined ? {} : { range: yRange }) },
+      yaxis: {
+        title: { text: o.yTitle },
+        type: o.logY ? 'log' : 'linear',
+        ...(yRange === undefined ? {} : { range: yRange }),
+      },
     },
   };
 }
@@ -71,9 +97,18 @@ export interface PcaScatterOptions {
 }
 
 /** Points projected on two principal components `[n][2]`, one colour (and legend entry) per label. */
-export function pcaScatterFigure(projections: ReadonlyArray<readonly number[]>, labels: ArrayLike<number>, options: PcaScatterOptions = {}): Figure {
-  check(projections.length === labels.length, `pcaScatterFigure: ${projections.length} points but ${labels.length} labels`);
-  projections.forEach((p, n) => check(p.length >= 2, `pcaScatterFigure: point ${n} has ${p.length} coordinates, needs 2`));
+export function pcaScatterFigure(
+  projections: ReadonlyArray<readonly number[]>,
+  labels: ArrayLike<number>,
+  options: PcaScatterOptions = {},
+): Figure {
+  check(
+    projections.length === labels.length,
+    `pcaScatterFigure: ${projections.length} points but ${labels.length} labels`,
+  );
+  projections.forEach((p, n) =>
+    check(p.length >= 2, `pcaScatterFigure: point ${n} has ${p.length} coordinates, needs 2`),
+  );
   const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   const axis = (k: 0 | 1): string => {
     const share = o.explained?.[k];
@@ -133,25 +168,52 @@ export function predictionGalleryFigure(input: PredictionGalleryInput, options: 
   const { digits, trueLabels, predLabels, confidence } = input;
   const n = digits.length;
   check(n > 0, 'predictionGalleryFigure: no digits');
-  for (const [name, values] of [['trueLabels', trueLabels], ['predLabels', predLabels], ['confidence', confidence]] as const) {
+  for (const [name, values] of [
+    ['trueLabels', trueLabels],
+    ['predLabels', predLabels],
+    ['confidence', confidence],
+  ] as const) {
     check(values.length === n, `predictionGalleryFigure: ${n} digits but ${values.length} ${name}`);
   }
-  digits.forEach((d, k) => check(d.length === PIXELS, `predictionGalleryFigure: digits[${k}] has ${d.length} values, expected ${PIXELS}`));
-  check(Number.isInteger(o.columns) && o.columns >= 1, `predictionGalleryFigure: columns must be a positive integer, got ${o.columns}`);
+  digits.forEach((d, k) =>
+    check(d.length === PIXELS, `predictionGalleryFigure: digits[${k}] has ${d.length} values, expected ${PIXELS}`),
+  );
+  check(
+    Number.isInteger(o.columns) && o.columns >= 1,
+    `predictionGalleryFigure: columns must be a positive integer, got ${o.columns}`,
+  );
   const tiles = Array.from({ length: n }, (_, k): DigitTile => {
     const wrong = predLabels[k] !== trueLabels[k];
     const percent = `${Math.round(100 * (confidence[k] as number))}%`;
-    return { digit: digits[k] as ArrayLike<number>, caption: wrong ? `${trueLabels[k]}→${predLabels[k]} · ${percent}` : `${predLabels[k]} · ${percent}`, mistake: wrong };
+    return {
+      digit: digits[k] as ArrayLike<number>,
+      caption: wrong ? `${trueLabels[k]}→${predLabels[k]} · ${percent}` : `${predLabels[k]} · ${percent}`,
+      mistake: wrong,
+    };
   });
   const mistakes = tiles.filter((t) => t.mistake).length;
   const title = o.title ?? `${n} digits: prediction · confidence; true→predicted in red for the ${mistakes} mistakes`;
-  return tiledDigitsFigure(tiles, { columns: o.columns, rowHeight: o.rowHeight, title, captionSize: 12, captionGap: 16 });
+  return tiledDigitsFigure(tiles, {
+    columns: o.columns,
+    rowHeight: o.rowHeight,
+    title,
+    captionSize: 12,
+    captionGap: 16,
+  });
 }
 
 /** Accuracy per class as bars, each labelled with correct/total. */
-export function perClassAccuracyFigure(perClass: readonly ClassAccuracy[], options: { readonly title?: string } = {}): Figure {
+export function perClassAccuracyFigure(
+  perClass: readonly ClassAccuracy[],
+  options: { readonly title?: string } = {},
+): Figure {
   check(perClass.length > 0, 'perClassAccuracyFigure: no classes');
-  const overall = perClass.reduce((s, c) => s + c.correct, 0) / Math.max(1, perClass.reduce((s, c) => s + c.total, 0));
+  const overall =
+    perClass.reduce((s, c) => s + c.correct, 0) /
+    Math.max(
+      1,
+      perClass.reduce((s, c) => s + c.total, 0),
+    );
   return {
     data: [
       {

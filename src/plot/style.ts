@@ -33,7 +33,18 @@ export const LINE_COLOR = '#333333';
  * plotly's default colour cycle (D3 category10), fixed here so that a digit class, a run or a
  * curve keeps its colour from chart to chart: ten distinguishable colours.
  */
-export const PALETTE: readonly string[] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const PALETTE: readonly string[] = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /** A colour range symmetric around 0 that holds every value ([-1, 1] for all zeros, e.g. h_0, which would give an empty one). */
 export function symmetricRange(rows: ReadonlyArray<ArrayLike<number>>): [number, number] {

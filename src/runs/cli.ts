@@ -41,13 +41,15 @@ export function parseRunsCli(argv: readonly string[]): RunsCliConfig | 'help' {
       options: { 'runs-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message.split('\n')[0] ?? 'bad flags' : 'bad flags');
+    throw new UsageError(err instanceof Error ? (err.message.split('\n')[0] ?? 'bad flags') : 'bad flags');
   }
   if (parsed.values.help) return 'help';
   const [command, ...ids] = parsed.positionals;
   if (command === undefined) throw new UsageError('expected a command: list or compare');
-  if (command !== 'list' && command !== 'compare') throw new UsageError(`unknown command "${command}"; expected list or compare`);
-  if (command === 'list' && ids.length > 0) throw new UsageError(`list takes no run ids (got ${ids.join(' ')}); use compare`);
+  if (command !== 'list' && command !== 'compare')
+    throw new UsageError(`unknown command "${command}"; expected list or compare`);
+  if (command === 'list' && ids.length > 0)
+    throw new UsageError(`list takes no run ids (got ${ids.join(' ')}); use compare`);
   const runsDir = parsed.values['runs-dir'];
   if (runsDir !== undefined && runsDir.trim() === '') throw new UsageError('--runs-dir must name a folder, got ""');
   return { command, runsDir: runsDir ?? WRITE_RUN_DEFAULTS.runsDir, runsDirGiven: runsDir !== undefined, ids };
@@ -71,7 +73,11 @@ export async function runRunsCommand(config: RunsCliConfig, onWarning: (message:
 }
 
 /** Entry point: returns the process exit code. */
-export async function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   const fail = (e: unknown, hint = ''): number => {
     // Flags and unreadable folders are the user's to fix: exit 2; anything else is ours: exit 1.
     err.write(`${errorLine('runs', e)}${hint}\n`);

@@ -39,7 +39,11 @@ export interface Experiment {
  * Builds, trains and tests the model `config` describes on `data`: xs `[batch, 28, 28]`, logits
  * `[batch, 10]`. Display and validation points carry the wall time they were reached.
  */
-export async function runExperiment(config: Partial<RunSettings> | object, data: Datasets, hooks: ExperimentHooks = {}): Promise<Experiment> {
+export async function runExperiment(
+  config: Partial<RunSettings> | object,
+  data: Datasets,
+  hooks: ExperimentHooks = {},
+): Promise<Experiment> {
   const full = resolveRunSettings(config);
   checkFits(full);
   const classifier = classifierFor(full);
@@ -61,19 +65,38 @@ export async function runExperiment(config: Partial<RunSettings> | object, data:
         hooks.onValidation?.(r);
       },
     });
-    const record = createRunRecord({ config: full, model: classifier.name, data, result, history, validation, ...(label !== undefined ? { label } : {}) });
+    const record = createRunRecord({
+      config: full,
+      model: classifier.name,
+      data,
+      result,
+      history,
+      validation,
+      ...(label !== undefined ? { label } : {}),
+    });
     return { classifier, result, record };
   } catch (err) {
     classifier.dispose();
     if (!(err instanceof TrainingInterruptedError)) throw err;
     const result: TrainResult = {
-      steps: err.step, examplesSeen: err.step * full.batchSize, history: err.history, validation: err.validation,
-      testingAccuracy: NaN, testAccuracy: NaN, seconds: elapsed(),
+      steps: err.step,
+      examplesSeen: err.step * full.batchSize,
+      history: err.history,
+      validation: err.validation,
+      testingAccuracy: NaN,
+      testAccuracy: NaN,
+      seconds: elapsed(),
     };
     const { label } = hooks;
     const record = createRunRecord({
-      config: full, model: classifier.name, data, result, history, validation,
-      interrupted: { step: err.step, steps: err.steps }, ...(label !== undefined ? { label } : {}),
+      config: full,
+      model: classifier.name,
+      data,
+      result,
+      history,
+      validation,
+      interrupted: { step: err.step, steps: err.steps },
+      ...(label !== undefined ? { label } : {}),
     });
     throw new ExperimentInterruptedError(err, record);
   }

@@ -16,6 +16,13 @@ export {
   type TimedRecord,
   type WriteRunOptions,
 } from './record';
-export { loadRunRecords, parseRunRecord, selectRuns, type LoadedRuns, type LoadRunsOptions, type StoredRunRecord } from './load';
+export {
+  loadRunRecords,
+  parseRunRecord,
+  selectRuns,
+  type LoadedRuns,
+  type LoadRunsOptions,
+  type StoredRunRecord,
+} from './load';
 export { compareRunsTable, runsTable } from './table';
 export { ExperimentInterruptedError, runExperiment, type Experiment, type ExperimentHooks } from './experiment';

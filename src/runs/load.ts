@@ -64,7 +64,8 @@ function number(obj: Json, key: string, where: string): number {
 
 function oneOf<T extends string>(obj: Json, key: string, where: string, allowed: readonly T[]): T {
   const v = string(obj, key, where);
-  if (!(allowed as readonly string[]).includes(v)) throw new Error(`${where}.${key} must be one of ${allowed.join(', ')}, got "${v}"`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new Error(`${where}.${key} must be one of ${allowed.join(', ')}, got "${v}"`);
   return v as T;
 }
 
@@ -75,7 +76,13 @@ function timedRecords(obj: Json, key: string, where: string): TimedRecord[] {
     const at = `${where}.${key}[${k}]`;
     if (!isObject(item)) throw new Error(`${at} must be an object`);
     const seconds = item.seconds === undefined ? {} : { seconds: number(item, 'seconds', at) };
-    return { step: number(item, 'step', at), examplesSeen: number(item, 'examplesSeen', at), loss: number(item, 'loss', at), accuracy: number(item, 'accuracy', at), ...seconds };
+    return {
+      step: number(item, 'step', at),
+      examplesSeen: number(item, 'examplesSeen', at),
+      loss: number(item, 'loss', at),
+      accuracy: number(item, 'accuracy', at),
+      ...seconds,
+    };
   });
 }
 
@@ -87,7 +94,10 @@ function timedRecords(obj: Json, key: string, where: string): TimedRecord[] {
 function runSettings(obj: Json, where: string, format: string): RunSettings {
   const old = format === FORMAT_0_1;
   const upgraded = old && obj.kind === 'seed' ? { ...obj, kind: 'basic' } : obj;
-  return resolveRunSettings(upgraded, { nameOf: (key) => `${where}.${key}`, complete: { except: old ? ['forgetBias', 'clipNorm'] : [] } });
+  return resolveRunSettings(upgraded, {
+    nameOf: (key) => `${where}.${key}`,
+    complete: { except: old ? ['forgetBias', 'clipNorm'] : [] },
+  });
 }
 
 /** Checks a parsed JSON value field by field and returns it as a RunRecord; the error names the first bad field. */
@@ -95,7 +105,8 @@ export function parseRunRecord(value: unknown): RunRecord {
   const where = 'record';
   if (!isObject(value)) throw new Error('not a JSON object');
   const format = string(value, 'format', where);
-  if (format !== RUN_RECORD_FORMAT && format !== FORMAT_0_1) throw new Error(`format "${format}" is not ${RUN_RECORD_FORMAT} (or ${FORMAT_0_1})`);
+  if (format !== RUN_RECORD_FORMAT && format !== FORMAT_0_1)
+    throw new Error(`format "${format}" is not ${RUN_RECORD_FORMAT} (or ${FORMAT_0_1})`);
   const data = object(value, 'data', where);
   const result = object(value, 'result', where);
   const versions = object(value, 'versions', where);
@@ -131,7 +142,14 @@ export function parseRunRecord(value: unknown): RunRecord {
       package: string(versions, 'package', `${where}.versions`),
     },
     ...(typeof value.savedModel === 'string' ? { savedModel: value.savedModel } : {}),
-    ...(isObject(value.interrupted) ? { interrupted: { step: number(value.interrupted, 'step', `${where}.interrupted`), steps: number(value.interrupted, 'steps', `${where}.interrupted`) } } : {}),
+    ...(isObject(value.interrupted)
+      ? {
+          interrupted: {
+            step: number(value.interrupted, 'step', `${where}.interrupted`),
+            steps: number(value.interrupted, 'steps', `${where}.interrupted`),
+          },
+        }
+      : {}),
   };
 }
 

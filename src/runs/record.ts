@@ -132,7 +132,10 @@ export function runVersions(): RunVersions {
 }
 
 /** A new id: UTC time to the second, the cell, the units and 4 random hex digits (two runs in one second differ). */
-export function newRunId(config: Pick<RunSettings, 'cell' | 'units' | 'layers' | 'bidirectional'>, createdAt: Date = new Date()): string {
+export function newRunId(
+  config: Pick<RunSettings, 'cell' | 'units' | 'layers' | 'bidirectional'>,
+  createdAt: Date = new Date(),
+): string {
   const stamp = createdAt.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15); // YYYYMMDD-HHMMSS
   const shape = `${config.layers > 1 ? `${config.layers}x` : ''}${config.bidirectional ? 'bi-' : ''}${config.cell}`;
   return `${stamp}-${shape}-u${config.units}-${randomBytes(2).toString('hex')}`;
@@ -169,7 +172,9 @@ export function createRunRecord(input: RunRecordInput): RunRecord {
     },
     versions: runVersions(),
     ...(input.savedModel !== undefined ? { savedModel: input.savedModel } : {}),
-    ...(input.interrupted !== undefined ? { interrupted: { step: input.interrupted.step, steps: input.interrupted.steps } } : {}),
+    ...(input.interrupted !== undefined
+      ? { interrupted: { step: input.interrupted.step, steps: input.interrupted.steps } }
+      : {}),
   };
 }
 
@@ -193,13 +198,15 @@ export function isRecordFileName(name: string): boolean {
  */
 export async function writeRunRecord(record: RunRecord, options: WriteRunOptions = {}): Promise<string> {
   const runsDir = options.runsDir ?? WRITE_RUN_DEFAULTS.runsDir;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(record.id)) throw new Error(`writeRunRecord: id "${record.id}" is not a safe file name`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(record.id))
+    throw new Error(`writeRunRecord: id "${record.id}" is not a safe file name`);
   const text = `${JSON.stringify(record, null, 1)}\n`; // throws on BigInt or cycles, before any file exists
   const file = path.join(runsDir, `${record.id}.json`);
   const temp = path.join(runsDir, `.${record.id}.json.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await mkdir(runsDir, { recursive: true });
-    if ((await stat(file).catch(() => undefined)) !== undefined) throw new UsageError(`${file}: a run record with this id exists already`);
+    if ((await stat(file).catch(() => undefined)) !== undefined)
+      throw new UsageError(`${file}: a run record with this id exists already`);
     // Another run writing to the same folder at the same time has another id and temporary file.
     await writeFile(temp, text, { flag: 'wx' });
     await rename(temp, file);
@@ -219,7 +226,10 @@ function fileProblem(err: unknown): string {
 }
 
 /** Creates and writes a record in one call (for notebooks); returns the record and its path. */
-export async function recordRun(input: RunRecordInput, options: WriteRunOptions = {}): Promise<{ readonly record: RunRecord; readonly path: string }> {
+export async function recordRun(
+  input: RunRecordInput,
+  options: WriteRunOptions = {},
+): Promise<{ readonly record: RunRecord; readonly path: string }> {
   const record = createRunRecord(input);
   return { record, path: await writeRunRecord(record, options) };
 }

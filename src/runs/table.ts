@@ -17,7 +17,18 @@ function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'NaN';
 }
 
-const LIST_HEADER = ['id', 'date (UTC)', 'cell', 'units', 'layers', 'backend', 'data', 'examples', 'test acc', 'seconds'] as const;
+const LIST_HEADER = [
+  'id',
+  'date (UTC)',
+  'cell',
+  'units',
+  'layers',
+  'backend',
+  'data',
+  'examples',
+  'test acc',
+  'seconds',
+] as const;
 
 function listRow(r: RunRecord): string[] {
   return [
@@ -57,7 +68,12 @@ export function compareRunsTable(records: readonly RunRecord[]): TextTable {
     const base = listRow(r);
     const delta = r.result.testAccuracy - first.result.testAccuracy;
     const sign = delta > 0 ? '+' : '';
-    return [...base.slice(0, 5), ...keys.map((key) => String(r.config[key])), ...base.slice(5), r === first ? '-' : `${sign}${fixed(delta, 4)}`];
+    return [
+      ...base.slice(0, 5),
+      ...keys.map((key) => String(r.config[key])),
+      ...base.slice(5),
+      r === first ? '-' : `${sign}${fixed(delta, 4)}`,
+    ];
   });
   return { header, rows };
 }

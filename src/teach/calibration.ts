@@ -29,9 +29,11 @@ export interface Calibration {
  * probability the model gave its answer n; `correct[n]` whether that answer was right.
  */
 export function calibrationBins(confidence: ArrayLike<number>, correct: ArrayLike<boolean>, bins = 10): Calibration {
-  if (confidence.length !== correct.length) throw new Error(`calibrationBins: ${confidence.length} confidences but ${correct.length} correct flags`);
+  if (confidence.length !== correct.length)
+    throw new Error(`calibrationBins: ${confidence.length} confidences but ${correct.length} correct flags`);
   if (confidence.length === 0) throw new Error('calibrationBins: no answers');
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`calibrationBins: bins must be a positive integer, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new Error(`calibrationBins: bins must be a positive integer, got ${bins}`);
   const count = new Array<number>(bins).fill(0);
   const sumConfidence = new Array<number>(bins).fill(0);
   const right = new Array<number>(bins).fill(0);
@@ -43,13 +45,19 @@ export function calibrationBins(confidence: ArrayLike<number>, correct: ArrayLik
     sumConfidence[b] = (sumConfidence[b] as number) + c;
     if (correct[n]) right[b] = (right[b] as number) + 1;
   }
-  const result = count.map((k, b): CalibrationBin => ({
-    lower: b / bins,
-    upper: (b + 1) / bins,
-    count: k,
-    meanConfidence: k === 0 ? NaN : (sumConfidence[b] as number) / k,
-    accuracy: k === 0 ? NaN : (right[b] as number) / k,
-  }));
-  const ece = result.reduce((s, bin) => (bin.count === 0 ? s : s + (bin.count / confidence.length) * Math.abs(bin.accuracy - bin.meanConfidence)), 0);
+  const result = count.map(
+    (k, b): CalibrationBin => ({
+      lower: b / bins,
+      upper: (b + 1) / bins,
+      count: k,
+      meanConfidence: k === 0 ? NaN : (sumConfidence[b] as number) / k,
+      accuracy: k === 0 ? NaN : (right[b] as number) / k,
+    }),
+  );
+  const ece = result.reduce(
+    (s, bin) =>
+      bin.count === 0 ? s : s + (bin.count / confidence.length) * Math.abs(bin.accuracy - bin.meanConfidence),
+    0,
+  );
   return { bins: result, ece };
 }

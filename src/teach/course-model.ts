@@ -46,13 +46,23 @@ const KEY = 'courseModel';
 /** The settings and the data they were trained on, as stored with the model. */
 function describe(settings: CourseModelSettings, data: Datasets): Record<string, unknown> {
   const { units, learningRate, batchSize, trainingSteps, seed } = settings;
-  return { units, learningRate, batchSize, trainingSteps, seed, data: { source: data.source, trainSize: data.train.numExamples } };
+  return {
+    units,
+    learningRate,
+    batchSize,
+    trainingSteps,
+    seed,
+    data: { source: data.source, trainSize: data.train.numExamples },
+  };
 }
 
 /** Loads the model saved in `options.dir` when its settings match, else trains one with the tutorial's loop and saves it there. */
 export async function courseModel(data: Datasets, options: CourseModelOptions): Promise<CourseModel> {
   const wanted = describe(options, data);
-  const saved = await access(path.join(options.dir, MODEL_JSON)).then(() => true, () => false);
+  const saved = await access(path.join(options.dir, MODEL_JSON)).then(
+    () => true,
+    () => false,
+  );
   if (saved) {
     const loaded = await loadModel(options.dir);
     const stored = loaded.metadata[KEY];

@@ -35,7 +35,8 @@ export function finiteDifferences(
     tf.tidy(() => {
       const nudged = values.map((v, k) => tf.tensor(v, (params[k] as tf.Tensor).shape));
       const value = loss(nudged).dataSync()[0];
-      if (value === undefined || !Number.isFinite(value)) throw new Error(`finiteDifferences: loss is not a finite scalar (${value})`);
+      if (value === undefined || !Number.isFinite(value))
+        throw new Error(`finiteDifferences: loss is not a finite scalar (${value})`);
       return value;
     });
   return values.map((v, k) => {
@@ -71,7 +72,8 @@ function checkSameShapes(a: readonly tf.Tensor[], b: readonly tf.Tensor[], where
   if (a.length !== b.length) throw new Error(`${where}: ${a.length} tensors against ${b.length}`);
   a.forEach((t, k) => {
     const u = b[k] as tf.Tensor;
-    if (t.shape.join(',') !== u.shape.join(',')) throw new Error(`${where}: tensor ${k} has shape [${t.shape}] against [${u.shape}]`);
+    if (t.shape.join(',') !== u.shape.join(','))
+      throw new Error(`${where}: tensor ${k} has shape [${t.shape}] against [${u.shape}]`);
   });
 }
 

@@ -1,8 +1,21 @@
 /** Helpers of the course notebooks 5-11 (plain RNN and BPTT, vanishing gradients, the LSTM cell, variants, inside the network, predictions, experiments): named re-exports only. */
 export { calibrationBins, type Calibration, type CalibrationBin } from './calibration';
 export { courseModel, type CourseModel, type CourseModelOptions, type CourseModelSettings } from './course-model';
-export { finiteDifferences, maxAbsDifference, relativeError, FINITE_DIFFERENCE_DEFAULTS, type FiniteDifferenceOptions } from './gradcheck';
-export { disposeTrace, exampleRows, stepProbabilities, traceBasicLstm, LSTM_TRACE_NAMES, type LstmTrace } from './inspect';
+export {
+  finiteDifferences,
+  maxAbsDifference,
+  relativeError,
+  FINITE_DIFFERENCE_DEFAULTS,
+  type FiniteDifferenceOptions,
+} from './gradcheck';
+export {
+  disposeTrace,
+  exampleRows,
+  stepProbabilities,
+  traceBasicLstm,
+  LSTM_TRACE_NAMES,
+  type LstmTrace,
+} from './inspect';
 export { covarianceMatrix, meanPoint, pca, PCA_DEFAULTS, type PcaOptions, type PcaResult } from './pca';
 export {
   PlainRnn,
@@ -24,5 +37,13 @@ export {
   topClasses,
   type Predictions,
 } from './predictions';
-export { makeToySequences, toyLabel, TOY_SEQUENCES_DEFAULTS, TOY_TASKS, type ToySequences, type ToySequencesOptions, type ToyTask } from './toy-tasks';
+export {
+  makeToySequences,
+  toyLabel,
+  TOY_SEQUENCES_DEFAULTS,
+  TOY_TASKS,
+  type ToySequences,
+  type ToySequencesOptions,
+  type ToyTask,
+} from './toy-tasks';
 export { spectralNorm, SPECTRAL_NORM_DEFAULTS, type SpectralNorm, type SpectralNormOptions } from './spectral';

@@ -42,7 +42,14 @@ export function traceBasicLstm(model: BasicLstmClassifier, xs: tf.Tensor3D): Lst
       state = step;
     }
     const stack = (list: tf.Tensor2D[]): tf.Tensor3D => tf.stack(list, 1) as tf.Tensor3D;
-    return { i: stack(kept.i), j: stack(kept.j), f: stack(kept.f), o: stack(kept.o), c: stack(kept.c), h: stack(kept.h) };
+    return {
+      i: stack(kept.i),
+      j: stack(kept.j),
+      f: stack(kept.f),
+      o: stack(kept.o),
+      c: stack(kept.c),
+      h: stack(kept.h),
+    };
   });
 }
 

@@ -117,7 +117,9 @@ export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<Pca
   const o = { ...PCA_DEFAULTS, ...options };
   const dims = checkRows(rows, 'pca');
   if (!Number.isInteger(o.components) || o.components < 1 || o.components > dims) {
-    throw new Error(`pca: components must be an integer from 1 to ${dims} (the points' dimensions), got ${o.components}`);
+    throw new Error(
+      `pca: components must be an integer from 1 to ${dims} (the points' dimensions), got ${o.components}`,
+    );
   }
   const mean = meanPoint(rows);
   const cov = covarianceMatrix(rows);
@@ -147,7 +149,9 @@ export function pca(rows: ReadonlyArray<ArrayLike<number>>, options: Partial<Pca
     iterations.push(found.iterations);
     converged.push(found.converged);
   }
-  const projections = rows.map((r) => components.map((c) => c.reduce((s, x, d) => s + x * ((r[d] as number) - (mean[d] as number)), 0)));
+  const projections = rows.map((r) =>
+    components.map((c) => c.reduce((s, x, d) => s + x * ((r[d] as number) - (mean[d] as number)), 0)),
+  );
   return {
     mean,
     components,

@@ -76,7 +76,12 @@ export function plainRnnLoss(p: PlainRnnParams, xs: tf.Tensor3D, ys: tf.Tensor2D
  * the error enters at the last step and walks back through every step, adding each step's share
  * to the gradients of the shared weights. The caller disposes the result.
  */
-export function plainRnnBackward(p: PlainRnnParams, xs: tf.Tensor3D, ys: tf.Tensor2D, forward: PlainRnnForward): PlainRnnGradients {
+export function plainRnnBackward(
+  p: PlainRnnParams,
+  xs: tf.Tensor3D,
+  ys: tf.Tensor2D,
+  forward: PlainRnnForward,
+): PlainRnnGradients {
   return tf.tidy(() => {
     const [batch, timeSteps] = xs.shape;
     const rows = tf.unstack(xs, 1) as tf.Tensor2D[];

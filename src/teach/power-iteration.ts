@@ -19,7 +19,11 @@ export interface PowerIteration {
 }
 
 /** Repeats v <- apply(v) / ‖apply(v)‖ from the unit direction `start`, at most `maxIterations` times. */
-export function powerIterate(apply: (v: number[]) => number[], start: number[], o: { readonly maxIterations: number; readonly tolerance: number }): PowerIteration {
+export function powerIterate(
+  apply: (v: number[]) => number[],
+  start: number[],
+  o: { readonly maxIterations: number; readonly tolerance: number },
+): PowerIteration {
   let v = start;
   let iterations = 0;
   for (; iterations < o.maxIterations; iterations++) {

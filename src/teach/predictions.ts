@@ -20,7 +20,8 @@ export interface Predictions {
 
 /** Runs `model` over a whole split in batches of `batchSize` (memory, not results). */
 export function predictAll(model: Classifier, data: DataSet, batchSize = 500): Predictions {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predictAll: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`predictAll: batchSize must be a positive integer, got ${batchSize}`);
   const probabilities: number[][] = [];
   for (let from = 0; from < data.numExamples; from += batchSize) {
     const { xs, ys } = data.slice(from, Math.min(data.numExamples, from + batchSize));
@@ -50,8 +51,12 @@ export function argMax(values: ArrayLike<number>): number {
 export function mistakesFirstOrder(predictions: Predictions): number[] {
   const { predicted, trueLabels, confidence } = predictions;
   const indices = trueLabels.map((_, n) => n);
-  const wrong = indices.filter((n) => predicted[n] !== trueLabels[n]).sort((a, b) => (confidence[b] as number) - (confidence[a] as number));
-  const right = indices.filter((n) => predicted[n] === trueLabels[n]).sort((a, b) => (confidence[a] as number) - (confidence[b] as number));
+  const wrong = indices
+    .filter((n) => predicted[n] !== trueLabels[n])
+    .sort((a, b) => (confidence[b] as number) - (confidence[a] as number));
+  const right = indices
+    .filter((n) => predicted[n] === trueLabels[n])
+    .sort((a, b) => (confidence[a] as number) - (confidence[b] as number));
   return [...wrong, ...right];
 }
 
@@ -68,7 +73,10 @@ export function leastSureOrder(predictions: Predictions): number[] {
 }
 
 /** The `count` most probable classes of one example with their probabilities, most probable first. */
-export function topClasses(probabilities: ArrayLike<number>, count = 2): { readonly label: number; readonly probability: number }[] {
+export function topClasses(
+  probabilities: ArrayLike<number>,
+  count = 2,
+): { readonly label: number; readonly probability: number }[] {
   return Array.from(probabilities, (probability, label) => ({ label, probability }))
     .sort((a, b) => b.probability - a.probability || a.label - b.label)
     .slice(0, count);

@@ -46,7 +46,10 @@ function transposeTimes(m: ReadonlyArray<ArrayLike<number>>, u: readonly number[
 }
 
 /** The largest singular value of `matrix` ([rows][cols], e.g. `tensor.arraySync()`). */
-export function spectralNorm(matrix: ReadonlyArray<ArrayLike<number>>, options: Partial<SpectralNormOptions> = {}): SpectralNorm {
+export function spectralNorm(
+  matrix: ReadonlyArray<ArrayLike<number>>,
+  options: Partial<SpectralNormOptions> = {},
+): SpectralNorm {
   const o = { ...SPECTRAL_NORM_DEFAULTS, ...options };
   const cols = matrix[0]?.length ?? 0;
   if (matrix.length === 0 || cols === 0) throw new Error('spectralNorm: the matrix is empty');
@@ -58,5 +61,10 @@ export function spectralNorm(matrix: ReadonlyArray<ArrayLike<number>>, options: 
   v = v.map((x) => x / norm(v));
   // M v = 0 for the start only if M is zero (a random start is not in a null space otherwise).
   const found = powerIterate((u) => transposeTimes(matrix, times(matrix, u), cols), v, o); // MᵀM v
-  return { value: norm(times(matrix, found.direction)), direction: found.direction, iterations: found.iterations, converged: found.converged };
+  return {
+    value: norm(times(matrix, found.direction)),
+    direction: found.direction,
+    iterations: found.iterations,
+    converged: found.converged,
+  };
 }

@@ -50,11 +50,15 @@ export function toyLabel(task: ToyTask, values: readonly number[]): number {
 /** Seeded random sequences for a toy task; the caller disposes `xs` and `ys`. */
 export function makeToySequences(options: Partial<ToySequencesOptions> = {}): ToySequences {
   const o = { ...TOY_SEQUENCES_DEFAULTS, ...options };
-  if (!Number.isInteger(o.count) || o.count < 1) throw new Error(`makeToySequences: count must be a positive integer, got ${o.count}`);
-  if (!Number.isInteger(o.timeSteps) || o.timeSteps < 1) throw new Error(`makeToySequences: timeSteps must be a positive integer, got ${o.timeSteps}`);
+  if (!Number.isInteger(o.count) || o.count < 1)
+    throw new Error(`makeToySequences: count must be a positive integer, got ${o.count}`);
+  if (!Number.isInteger(o.timeSteps) || o.timeSteps < 1)
+    throw new Error(`makeToySequences: timeSteps must be a positive integer, got ${o.timeSteps}`);
   const random = mulberry32(o.seed);
   // Two decimals keep printed sequences short; toyLabel sums them exactly, in hundredths.
-  const values = Array.from({ length: o.count }, () => Array.from({ length: o.timeSteps }, () => Math.round(200 * random() - 100) / 100));
+  const values = Array.from({ length: o.count }, () =>
+    Array.from({ length: o.timeSteps }, () => Math.round(200 * random() - 100) / 100),
+  );
   const labels = values.map((v) => toyLabel(o.task, v));
   const flat = Float32Array.from(values.flat());
   const oneHot = new Float32Array(2 * o.count);

@@ -94,7 +94,11 @@ describe('DataSet.nextBatch', () => {
     for (let i = 0; i < 12; i++) stream.push(...indicesOf(data.nextBatch(5))); // 60 = 5 epochs
     for (let epoch = 0; epoch < 5; epoch++) {
       const seen = stream.slice(epoch * n, (epoch + 1) * n).sort((a, b) => a - b);
-      assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i), `epoch ${epoch}`);
+      assert.deepEqual(
+        seen,
+        Array.from({ length: n }, (_, i) => i),
+        `epoch ${epoch}`,
+      );
     }
   });
 
@@ -106,11 +110,16 @@ describe('DataSet.nextBatch', () => {
     assert.equal(data.epochsCompleted, 0);
     const third = indicesOf(data.nextBatch(4)); // 2 left in epoch 1, 2 from epoch 2
     assert.equal(data.epochsCompleted, 1);
-    const restOfEpoch = Array.from({ length: 10 }, (_, i) => i).filter((i) => !first.includes(i) && !second.includes(i));
+    const restOfEpoch = Array.from({ length: 10 }, (_, i) => i).filter(
+      (i) => !first.includes(i) && !second.includes(i),
+    );
     assert.deepEqual(third.slice(0, 2).sort(), restOfEpoch.sort());
     // The next epoch continues after the 2 examples it already gave.
     const fourth = indicesOf(data.nextBatch(8));
-    assert.deepEqual([...third.slice(2), ...fourth].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      [...third.slice(2), ...fourth].sort((a, b) => a - b),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     assert.equal(data.epochsCompleted, 1);
   });
 
@@ -132,7 +141,10 @@ describe('DataSet.nextBatch', () => {
     };
     assert.deepEqual(run(11), run(11));
     assert.notDeepEqual(run(11), run(12));
-    assert.notDeepEqual(run(11).slice(0, 50), Array.from({ length: 50 }, (_, i) => i));
+    assert.notDeepEqual(
+      run(11).slice(0, 50),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   test('leaves no tensors behind beyond the two it returns', () => {
@@ -181,7 +193,12 @@ describe('DataSet storage', () => {
   test('rejects bad slice bounds', () => {
     const { images, labels } = numbered(10);
     const data = new DataSet(images, labels);
-    for (const [start, end] of [[-1, 3], [5, 2], [0, 11], [0.5, 2]] as const) {
+    for (const [start, end] of [
+      [-1, 3],
+      [5, 2],
+      [0, 11],
+      [0.5, 2],
+    ] as const) {
       assert.throws(() => data.slice(start, end), {
         message: `slice(${start}, ${end}): expected integers with 0 <= start <= end <= numExamples (10)`,
       });
@@ -201,7 +218,10 @@ describe('DataSet storage', () => {
     assert.throws(() => new DataSet(new Float32Array(784 * 3), new Uint8Array(2)), {
       message: 'DataSet: images hold 2352 values, expected 2 labels * 784 = 1568',
     });
-    assert.throws(() => new DataSet(new Float32Array(784), Uint8Array.of(10)), /label 10 at index 0 is not a digit 0\.\.9/);
+    assert.throws(
+      () => new DataSet(new Float32Array(784), Uint8Array.of(10)),
+      /label 10 at index 0 is not a digit 0\.\.9/,
+    );
   });
 
   test('allows an empty DataSet (validationSize 0) but no batch from it', () => {

@@ -94,7 +94,11 @@ function assertUntouched(dest: string): void {
   assert.equal(readFileSync(dest, 'utf8'), 'GOOD');
 }
 
-async function failingDownload(url: string, expected: string | RegExp, options: { sha256?: string; timeoutMs?: number } = {}): Promise<void> {
+async function failingDownload(
+  url: string,
+  expected: string | RegExp,
+  options: { sha256?: string; timeoutMs?: number } = {},
+): Promise<void> {
   const dest = join(dir, 'x.gz');
   writeFileSync(dest, 'GOOD');
   await assert.rejects(downloadFile(url, dest, options), (err: unknown) => {
@@ -112,7 +116,11 @@ describe('downloadFile', () => {
   test('downloads, verifies the SHA-256 and reports progress', async () => {
     const dest = join(dir, 'sub', 'dir', 'ok.gz'); // creates missing directories
     const progress: DownloadProgress[] = [];
-    await downloadFile(`${base}/ok.gz`, dest, { sha256: BODY_SHA, bytes: BODY.length, onProgress: (p) => progress.push(p) });
+    await downloadFile(`${base}/ok.gz`, dest, {
+      sha256: BODY_SHA,
+      bytes: BODY.length,
+      onProgress: (p) => progress.push(p),
+    });
     assert.deepEqual(readFileSync(dest), BODY);
     assert.deepEqual(readdirSync(join(dir, 'sub', 'dir')), ['ok.gz']);
     assert.ok(progress.length >= 1);
@@ -138,28 +146,46 @@ describe('downloadFile', () => {
   test('fails on HTTP 404', () => failingDownload(`${base}/missing.gz`, 'HTTP 404 Not Found'));
   test('fails on HTTP 500', () => failingDownload(`${base}/500`, 'HTTP 500 Internal Server Error'));
   test('fails on endless redirects', () => failingDownload(`${base}/loop`, 'more than 5 redirects'));
-  test('fails when the connection drops mid-file', () => failingDownload(`${base}/drop`, 'connection closed after 1000 of 5000 bytes'));
+  test('fails when the connection drops mid-file', () =>
+    failingDownload(`${base}/drop`, 'connection closed after 1000 of 5000 bytes'));
   test('fails on a checksum mismatch', () =>
-    failingDownload(`${base}/ok.gz`, `SHA-256 mismatch (expected ${'ab'.repeat(32)}, got ${BODY_SHA})`, { sha256: 'ab'.repeat(32) }));
+    failingDownload(`${base}/ok.gz`, `SHA-256 mismatch (expected ${'ab'.repeat(32)}, got ${BODY_SHA})`, {
+      sha256: 'ab'.repeat(32),
+    }));
   test('fails on a size mismatch', async () => {
     const dest = join(dir, 'x.gz');
     writeFileSync(dest, 'GOOD');
-    await assert.rejects(downloadFile(`${base}/chunked.gz`, dest, { bytes: 10 }), /: size mismatch \(expected 10 bytes, got 3000\)$/);
+    await assert.rejects(
+      downloadFile(`${base}/chunked.gz`, dest, { bytes: 10 }),
+      /: size mismatch \(expected 10 bytes, got 3000\)$/,
+    );
     assertUntouched(dest);
   });
-  test('fails when nothing arrives for timeoutMs', () => failingDownload(`${base}/stall`, 'timed out (no data for 200 ms)', { timeoutMs: 200 }));
+  test('fails when nothing arrives for timeoutMs', () =>
+    failingDownload(`${base}/stall`, 'timed out (no data for 200 ms)', { timeoutMs: 200 }));
   test('stops when its signal aborts, mid-file: an InterruptedError naming the bytes, nothing left in the folder', async () => {
     const controller = new AbortController();
     const dest = join(dir, 'stalled.gz');
-    const run = downloadFile(`${base}/stall`, dest, { timeoutMs: 10_000, signal: controller.signal, onProgress: () => controller.abort() });
-    await assert.rejects(run, (e: unknown) => e instanceof InterruptedError && e.message === 'download of stalled.gz interrupted at byte 10 of 5000');
+    const run = downloadFile(`${base}/stall`, dest, {
+      timeoutMs: 10_000,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    await assert.rejects(
+      run,
+      (e: unknown) =>
+        e instanceof InterruptedError && e.message === 'download of stalled.gz interrupted at byte 10 of 5000',
+    );
     assert.deepEqual(readdirSync(dir), [], 'no partial or temporary file');
   });
   test('stops on SIGINT while the process keeps running', async () => {
     const keepAlive = (): void => {};
     process.on('SIGINT', keepAlive);
     try {
-      const run = downloadFile(`${base}/stall`, join(dir, 'x.gz'), { timeoutMs: 10_000, onProgress: () => process.kill(process.pid, 'SIGINT') });
+      const run = downloadFile(`${base}/stall`, join(dir, 'x.gz'), {
+        timeoutMs: 10_000,
+        onProgress: () => process.kill(process.pid, 'SIGINT'),
+      });
       await assert.rejects(run, InterruptedError);
     } finally {
       process.removeListener('SIGINT', keepAlive);
@@ -199,7 +225,10 @@ describe('ensureMnistFiles', () => {
     assert.deepEqual(requests, ['/mirror/b.gz']);
     assert.deepEqual(readFileSync(join(dir, 'b.gz')), OTHER);
     assert.equal(notices.length, 1);
-    assert.match(notices[0] ?? '', /^cached .*b\.gz has SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}: downloading it again$/);
+    assert.match(
+      notices[0] ?? '',
+      /^cached .*b\.gz has SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}: downloading it again$/,
+    );
   });
 
   test('stops at the first failure, leaving no partial files', async () => {
@@ -215,7 +244,12 @@ describe('MNIST_FILES and mirrorUrl', () => {
   test('pins the four standard files with SHA-256 and size', () => {
     assert.deepEqual(
       MNIST_FILES.map((f) => f.name),
-      ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+      [
+        'train-images-idx3-ubyte.gz',
+        'train-labels-idx1-ubyte.gz',
+        't10k-images-idx3-ubyte.gz',
+        't10k-labels-idx1-ubyte.gz',
+      ],
     );
     for (const f of MNIST_FILES) {
       assert.match(f.sha256, /^[0-9a-f]{64}$/);

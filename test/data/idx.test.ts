@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import {
-  encodeIdxImages,
-  encodeIdxLabels,
-  maybeGunzip,
-  parseIdxImages,
-  parseIdxLabels,
-} from '../../src/data/idx';
+import { encodeIdxImages, encodeIdxLabels, maybeGunzip, parseIdxImages, parseIdxLabels } from '../../src/data/idx';
 
 /** Big-endian int32 header followed by bytes, written out by hand (independent of the encoder). */
 function idx(header: number[], body: number[]): Uint8Array {
@@ -55,7 +49,10 @@ describe('parseIdxImages', () => {
     assert.throws(() => parseIdxImages(IMAGES.subarray(0, 10), 'short.idx'), {
       message: 'short.idx: truncated IDX images file (10 bytes, shorter than the 16-byte header)',
     });
-    assert.throws(() => parseIdxImages(IMAGES.subarray(0, 2), 'tiny.idx'), /tiny\.idx: truncated IDX images file \(2 bytes/);
+    assert.throws(
+      () => parseIdxImages(IMAGES.subarray(0, 2), 'tiny.idx'),
+      /tiny\.idx: truncated IDX images file \(2 bytes/,
+    );
     assert.throws(() => parseIdxImages(new Uint8Array(), 'empty.idx'), /empty\.idx: truncated/);
   });
 
@@ -71,7 +68,10 @@ describe('parseIdxImages', () => {
   });
 
   test('rejects nonsense dimensions', () => {
-    assert.throws(() => parseIdxImages(idx([2051, 1, 0, 4], []), 'zero.idx'), /bad IDX images header \(count 1, rows 0, cols 4\)/);
+    assert.throws(
+      () => parseIdxImages(idx([2051, 1, 0, 4], []), 'zero.idx'),
+      /bad IDX images header \(count 1, rows 0, cols 4\)/,
+    );
   });
 });
 
@@ -91,7 +91,10 @@ describe('parseIdxLabels', () => {
   });
 
   test('rejects truncated headers and bodies', () => {
-    assert.throws(() => parseIdxLabels(LABELS.subarray(0, 7), 'l.idx'), /l\.idx: truncated IDX labels file \(7 bytes, shorter than the 8-byte header\)/);
+    assert.throws(
+      () => parseIdxLabels(LABELS.subarray(0, 7), 'l.idx'),
+      /l\.idx: truncated IDX labels file \(7 bytes, shorter than the 8-byte header\)/,
+    );
     assert.throws(() => parseIdxLabels(LABELS.subarray(0, 11), 'l.idx'), {
       message: 'l.idx: truncated file (header promises 5 bytes of labels (5 labels), found 3)',
     });
@@ -115,7 +118,10 @@ describe('maybeGunzip', () => {
     const gz = gzipSync(IMAGES);
     const corrupt = Uint8Array.from(gz);
     corrupt.fill(0xaa, 10, 20);
-    assert.throws(() => maybeGunzip(corrupt, 'train-images-idx3-ubyte.gz'), /^UsageError: train-images-idx3-ubyte\.gz: corrupt gzip data \(/);
+    assert.throws(
+      () => maybeGunzip(corrupt, 'train-images-idx3-ubyte.gz'),
+      /^UsageError: train-images-idx3-ubyte\.gz: corrupt gzip data \(/,
+    );
     assert.throws(() => maybeGunzip(gz.subarray(0, gz.length - 8), 'cut.gz'), /cut\.gz: corrupt gzip data/);
   });
 });
@@ -127,6 +133,9 @@ describe('encodeIdxImages / encodeIdxLabels', () => {
   });
 
   test('rejects pixels that do not fit the dimensions', () => {
-    assert.throws(() => encodeIdxImages({ count: 2, rows: 2, cols: 2, pixels: new Uint8Array(7) }), /7 pixels, expected 2 \* 2 \* 2 = 8/);
+    assert.throws(
+      () => encodeIdxImages({ count: 2, rows: 2, cols: 2, pixels: new Uint8Array(7) }),
+      /7 pixels, expected 2 \* 2 \* 2 = 8/,
+    );
   });
 });

@@ -148,9 +148,15 @@ describe('loadMnist from a directory', () => {
 
   test('passes on IDX errors naming the file: bad magic, truncation, labels above 9, corrupt gzip', async () => {
     const cases: Array<[Record<string, Uint8Array>, RegExp]> = [
-      [{ 'train-images-idx3-ubyte': labels(TRAIN, 1) }, /train-images-idx3-ubyte\.gz: not an IDX images file \(magic number 2049, expected 2051\)/],
+      [
+        { 'train-images-idx3-ubyte': labels(TRAIN, 1) },
+        /train-images-idx3-ubyte\.gz: not an IDX images file \(magic number 2049, expected 2051\)/,
+      ],
       [{ 't10k-images-idx3-ubyte': images(TEST, 2).subarray(0, 900) }, /t10k-images-idx3-ubyte\.gz: truncated file/],
-      [{ 't10k-labels-idx1-ubyte': encodeIdxLabels(Uint8Array.of(1, 2, 3, 4, 12)) }, /t10k-labels-idx1-ubyte\.gz: label 12 at index 4/],
+      [
+        { 't10k-labels-idx1-ubyte': encodeIdxLabels(Uint8Array.of(1, 2, 3, 4, 12)) },
+        /t10k-labels-idx1-ubyte\.gz: label 12 at index 4/,
+      ],
     ];
     for (const [override, expected] of cases) {
       writeDir(dir, true, override);
@@ -159,12 +165,18 @@ describe('loadMnist from a directory', () => {
     writeDir(dir, true);
     const gz = gzipSync(labels(TEST, 2));
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gz.subarray(0, gz.length - 6));
-    await assert.rejects(loadMnist({ source: dir, validationSize: 3 }), /t10k-labels-idx1-ubyte\.gz: corrupt gzip data/);
+    await assert.rejects(
+      loadMnist({ source: dir, validationSize: 3 }),
+      /t10k-labels-idx1-ubyte\.gz: corrupt gzip data/,
+    );
   });
 
   test('rejects a validationSize larger than the training set', async () => {
     writeDir(dir, true);
-    await assert.rejects(loadMnist({ source: dir }), /validationSize 5000 must be an integer from 0 to 12 \(the images in .*train-images-idx3-ubyte\.gz\)/);
+    await assert.rejects(
+      loadMnist({ source: dir }),
+      /validationSize 5000 must be an integer from 0 to 12 \(the images in .*train-images-idx3-ubyte\.gz\)/,
+    );
   });
 });
 
@@ -173,17 +185,32 @@ describe('loadMnist auto and download', () => {
     const progress: string[] = [];
     const notices: string[] = [];
     const first = await loadMnist({
-      cacheDir: dir, mirror, files: FILES, validationSize: 2, seed: 4,
-      onProgress: (p) => progress.push(p.file), onNotice: (m) => notices.push(m),
+      cacheDir: dir,
+      mirror,
+      files: FILES,
+      validationSize: 2,
+      seed: 4,
+      onProgress: (p) => progress.push(p.file),
+      onNotice: (m) => notices.push(m),
     });
     assert.equal(first.source, 'idx');
     assert.equal(first.description, `MNIST IDX files from ${dir} (10 train, 2 validation, 5 test)`);
     assert.equal(requests, 4);
-    assert.deepEqual([...new Set(progress)], FILES.map((f) => f.name));
+    assert.deepEqual(
+      [...new Set(progress)],
+      FILES.map((f) => f.name),
+    );
     assert.deepEqual(readdirSync(dir).sort(), FILES.map((f) => f.name).sort());
 
     const offline = `http://127.0.0.1:${await closedPort()}/`;
-    const second = await loadMnist({ cacheDir: dir, mirror: offline, files: FILES, validationSize: 2, seed: 4, onNotice: (m) => notices.push(m) });
+    const second = await loadMnist({
+      cacheDir: dir,
+      mirror: offline,
+      files: FILES,
+      validationSize: 2,
+      seed: 4,
+      onNotice: (m) => notices.push(m),
+    });
     assert.equal(second.source, 'idx');
     assert.equal(requests, 4);
     assert.deepEqual(notices, []);
@@ -193,7 +220,12 @@ describe('loadMnist auto and download', () => {
   test('auto falls back to the bundled digits with one notice when the mirror is down', async () => {
     const port = await closedPort();
     const notices: string[] = [];
-    const data = await loadMnist({ cacheDir: dir, mirror: `http://127.0.0.1:${port}/`, files: FILES, onNotice: (m) => notices.push(m) });
+    const data = await loadMnist({
+      cacheDir: dir,
+      mirror: `http://127.0.0.1:${port}/`,
+      files: FILES,
+      onNotice: (m) => notices.push(m),
+    });
     assert.equal(data.source, 'bundled');
     assert.equal(data.train.numExamples, 8500);
     assert.deepEqual(notices, [
@@ -204,10 +236,13 @@ describe('loadMnist auto and download', () => {
 
   test('download fails loudly when the mirror is down', async () => {
     const port = await closedPort();
-    await assert.rejects(loadMnist({ source: 'download', cacheDir: dir, mirror: `http://127.0.0.1:${port}`, files: FILES }), {
-      name: 'DownloadError',
-      message: `download of http://127.0.0.1:${port}/train-images-idx3-ubyte.gz failed: connect ECONNREFUSED 127.0.0.1:${port}`,
-    });
+    await assert.rejects(
+      loadMnist({ source: 'download', cacheDir: dir, mirror: `http://127.0.0.1:${port}`, files: FILES }),
+      {
+        name: 'DownloadError',
+        message: `download of http://127.0.0.1:${port}/train-images-idx3-ubyte.gz failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+      },
+    );
     assert.deepEqual(readdirSync(dir), []);
   });
 
@@ -216,7 +251,14 @@ describe('loadMnist auto and download', () => {
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), 'garbage');
     requests = 0;
     const notices: string[] = [];
-    const data = await loadMnist({ source: 'download', cacheDir: dir, mirror, files: FILES, validationSize: 2, onNotice: (m) => notices.push(m) });
+    const data = await loadMnist({
+      source: 'download',
+      cacheDir: dir,
+      mirror,
+      files: FILES,
+      validationSize: 2,
+      onNotice: (m) => notices.push(m),
+    });
     assert.equal(requests, 1);
     assert.equal(notices.length, 1);
     assert.match(notices[0] ?? '', /t10k-labels-idx1-ubyte\.gz has 7 bytes, expected \d+: downloading it again/);
@@ -224,9 +266,18 @@ describe('loadMnist auto and download', () => {
   });
 
   test('takes the mirror from RNN_MNIST_MIRROR and rejects files without the standard names', async () => {
-    const data = await loadMnist({ source: 'download', cacheDir: dir, files: FILES, validationSize: 2, env: { RNN_MNIST_MIRROR: mirror } });
+    const data = await loadMnist({
+      source: 'download',
+      cacheDir: dir,
+      files: FILES,
+      validationSize: 2,
+      env: { RNN_MNIST_MIRROR: mirror },
+    });
     assert.equal(data.source, 'idx');
-    await assert.rejects(loadMnist({ cacheDir: dir, mirror, files: [{ name: 'x.gz', sha256: '00' }] }), /files must include train-images-idx3-ubyte\.gz or/);
+    await assert.rejects(
+      loadMnist({ cacheDir: dir, mirror, files: [{ name: 'x.gz', sha256: '00' }] }),
+      /files must include train-images-idx3-ubyte\.gz or/,
+    );
   });
 
   test('bundled needs no files at all', async () => {

@@ -25,7 +25,6 @@ import {
   type Workspace,
 } from './browser-shared';
 
-
 /** How one Lumino front-end is reached and what it is expected to show. */
 export interface LuminoFrontEnd {
   /** Also the artifacts' folder name, e.g. "jupyterlab". */
@@ -66,7 +65,10 @@ export function luminoSession(browser: Browser, jupyter: Jupyter, fe: LuminoFron
 export const LUMINO_SETTINGS = {
   // JupyterLab renders only the cells in view unless windowing is off; the checks read every cell.
   'lab-settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings': { windowingMode: 'none' },
-  'lab-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings': { fetchNews: 'false', checkForUpdates: false },
+  'lab-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings': {
+    fetchNews: 'false',
+    checkForUpdates: false,
+  },
 };
 
 /** Server arguments common to JupyterLab and Notebook 7 (jupyter_server). */
@@ -113,7 +115,10 @@ async function cellStates(page: Page, file: string): Promise<CellState[]> {
   const fromFile = readCells(file);
   const fromPage = (await page.evaluate(CELL_STATES_JS)) as PageCell[] | null;
   if (fromPage === null) throw new Error(`${file}: no notebook panel in the page`);
-  if (fromPage.length !== fromFile.length) throw new Error(`${file}: the page shows ${fromPage.length} cells, the file has ${fromFile.length} (windowing on?)`);
+  if (fromPage.length !== fromFile.length)
+    throw new Error(
+      `${file}: the page shows ${fromPage.length} cells, the file has ${fromFile.length} (windowing on?)`,
+    );
   return fromPage.map((c, index) => ({ ...c, index, tags: fromFile[index]!.tags, source: fromFile[index]!.source }));
 }
 
@@ -146,7 +151,10 @@ async function open(s: LuminoSession, rel: string, file: string, kernel: boolean
   let opened: Opened;
   if (fe.openIn === 'page') {
     const tp = await openPage(s.browser);
-    await tp.page.goto(`${jupyter.base}/notebooks/${urlPath(rel)}?token=${jupyter.token}`, { waitUntil: 'load', timeout: 60_000 });
+    await tp.page.goto(`${jupyter.base}/notebooks/${urlPath(rel)}?token=${jupyter.token}`, {
+      waitUntil: 'load',
+      timeout: 60_000,
+    });
     opened = { page: tp.page, errors: () => [...tp.pageErrors], close: () => tp.context.close() };
   } else {
     if (s.app === undefined) {
@@ -169,18 +177,30 @@ async function open(s: LuminoSession, rel: string, file: string, kernel: boolean
         // "Save your work?": the run's outputs are not kept (the saved notebook was saved before).
         const discard = page.locator('.jp-Dialog button', { hasText: /^Discard$/ });
         await discard.click({ timeout: 2_000 }).catch(() => undefined);
-        await page.waitForFunction(`document.querySelectorAll('.jp-NotebookPanel').length === 0`, null, { timeout: 30_000, polling: 100 });
+        await page.waitForFunction(`document.querySelectorAll('.jp-NotebookPanel').length === 0`, null, {
+          timeout: 30_000,
+          polling: 100,
+        });
       },
     };
   }
   const cells = readCells(file).length;
-  await opened.page.waitForFunction(`document.querySelectorAll('.jp-NotebookPanel').length === 1 && document.querySelectorAll('${PANEL} .jp-Notebook .jp-Cell').length === ${cells}`, null, { timeout: 120_000, polling: 100 }).catch(() => {
-    throw new Error(`${rel}: ${fe.name} did not show the notebook's ${cells} cells within 120 s; server output:\n${jupyter.log()}`);
-  });
+  await opened.page
+    .waitForFunction(
+      `document.querySelectorAll('.jp-NotebookPanel').length === 1 && document.querySelectorAll('${PANEL} .jp-Notebook .jp-Cell').length === ${cells}`,
+      null,
+      { timeout: 120_000, polling: 100 },
+    )
+    .catch(() => {
+      throw new Error(
+        `${rel}: ${fe.name} did not show the notebook's ${cells} cells within 120 s; server output:\n${jupyter.log()}`,
+      );
+    });
   if (kernel) {
     const started = Date.now();
     while ((await kernelState(jupyter, rel).catch(() => undefined)) !== 'idle') {
-      if (Date.now() - started > 120_000) throw new Error(`${rel}: the tslab kernel did not start within 120 s; server output:\n${jupyter.log()}`);
+      if (Date.now() - started > 120_000)
+        throw new Error(`${rel}: the tslab kernel did not start within 120 s; server output:\n${jupyter.log()}`);
       await sleep(250);
     }
   }
@@ -195,12 +215,18 @@ async function menu(page: Page, menuLabel: string, item: RegExp): Promise<void> 
 
 async function settle(page: Page): Promise<void> {
   // A failed draw is reported with its cell, so a timeout here is not itself the error.
-  await page.waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 }).catch(() => undefined);
+  await page
+    .waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 })
+    .catch(() => undefined);
 }
 
 /** A screenshot of the whole notebook: the window is made as tall as the notebook first. */
 async function screenshot(page: Page, shot: string): Promise<void> {
-  const height = (await page.evaluate(`(function () { var o = document.querySelector('${PANEL} .jp-WindowedPanel-outer'); return o ? o.scrollHeight : 0; })()`).catch(() => 0)) as number;
+  const height = (await page
+    .evaluate(
+      `(function () { var o = document.querySelector('${PANEL} .jp-WindowedPanel-outer'); return o ? o.scrollHeight : 0; })()`,
+    )
+    .catch(() => 0)) as number;
   await page.setViewportSize({ width: 1280, height: Math.min(16_000, Math.max(1000, height + 250)) });
   await sleep(500);
   await page.screenshot({ path: shot, timeout: 60_000 });
@@ -215,7 +241,12 @@ export interface RunResult {
 }
 
 /** Opens a notebook of the workspace, runs all its cells from the menu, waits for the charts, and reads the page. */
-export async function runNotebook(s: LuminoSession, ws: Workspace, rel: string, options: { readonly save?: boolean } = {}): Promise<RunResult> {
+export async function runNotebook(
+  s: LuminoSession,
+  ws: Workspace,
+  rel: string,
+  options: { readonly save?: boolean } = {},
+): Promise<RunResult> {
   const { jupyter, fe } = s;
   const file = join(ws.dir, rel);
   mkdirSync(join(ARTIFACTS, fe.id), { recursive: true });
@@ -236,7 +267,10 @@ export async function runNotebook(s: LuminoSession, ws: Workspace, rel: string, 
       const ran = cells.filter((c) => c.type === 'code').every((c) => typeof c.prompt === 'number');
       calm = ran && (await kernelState(jupyter, rel)) === 'idle' ? calm + 1 : 0;
       if (calm >= 2) break;
-      if (Date.now() - started > NOTEBOOK_TIMEOUT_MS) throw new Error(`${rel}: cells still running after ${NOTEBOOK_TIMEOUT_MS / 1000} s in ${fe.name} (RNN_BROWSER_TIMEOUT_MS raises the limit)`);
+      if (Date.now() - started > NOTEBOOK_TIMEOUT_MS)
+        throw new Error(
+          `${rel}: cells still running after ${NOTEBOOK_TIMEOUT_MS / 1000} s in ${fe.name} (RNN_BROWSER_TIMEOUT_MS raises the limit)`,
+        );
       await sleep(250);
     }
     runSeconds = (Date.now() - started) / 1000;
@@ -271,7 +305,13 @@ export interface ViewResult {
  * reopening it sees). With `trust`, then trusts it from the command palette ("Trust Notebook", then
  * the dialog's Trust button) and reads the page again.
  */
-export async function viewNotebook(s: LuminoSession, ws: Workspace, rel: string, label: string, options: { readonly trust?: boolean } = {}): Promise<ViewResult> {
+export async function viewNotebook(
+  s: LuminoSession,
+  ws: Workspace,
+  rel: string,
+  label: string,
+  options: { readonly trust?: boolean } = {},
+): Promise<ViewResult> {
   const { fe } = s;
   const file = join(ws.dir, rel);
   mkdirSync(join(ARTIFACTS, fe.id), { recursive: true });
@@ -283,7 +323,10 @@ export async function viewNotebook(s: LuminoSession, ws: Workspace, rel: string,
   let trusted: ViewResult['trusted'];
   let pageErrors: string[] = [];
   try {
-    await page.waitForFunction(`document.querySelectorAll('${PANEL} .jp-OutputArea-child').length > 0`, null, { timeout: 60_000, polling: 250 });
+    await page.waitForFunction(`document.querySelectorAll('${PANEL} .jp-OutputArea-child').length > 0`, null, {
+      timeout: 60_000,
+      polling: 250,
+    });
     await settle(page);
     cells = await cellStates(page, file);
     if (options.trust === true) {
@@ -292,9 +335,17 @@ export async function viewNotebook(s: LuminoSession, ws: Workspace, rel: string,
       await page.locator(`${PANEL} .jp-Notebook`).click({ position: { x: 5, y: 5 } });
       await page.keyboard.press('Control+Shift+C');
       await page.locator('.lm-CommandPalette-input').fill('Trust Notebook');
-      await page.locator('.lm-CommandPalette-item', { hasText: /^Trust Notebook/ }).first().click();
+      await page
+        .locator('.lm-CommandPalette-item', { hasText: /^Trust Notebook/ })
+        .first()
+        .click();
       await page.locator('.jp-Dialog button', { hasText: /^Trust$/ }).click({ timeout: 30_000 });
-      await page.waitForFunction(`document.querySelectorAll('${PANEL} .main-svg').length > 0`, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 }).catch(() => undefined);
+      await page
+        .waitForFunction(`document.querySelectorAll('${PANEL} .main-svg').length > 0`, null, {
+          timeout: DRAW_TIMEOUT_MS,
+          polling: 250,
+        })
+        .catch(() => undefined);
       await settle(page);
       trusted = { cells: await cellStates(page, file), shot: trustedShot };
     }

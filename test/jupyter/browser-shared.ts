@@ -18,7 +18,17 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -35,19 +45,32 @@ export const NOTEBOOK_TIMEOUT_MS = Number(process.env.RNN_BROWSER_TIMEOUT_MS ?? 
 /** After the last cell ran, charts still parse plotly.js and draw. */
 export const DRAW_TIMEOUT_MS = 90_000;
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Under CI (or when asked with RNN_BROWSER_REQUIRED=1) a missing browser or front-end fails the test; elsewhere it is skipped, saying why. */
 export function unavailable(t: TestContext, reason: string): void {
-  const required = (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') || process.env.RNN_BROWSER_REQUIRED === '1';
+  const required =
+    (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') ||
+    process.env.RNN_BROWSER_REQUIRED === '1';
   if (required) assert.fail(`${reason} (required under CI)`);
   t.skip(reason);
 }
 
 export function chromiumProblem(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `chromium not installed: ${CHROMIUM} is missing (Debian: apt-get install chromium; or set RNN_CHROMIUM); the browser test did not run`;
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `chromium not installed: ${CHROMIUM} is missing (Debian: apt-get install chromium; or set RNN_CHROMIUM); the browser test did not run`;
 }
 
 export async function launchChromium(): Promise<Browser> {
@@ -106,9 +129,15 @@ export interface FileCell {
 }
 
 export function readCells(file: string): FileCell[] {
-  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells?: { cell_type: string; source: string | string[]; metadata?: { tags?: string[] } }[] };
+  const nb = JSON.parse(readFileSync(file, 'utf8')) as {
+    cells?: { cell_type: string; source: string | string[]; metadata?: { tags?: string[] } }[];
+  };
   if (!Array.isArray(nb.cells)) throw new Error(`${file}: not a notebook (no "cells" list)`);
-  return nb.cells.map((c) => ({ type: c.cell_type, tags: c.metadata?.tags ?? [], source: Array.isArray(c.source) ? c.source.join('') : c.source }));
+  return nb.cells.map((c) => ({
+    type: c.cell_type,
+    tags: c.metadata?.tags ?? [],
+    source: Array.isArray(c.source) ? c.source.join('') : c.source,
+  }));
 }
 
 /**
@@ -207,7 +236,15 @@ export async function startJupyter(o: JupyterOptions): Promise<Jupyter> {
     ...o.env,
   };
   mkdirSync(env.TMPDIR, { recursive: true });
-  const args = ['-m', o.module, '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', ...o.args.map((a) => a.replace('{token}', token).replace('{root}', o.rootDir))];
+  const args = [
+    '-m',
+    o.module,
+    '--no-browser',
+    '--ip=127.0.0.1',
+    `--port=${port}`,
+    '--port-retries=0',
+    ...o.args.map((a) => a.replace('{token}', token).replace('{root}', o.rootDir)),
+  ];
   // CI and these machines run as root; Jupyter refuses that unless told.
   if (process.getuid?.() === 0) args.push('--allow-root');
   // Its own process group, so that stopping it reaches the server and nothing else.
@@ -223,7 +260,10 @@ export async function startJupyter(o: JupyterOptions): Promise<Jupyter> {
   child.once('exit', () => (exited = true));
   const base = `http://127.0.0.1:${port}`;
   const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const init = body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
+    const init =
+      body === undefined
+        ? { method }
+        : { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
     const response = await fetch(`${base}${path}${path.includes('?') ? '&' : '?'}token=${token}`, init);
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}`);
     return response.status === 204 ? null : response.json();
@@ -234,7 +274,12 @@ export async function startJupyter(o: JupyterOptions): Promise<Jupyter> {
     await Promise.all(kernels.map((k) => api('DELETE', `/api/kernels/${k.id}`).catch(() => undefined)));
   };
   const startSession = async (rel: string): Promise<void> => {
-    await api('POST', '/api/sessions', { path: rel, name: rel.split('/').pop(), type: 'notebook', kernel: { name: 'tslab' } });
+    await api('POST', '/api/sessions', {
+      path: rel,
+      name: rel.split('/').pop(),
+      type: 'notebook',
+      kernel: { name: 'tslab' },
+    });
   };
   const stop = async (): Promise<void> => {
     // Kernels run in process groups of their own: shut them down through the server first.
@@ -339,56 +384,83 @@ export interface Expectations {
 /** Everything wrong with a notebook after "run all", one line each (empty when it passed). */
 export function problems(cells: readonly CellState[], pageErrors: readonly string[], expect: Expectations): string[] {
   const found: string[] = [];
-  for (const e of pageErrors) if (!(expect.expectedPageErrors ?? []).some((re) => re.test(e))) found.push(`page error: ${e}`);
+  for (const e of pageErrors)
+    if (!(expect.expectedPageErrors ?? []).some((re) => re.test(e))) found.push(`page error: ${e}`);
   for (const cell of cells.filter((c) => c.type === 'code')) {
     const why = cell.stderr ? `\n    stderr: ${cell.stderr.trim().replace(/\n/g, '\n    ')}` : '';
     if (typeof cell.prompt !== 'number') {
-      found.push(`${describeCell(cell)} did not finish (prompt ${JSON.stringify(cell.prompt)}; an earlier cell may have failed)${why}`);
+      found.push(
+        `${describeCell(cell)} did not finish (prompt ${JSON.stringify(cell.prompt)}; an earlier cell may have failed)${why}`,
+      );
       continue;
     }
     if (cell.stderr.trim() !== '') found.push(`${describeCell(cell)} wrote to stderr or showed an error:${why}`);
     const say = (c: ChartState): string => (c.text ? `\n    chart box says: ${c.text}` : '');
     const undrawn = cell.charts.filter((c) => !c.drawn);
-    for (const c of undrawn) found.push(`${describeCell(cell)} has a chart output that is not drawn (renderer ${c.renderer})${say(c)}`);
+    for (const c of undrawn)
+      found.push(`${describeCell(cell)} has a chart output that is not drawn (renderer ${c.renderer})${say(c)}`);
     // Live charts leave out their plotly JSON (src/plot/live.ts), so they are HTML everywhere.
     const renderer: Renderer = cell.tags.includes('live-chart') ? 'html' : expect.renderer;
     for (const c of cell.charts.filter((x) => x.drawn && x.renderer !== renderer)) {
-      const hint = c.renderer === 'html' && renderer !== 'html' ? ' (a live chart? then tag the cell "live-chart")' : '';
+      const hint =
+        c.renderer === 'html' && renderer !== 'html' ? ' (a live chart? then tag the cell "live-chart")' : '';
       found.push(`${describeCell(cell)}: a chart was drawn by ${c.renderer}, expected ${renderer}${hint}`);
     }
-    if (cell.tags.includes('chart') && !cell.charts.some((c) => c.drawn)) found.push(`${describeCell(cell)} is tagged "chart" but has no drawn plotly chart`);
+    if (cell.tags.includes('chart') && !cell.charts.some((c) => c.drawn))
+      found.push(`${describeCell(cell)} is tagged "chart" but has no drawn plotly chart`);
     if (cell.tags.includes('live-chart')) {
-      if (cell.charts.length !== 1) found.push(`${describeCell(cell)} is tagged "live-chart" but has ${cell.charts.length} chart outputs, not exactly 1 (appended instead of updated in place?)`);
-      else if (cell.charts[0]!.revision < 2) found.push(`${describeCell(cell)} is tagged "live-chart" but its chart was drawn ${cell.charts[0]!.revision} time(s): the in-place redraw was not exercised`);
+      if (cell.charts.length !== 1)
+        found.push(
+          `${describeCell(cell)} is tagged "live-chart" but has ${cell.charts.length} chart outputs, not exactly 1 (appended instead of updated in place?)`,
+        );
+      else if (cell.charts[0]!.revision < 2)
+        found.push(
+          `${describeCell(cell)} is tagged "live-chart" but its chart was drawn ${cell.charts[0]!.revision} time(s): the in-place redraw was not exercised`,
+        );
     }
     for (const p of cell.progress.filter((text) => !/finished in/.test(text))) {
-      found.push(`${describeCell(cell)} has a progress bar that did not reach its finished state ("${p}"): a bar per redraw, or done() not called?`);
+      found.push(
+        `${describeCell(cell)} has a progress bar that did not reach its finished state ("${p}"): a bar per redraw, or done() not called?`,
+      );
     }
     if (cell.tags.includes('progress') && cell.progress.length !== 1) {
-      found.push(`${describeCell(cell)} is tagged "progress" but has ${cell.progress.length} progress bar outputs, not exactly 1`);
+      found.push(
+        `${describeCell(cell)} is tagged "progress" but has ${cell.progress.length} progress bar outputs, not exactly 1`,
+      );
     }
   }
   // tslab reports errors as stderr text in the failing cell, and the cells after it never run.
   const firstUnfinished = cells.find((c) => c.type === 'code' && typeof c.prompt !== 'number');
-  const cause = firstUnfinished && [...cells.slice(0, firstUnfinished.index)].reverse().find((c) => c.stderr.trim() !== '');
-  if (cause) found.push(`likely cause, the last stderr before that: ${describeCell(cause)}:\n    ${cause.stderr.trim().replace(/\n/g, '\n    ')}`);
+  const cause =
+    firstUnfinished && [...cells.slice(0, firstUnfinished.index)].reverse().find((c) => c.stderr.trim() !== '');
+  if (cause)
+    found.push(
+      `likely cause, the last stderr before that: ${describeCell(cause)}:\n    ${cause.stderr.trim().replace(/\n/g, '\n    ')}`,
+    );
   const loaders = cells.reduce((n, c) => n + c.loaders, 0);
   const hasCharts = cells.some((c) => c.charts.length > 0 || c.tags.includes('chart') || c.tags.includes('live-chart'));
-  if (loaders > 1 || (hasCharts && loaders !== 1)) found.push(`plotly.js was sent ${loaders} times in one kernel session, expected once`);
+  if (loaders > 1 || (hasCharts && loaders !== 1))
+    found.push(`plotly.js was sent ${loaders} times in one kernel session, expected once`);
   return found;
 }
 
 /** One line per live chart and progress bar: how many times each was drawn in its one output. */
 export function liveNotes(cells: readonly CellState[]): string[] {
   return cells.flatMap((c) => [
-    ...(c.tags.includes('live-chart') ? c.charts.map((chart) => `${describeCell(c)}: live chart drawn ${chart.revision} times in one output by ${chart.renderer}`) : []),
+    ...(c.tags.includes('live-chart')
+      ? c.charts.map(
+          (chart) => `${describeCell(c)}: live chart drawn ${chart.revision} times in one output by ${chart.renderer}`,
+        )
+      : []),
     ...c.progress.map((p) => `${describeCell(c)}: progress bar "${p}"`),
   ]);
 }
 
 /** The artifact name of a notebook, e.g. notebooks_04-training. */
 export function artifactName(rel: string): string {
-  return relative('.', rel).replace(/\.ipynb$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  return relative('.', rel)
+    .replace(/\.ipynb$/, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '_');
 }
 
 export interface Timing {
@@ -424,22 +496,48 @@ export function changedOutsideJupyter(from: string, to: string): void {
 export type Seen = Renderer | 'note';
 
 /** Chart outputs of the cells that declare charts, each with what it should show. */
-export function declaredCharts(cells: readonly CellState[], want: { readonly charts: Seen; readonly liveCharts: Seen }): (ChartState & { readonly cell: CellState; readonly want: Seen })[] {
-  const none: ChartState = { drawn: false, image: false, note: false, renderer: 'unknown', revision: 0, text: '(no chart output)' };
+export function declaredCharts(
+  cells: readonly CellState[],
+  want: { readonly charts: Seen; readonly liveCharts: Seen },
+): (ChartState & { readonly cell: CellState; readonly want: Seen })[] {
+  const none: ChartState = {
+    drawn: false,
+    image: false,
+    note: false,
+    renderer: 'unknown',
+    revision: 0,
+    text: '(no chart output)',
+  };
   return cells
     .filter((c) => c.tags.includes('chart') || c.tags.includes('live-chart'))
-    .flatMap((cell) => (cell.charts.length === 0 ? [none] : cell.charts).map((c) => ({ ...c, cell, want: cell.tags.includes('live-chart') ? want.liveCharts : want.charts })));
+    .flatMap((cell) =>
+      (cell.charts.length === 0 ? [none] : cell.charts).map((c) => ({
+        ...c,
+        cell,
+        want: cell.tags.includes('live-chart') ? want.liveCharts : want.charts,
+      })),
+    );
 }
 
 const NOTE_SAYS = [/Chart not drawn/, /Run All Cells/, /Trust Notebook/];
 
 /** The chart boxes that do not show what they should (empty when all do). */
-export function viewProblems(cells: readonly CellState[], want: { readonly charts: Seen; readonly liveCharts: Seen }): string[] {
+export function viewProblems(
+  cells: readonly CellState[],
+  want: { readonly charts: Seen; readonly liveCharts: Seen },
+): string[] {
   const charts = declaredCharts(cells, want);
   if (charts.length === 0) return ['no cells with chart outputs at all'];
   const right = (c: (typeof charts)[number]): boolean =>
-    c.want === 'note' ? c.note && !c.drawn && NOTE_SAYS.every((re) => re.test(c.text)) : c.drawn && !c.note && c.renderer === c.want;
-  return charts.filter((c) => !right(c)).map((c) => `${describeCell(c.cell)}: expected ${c.want === 'note' ? 'the "Chart not drawn" note' : `a chart drawn by ${c.want}`}; drawn ${c.drawn} by ${c.renderer}, note shown ${c.note}${c.text ? `, box says "${c.text.slice(0, 200)}"` : ''}`);
+    c.want === 'note'
+      ? c.note && !c.drawn && NOTE_SAYS.every((re) => re.test(c.text))
+      : c.drawn && !c.note && c.renderer === c.want;
+  return charts
+    .filter((c) => !right(c))
+    .map(
+      (c) =>
+        `${describeCell(c.cell)}: expected ${c.want === 'note' ? 'the "Chart not drawn" note' : `a chart drawn by ${c.want}`}; drawn ${c.drawn} by ${c.renderer}, note shown ${c.note}${c.text ? `, box says "${c.text.slice(0, 200)}"` : ''}`,
+    );
 }
 
 /** One line on what a view showed, for the test log. */

@@ -49,7 +49,10 @@ import {
 const REOPEN = 'notebooks/04-training.ipynb';
 const CHANGED = 'notebooks/04-training-changed-outside-jupyter.ipynb';
 
-const found = findPython((p) => p.packages.notebook !== null && Number(p.packages.notebook.split('.')[0]) < 7, { ...process.env, [PYTHON_ENV_VAR]: undefined });
+const found = findPython((p) => p.packages.notebook !== null && Number(p.packages.notebook.split('.')[0]) < 7, {
+  ...process.env,
+  [PYTHON_ENV_VAR]: undefined,
+});
 
 const CELL_STATES_JS = `(function () {
   ${CHART_STATES_FN}
@@ -87,13 +90,26 @@ async function fullScreenshot(page: Page, shot: string): Promise<void> {
 }
 
 /** Opens a notebook that holds outputs, runs nothing, and reads what the page shows. */
-async function viewNotebook(browser: Browser, jupyter: Jupyter, rel: string, label: string): Promise<{ cells: CellState[]; shot: string }> {
+async function viewNotebook(
+  browser: Browser,
+  jupyter: Jupyter,
+  rel: string,
+  label: string,
+): Promise<{ cells: CellState[]; shot: string }> {
   const { context, page } = await openPage(browser);
   const shot = join(ARTIFACTS, 'classic', `${artifactName(rel)}-${label}.png`);
   try {
-    await page.goto(`${jupyter.base}/notebooks/${rel.split('/').map(encodeURIComponent).join('/')}?token=${jupyter.token}`, { waitUntil: 'load', timeout: 60_000 });
-    await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', null, { timeout: 120_000, polling: 250 });
-    await page.waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 }).catch(() => undefined);
+    await page.goto(
+      `${jupyter.base}/notebooks/${rel.split('/').map(encodeURIComponent).join('/')}?token=${jupyter.token}`,
+      { waitUntil: 'load', timeout: 60_000 },
+    );
+    await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', null, {
+      timeout: 120_000,
+      polling: 250,
+    });
+    await page
+      .waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 })
+      .catch(() => undefined);
     return { cells: (await page.evaluate(CELL_STATES_JS)) as CellState[], shot };
   } finally {
     await fullScreenshot(page, shot);
@@ -101,7 +117,14 @@ async function viewNotebook(browser: Browser, jupyter: Jupyter, rel: string, lab
   }
 }
 
-async function checkNotebook(browser: Browser, jupyter: Jupyter, ws: Workspace, rel: string, note: (message: string) => void, save: boolean): Promise<Timing> {
+async function checkNotebook(
+  browser: Browser,
+  jupyter: Jupyter,
+  ws: Workspace,
+  rel: string,
+  note: (message: string) => void,
+  save: boolean,
+): Promise<Timing> {
   const { context, page, pageErrors } = await openPage(browser);
   mkdirSync(join(ARTIFACTS, 'classic'), { recursive: true });
   const shot = join(ARTIFACTS, 'classic', `${artifactName(rel)}.png`);
@@ -122,7 +145,9 @@ async function checkNotebook(browser: Browser, jupyter: Jupyter, ws: Workspace, 
         throw new Error(`${rel}: the tslab kernel did not start within 120 s; server output:\n${jupyter.log()}`);
       });
     const started = Date.now();
-    await page.evaluate('Jupyter.notebook.set_autosave_interval(0); Jupyter.notebook.clear_all_output(); Jupyter.notebook.execute_all_cells()');
+    await page.evaluate(
+      'Jupyter.notebook.set_autosave_interval(0); Jupyter.notebook.clear_all_output(); Jupyter.notebook.execute_all_cells()',
+    );
     await page
       .waitForFunction(
         `!Jupyter.notebook.kernel_busy && Jupyter.notebook.get_cells().every(function (c) { return c.cell_type !== 'code' || c.input_prompt_number !== '*'; })`,
@@ -130,11 +155,15 @@ async function checkNotebook(browser: Browser, jupyter: Jupyter, ws: Workspace, 
         { timeout: NOTEBOOK_TIMEOUT_MS, polling: 500 },
       )
       .catch(() => {
-        throw new Error(`${rel}: cells still running after ${NOTEBOOK_TIMEOUT_MS / 1000} s (RNN_BROWSER_TIMEOUT_MS raises the limit)`);
+        throw new Error(
+          `${rel}: cells still running after ${NOTEBOOK_TIMEOUT_MS / 1000} s (RNN_BROWSER_TIMEOUT_MS raises the limit)`,
+        );
       });
     runSeconds = (Date.now() - started) / 1000;
     // A failed draw is reported below with the cell, so a timeout here is not itself the error.
-    await page.waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 }).catch(() => undefined);
+    await page
+      .waitForFunction(CHARTS_SETTLED_JS, null, { timeout: DRAW_TIMEOUT_MS, polling: 250 })
+      .catch(() => undefined);
     cells = (await page.evaluate(CELL_STATES_JS)) as CellState[];
     if (save) {
       const file = join(ws.dir, rel);
@@ -146,19 +175,28 @@ async function checkNotebook(browser: Browser, jupyter: Jupyter, ws: Workspace, 
     await fullScreenshot(page, shot);
     await context.close();
   }
-  note(`classic Notebook, ${rel}: all cells ran in ${runSeconds.toFixed(1)} s (${((Date.now() - opened) / 1000).toFixed(1)} s from opening the page)`);
+  note(
+    `classic Notebook, ${rel}: all cells ran in ${runSeconds.toFixed(1)} s (${((Date.now() - opened) / 1000).toFixed(1)} s from opening the page)`,
+  );
   for (const line of liveNotes(cells)) note(line);
   const wrong = problems(cells, pageErrors, { renderer: 'html' });
   assert.equal(wrong.length, 0, `${rel} (screenshot ${relative(ROOT, shot)}):\n  ${wrong.join('\n  ')}`);
   return { frontEnd: 'classic Notebook 6', notebook: rel, runSeconds, totalSeconds: (Date.now() - opened) / 1000 };
 }
 
-test('notebooks draw their charts in Chromium (classic Jupyter Notebook, tslab kernel)', { timeout: 4 * 60 * 60_000 }, async (t) => {
+test('notebooks draw their charts in Chromium (classic Jupyter Notebook, tslab kernel)', {
+  timeout: 4 * 60 * 60_000,
+}, async (t) => {
   const missing =
     chromiumProblem() ??
-    (found.python === undefined ? `classic Notebook 6 not found (${found.error}; Debian: apt-get install jupyter-notebook); the browser test did not run` : undefined);
+    (found.python === undefined
+      ? `classic Notebook 6 not found (${found.error}; Debian: apt-get install jupyter-notebook); the browser test did not run`
+      : undefined);
   if (missing !== undefined) return unavailable(t, missing);
-  assert.ok(existsSync(join(ROOT, 'dist', 'plot', 'index.js')), 'dist/plot/index.js is missing: run `npm run build` first (the notebooks import ../dist)');
+  assert.ok(
+    existsSync(join(ROOT, 'dist', 'plot', 'index.js')),
+    'dist/plot/index.js is missing: run `npm run build` first (the notebooks import ../dist)',
+  );
   t.diagnostic(`classic Notebook ${found.probe?.packages.notebook} from ${found.python}`);
   // 02 and 04 (charts, the live chart, progress) and the plot fixture (every figure kind): every
   // notebook runs in plain JupyterLab (browser-lab.test.ts), where learners work.
@@ -180,7 +218,9 @@ test('notebooks draw their charts in Chromium (classic Jupyter Notebook, tslab k
     for (const rel of notebooks) {
       await t.test(rel, { timeout: NOTEBOOK_TIMEOUT_MS + 5 * 60_000 }, async (sub) => {
         try {
-          timings.push(await checkNotebook(open, jupyter, ws, rel, (message) => sub.diagnostic(message), rel === REOPEN));
+          timings.push(
+            await checkNotebook(open, jupyter, ws, rel, (message) => sub.diagnostic(message), rel === REOPEN),
+          );
         } finally {
           await jupyter.shutdownKernels();
         }
@@ -191,13 +231,21 @@ test('notebooks draw their charts in Chromium (classic Jupyter Notebook, tslab k
         const v = await viewNotebook(open, jupyter, REOPEN, 'reopened');
         sub.diagnostic(`reopened after saving (signed on save, so trusted): ${seen(v.cells)}`);
         let wrong = viewProblems(v.cells, { charts: 'html', liveCharts: 'html' });
-        assert.equal(wrong.length, 0, `${REOPEN} reopened (screenshot ${relative(ROOT, v.shot)}):\n  ${wrong.join('\n  ')}`);
+        assert.equal(
+          wrong.length,
+          0,
+          `${REOPEN} reopened (screenshot ${relative(ROOT, v.shot)}):\n  ${wrong.join('\n  ')}`,
+        );
         await jupyter.shutdownKernels();
         changedOutsideJupyter(join(ws.dir, REOPEN), join(ws.dir, CHANGED));
         const u = await viewNotebook(open, jupyter, CHANGED, 'untrusted');
         sub.diagnostic(`opened untrusted: ${seen(u.cells)}`);
         wrong = viewProblems(u.cells, { charts: 'note', liveCharts: 'note' });
-        assert.equal(wrong.length, 0, `${CHANGED} untrusted (screenshot ${relative(ROOT, u.shot)}):\n  ${wrong.join('\n  ')}`);
+        assert.equal(
+          wrong.length,
+          0,
+          `${CHANGED} untrusted (screenshot ${relative(ROOT, u.shot)}):\n  ${wrong.join('\n  ')}`,
+        );
       } finally {
         await jupyter.shutdownKernels();
       }

@@ -33,11 +33,15 @@ interface Cell {
 }
 interface Report {
   readonly setup: readonly Cell[];
-  readonly interruptions: readonly { readonly cell: Cell; readonly quiet: readonly { type: string; content: { text?: string } }[] }[];
+  readonly interruptions: readonly {
+    readonly cell: Cell;
+    readonly quiet: readonly { type: string; content: { text?: string } }[];
+  }[];
   readonly after: readonly Cell[];
 }
 
-const number = (cell: Cell | undefined, name: string): number => Number(new RegExp(`${name}=(\\d+)`).exec(cell?.outputs.join('') ?? '')?.[1] ?? NaN);
+const number = (cell: Cell | undefined, name: string): number =>
+  Number(new RegExp(`${name}=(\\d+)`).exec(cell?.outputs.join('') ?? '')?.[1] ?? NaN);
 
 const found = findPython((p) => p.packages.jupyter_client !== null);
 const python = found.python;
@@ -47,14 +51,17 @@ for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly Backend
     if (!backendAvailable(t, backend)) return;
     if (!python) {
       if (process.env.CI || process.env.RNN_PYTHON) assert.fail(`no Python with jupyter_client: ${found.error}`);
-      t.skip(`no Python with jupyter_client (${found.error}): pip install -r requirements.txt into .venv (docs/setup.md)`);
+      t.skip(
+        `no Python with jupyter_client (${found.error}): pip install -r requirements.txt into .venv (docs/setup.md)`,
+      );
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'rnn-interrupt-'));
     try {
       // After an await: while a cell's synchronous part runs, Node's vm (breakOnSigint) takes every
       // SIGINT listener away and puts them back afterwards, so a synchronous count would read 0.
-      const probe = "await new Promise((r) => setImmediate(r));\nconsole.log(`numTensors=${tf.memory().numTensors} sigint=${process.listenerCount('SIGINT')}`);";
+      const probe =
+        "await new Promise((r) => setImmediate(r));\nconsole.log(`numTensors=${tf.memory().numTensors} sigint=${process.listenerCount('SIGINT')}`);";
       const spec = {
         cwd: path.join(root, 'notebooks'),
         setup: [
@@ -88,7 +95,10 @@ for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly Backend
       const latencies: number[] = [];
       for (const [k, { cell: cut, quiet }] of report.interruptions.entries()) {
         const which = `interruption ${k + 1} of ${report.interruptions.length}`;
-        const logged = cut.outputs.join('').split('\n').filter((l) => l.startsWith('Iter '));
+        const logged = cut.outputs
+          .join('')
+          .split('\n')
+          .filter((l) => l.startsWith('Iter '));
         assert.ok(logged.length >= 3, `${which}: training logged before the interrupt: ${logged.length} lines`);
         assert.ok(logged.length < 781, `${which}: training did not run to the end`);
         assert.equal(cut.status, 'error', `${which}: tslab ends the cell as interrupted`);
@@ -100,14 +110,20 @@ for (const backend of ['wasm', 'tensorflow'] as const satisfies readonly Backend
         assert.equal(late, '', `${which}: nothing may arrive after the interrupt, got: ${late.slice(0, 500)}`);
       }
       const sorted = [...latencies].sort((a, b) => a - b);
-      t.diagnostic(`${backend}: ${latencies.length} interrupted cells; each ended ${sorted[Math.floor(sorted.length / 2)]?.toFixed(3)} s (median), ${sorted.at(-1)?.toFixed(3)} s (max) after the interrupt`);
+      t.diagnostic(
+        `${backend}: ${latencies.length} interrupted cells; each ended ${sorted[Math.floor(sorted.length / 2)]?.toFixed(3)} s (median), ${sorted.at(-1)?.toFixed(3)} s (max) after the interrupt`,
+      );
 
       const [wait, probeAfter, resumed] = report.after;
       const waited = number(wait, 'waited');
       assert.ok(waited >= 990 && waited < 1500, `a 1-second cell took ${waited} ms (training would slow it)`);
       assert.doesNotMatch(wait?.outputs.join('') ?? '', /Iter /, 'no training output in the next cell');
       assert.deepEqual(wait?.stderr, []);
-      assert.equal(number(probeAfter, 'numTensors'), number(before, 'numTensors'), 'tensors back to their count before training');
+      assert.equal(
+        number(probeAfter, 'numTensors'),
+        number(before, 'numTensors'),
+        'tensors back to their count before training',
+      );
       assert.equal(number(probeAfter, 'sigint'), number(before, 'sigint'), 'no SIGINT listener left behind');
 
       assert.deepEqual(resumed?.stderr, [], 'training goes on from the model as it was left');

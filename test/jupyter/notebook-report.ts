@@ -51,7 +51,9 @@ export function cellFailures(report: Report): string[] {
       lastError = c.index;
     } else if (c.status === 'abort') {
       const after = lastError === undefined ? '' : ` after the error in cell ${lastError}`;
-      failures.push(`cell ${c.index}: not run: tslab aborted it${after} (it drops every request that arrives within 200 ms of an error), so it has no output`);
+      failures.push(
+        `cell ${c.index}: not run: tslab aborted it${after} (it drops every request that arrives within 200 ms of an error), so it has no output`,
+      );
     } else if (c.status === 'error') {
       failures.push(`cell ${c.index}: the kernel reported an error with no message`);
       lastError = c.index;
@@ -63,7 +65,9 @@ export function cellFailures(report: Report): string[] {
 /** The `rnn_expect` regexes a cell's output does not match. */
 export function unmetExpectations(cell: CellReport): string[] {
   const text = cell.outputs.join('\n'); // outputs apart, so ^ and $ see each one's lines
-  return (cell.metadata.rnn_expect ?? []).filter((re) => !new RegExp(re, 'm').test(text)).map((re) => `cell ${cell.index} output does not match /${re}/; it was:\n${text.slice(0, 1500)}`);
+  return (cell.metadata.rnn_expect ?? [])
+    .filter((re) => !new RegExp(re, 'm').test(text))
+    .map((re) => `cell ${cell.index} output does not match /${re}/; it was:\n${text.slice(0, 1500)}`);
 }
 
 /** The `rnn_expect_full` ranges a cell's output misses (full mode only). */
@@ -72,8 +76,11 @@ export function unmetRanges(cell: CellReport): string[] {
   return (cell.metadata.rnn_expect_full ?? []).flatMap((e) => {
     const m = new RegExp(e.re, 'm').exec(text);
     const value = Number(m?.[1]);
-    if (m === null || !Number.isFinite(value)) return [`cell ${cell.index}: no number for /${e.re}/ in its output:\n${text.slice(0, 1000)}`];
-    return value >= e.min && value <= e.max ? [] : [`cell ${cell.index}: ${value} is outside the range the notebook states, ${e.stated} (/${e.re}/)`];
+    if (m === null || !Number.isFinite(value))
+      return [`cell ${cell.index}: no number for /${e.re}/ in its output:\n${text.slice(0, 1000)}`];
+    return value >= e.min && value <= e.max
+      ? []
+      : [`cell ${cell.index}: ${value} is outside the range the notebook states, ${e.stated} (/${e.re}/)`];
   });
 }
 
@@ -93,7 +100,8 @@ export function statedRangeProblems(cells: readonly StoredCell[]): string[] {
       const where = `cell ${index} /${e.re}/`;
       if (!(e.min <= e.max)) problems.push(`${where}: min ${e.min} is above max ${e.max}`);
       for (const bound of [e.min, e.max]) {
-        if (!e.stated.includes(String(bound))) problems.push(`${where}: the stated range "${e.stated}" does not name ${bound}`);
+        if (!e.stated.includes(String(bound)))
+          problems.push(`${where}: the stated range "${e.stated}" does not name ${bound}`);
       }
       let found = false;
       for (let k = index - 1; k >= 0 && !found; k--) {
@@ -102,7 +110,8 @@ export function statedRangeProblems(cells: readonly StoredCell[]): string[] {
         if (text(above).includes(e.stated)) found = true;
         else if (/^#{1,6} /m.test(text(above))) break;
       }
-      if (!found) problems.push(`${where}: "${e.stated}" is not written in the markdown above it (back to its heading)`);
+      if (!found)
+        problems.push(`${where}: "${e.stated}" is not written in the markdown above it (back to its heading)`);
     }
   });
   return problems;

@@ -15,7 +15,9 @@ import { cellFailures, type Report } from './notebook-report';
 
 const root = path.resolve(__dirname, '..', '..');
 const notebooksDir = path.join(root, 'notebooks');
-const names = readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb')).sort();
+const names = readdirSync(notebooksDir)
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
 
 interface StoredCell {
   [key: string]: unknown;
@@ -23,14 +25,19 @@ interface StoredCell {
   source: string[];
   metadata: Record<string, unknown>;
 }
-const read = (file: string): { cells: StoredCell[] } => JSON.parse(readFileSync(file, 'utf8')) as { cells: StoredCell[] };
+const read = (file: string): { cells: StoredCell[] } =>
+  JSON.parse(readFileSync(file, 'utf8')) as { cells: StoredCell[] };
 const text = (c: StoredCell): string => c.source.join('');
-const count = (cells: StoredCell[], re: RegExp): number => cells.reduce((n, c) => n + (text(c).match(re)?.length ?? 0), 0);
+const count = (cells: StoredCell[], re: RegExp): number =>
+  cells.reduce((n, c) => n + (text(c).match(re)?.length ?? 0), 0);
 
 test('every copy keeps its questions and hints, and no answer: no Answer block, no answer code, no expectation on an emptied cell', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'rnn-student-'));
   try {
-    writeStudentCopies(names.map((n) => path.join(notebooksDir, n)), out);
+    writeStudentCopies(
+      names.map((n) => path.join(notebooksDir, n)),
+      out,
+    );
     let answerCells = 0;
     for (const name of names) {
       const original = read(path.join(notebooksDir, name)).cells;
@@ -38,8 +45,16 @@ test('every copy keeps its questions and hints, and no answer: no Answer block, 
       assert.equal(copy.length, original.length, name);
       assert.ok(count(original, /<summary>Answer<\/summary>/g) > 0, `${name} has no answers to remove`);
       assert.deepEqual(answersLeft({ cells: copy }), [], name);
-      assert.equal(count(copy, /<summary>Hint<\/summary>/g), count(original, /<summary>Hint<\/summary>/g), `${name}: a hint went missing`);
-      assert.equal(count(copy, /\*\*Exercise \d+\.\*\*/g), count(original, /\*\*Exercise \d+\.\*\*/g), `${name}: a question went missing`);
+      assert.equal(
+        count(copy, /<summary>Hint<\/summary>/g),
+        count(original, /<summary>Hint<\/summary>/g),
+        `${name}: a hint went missing`,
+      );
+      assert.equal(
+        count(copy, /\*\*Exercise \d+\.\*\*/g),
+        count(original, /\*\*Exercise \d+\.\*\*/g),
+        `${name}: a question went missing`,
+      );
       original.forEach((cell, k) => {
         const copied = copy[k] as StoredCell;
         assert.equal(copied.cell_type, cell.cell_type);
@@ -47,8 +62,14 @@ test('every copy keeps its questions and hints, and no answer: no Answer block, 
           answerCells += 1;
           // Every line of the answer's own code (not also written in a cell that stays) is gone from the whole copy.
           const all = copy.map(text).join('\n');
-          const staying = original.filter((c) => !text(c).startsWith('// Answer to exercise')).map(text).join('\n');
-          for (const line of text(cell).split('\n').map((l) => l.trim()).filter((l) => l.length > 30 && !l.startsWith('//') && !staying.includes(l))) {
+          const staying = original
+            .filter((c) => !text(c).startsWith('// Answer to exercise'))
+            .map(text)
+            .join('\n');
+          for (const line of text(cell)
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l.length > 30 && !l.startsWith('//') && !staying.includes(l))) {
             assert.ok(!all.includes(line), `${name} cell ${k}: the answer's line survives: ${line}`);
           }
         } else if (cell.cell_type === 'code') {
@@ -58,8 +79,11 @@ test('every copy keeps its questions and hints, and no answer: no Answer block, 
           assert.deepEqual(copied.metadata, cell.metadata);
         } else {
           // Markdown: what is outside the Answer blocks is kept word for word.
-          const outside = (s: string): string => s.replace(/<details><summary>Answer<\/summary>[\s\S]*?<\/details>/g, '');
-          const kept = outside(text(copied)).replace(/\*\(Answer: yours to work out; your teacher has it\.\)\*/g, '').replace(/\]\((?:\.\.\/)+(?:[^/)]+\/)*?(src|docs|notebooks|scripts|test)\//g, '](../$1/');
+          const outside = (s: string): string =>
+            s.replace(/<details><summary>Answer<\/summary>[\s\S]*?<\/details>/g, '');
+          const kept = outside(text(copied))
+            .replace(/\*\(Answer: yours to work out; your teacher has it\.\)\*/g, '')
+            .replace(/\]\((?:\.\.\/)+(?:[^/)]+\/)*?(src|docs|notebooks|scripts|test)\//g, '](../$1/');
           assert.equal(kept, outside(text(cell)), `${name} cell ${k}`);
         }
       });
@@ -78,14 +102,23 @@ test('a folder at another depth gets an import and links that reach the project;
     const cells = read(written as string).cells;
     const imports = cells.flatMap((c) => [...text(c).matchAll(/from '([^']*dist)'/g)].map((m) => m[1] as string));
     assert.ok(imports.length > 0);
-    for (const spec of imports) assert.ok(existsSync(path.resolve(out, spec, 'index.js')) || existsSync(path.resolve(out, spec)), `${spec} does not reach dist/ from ${out}`);
-    const links = cells.filter((c) => c.cell_type === 'markdown').flatMap((c) => [...text(c).matchAll(/\]\(((?:\.\.\/)+[^)#]+)\)/g)].map((m) => m[1] as string));
+    for (const spec of imports)
+      assert.ok(
+        existsSync(path.resolve(out, spec, 'index.js')) || existsSync(path.resolve(out, spec)),
+        `${spec} does not reach dist/ from ${out}`,
+      );
+    const links = cells
+      .filter((c) => c.cell_type === 'markdown')
+      .flatMap((c) => [...text(c).matchAll(/\]\(((?:\.\.\/)+[^)#]+)\)/g)].map((m) => m[1] as string));
     assert.ok(links.length > 0, 'notebook 5 links into src/');
     for (const link of links) assert.ok(existsSync(path.resolve(out, link)), `link ${link} is broken from ${out}`);
 
     const blocker = path.join(scratch, 'taken');
     writeFileSync(blocker, 'notes');
-    assert.throws(() => writeStudentCopies([path.join(notebooksDir, '05-plain-rnn-bptt.ipynb')], blocker), /is a file, not a folder/);
+    assert.throws(
+      () => writeStudentCopies([path.join(notebooksDir, '05-plain-rnn-bptt.ipynb')], blocker),
+      /is a file, not a folder/,
+    );
     assert.equal(readFileSync(blocker, 'utf8'), 'notes');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -98,7 +131,11 @@ test('the command refuses notebooks/ itself and an unknown flag, with one line a
     [['--out', notebooksDir], /^student-copies: .*notebooks holds the notebooks themselves; choose another folder$/],
     [['--answers'], /^student-copies: unknown option --answers/],
   ] as const) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'student-copies.ts'), ...args], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'scripts', 'student-copies.ts'), ...args],
+      { cwd: root, encoding: 'utf8' },
+    );
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr.trim(), message);
   }
@@ -120,8 +157,19 @@ for (const name of ['01-concepts.ipynb', '05-plain-rnn-bptt.ipynb', '07-lstm-cel
       mkdirSync(out, { recursive: true });
       const [copy] = writeStudentCopies([path.join(notebooksDir, name)], out);
       const reportPath = path.join(dir, 'report.json');
-      const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter'), RNN_CACHE_DIR: path.join(dir, 'cache'), TMPDIR: dir, RNN_SMOKE: '1', RNN_BACKEND: 'wasm' };
-      const run = spawnSync(found.python, [path.join(__dirname, 'notebook_runner.py'), copy as string, reportPath, '--passes', '1', '--timeout', '900'], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter'),
+        RNN_CACHE_DIR: path.join(dir, 'cache'),
+        TMPDIR: dir,
+        RNN_SMOKE: '1',
+        RNN_BACKEND: 'wasm',
+      };
+      const run = spawnSync(
+        found.python,
+        [path.join(__dirname, 'notebook_runner.py'), copy as string, reportPath, '--passes', '1', '--timeout', '900'],
+        { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
       assert.equal(run.status, 0, `nbclient failed on the copy of ${name}:\n${run.stderr.slice(-3000)}`);
       const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
       assert.deepEqual(cellFailures(report), [], `the copy of ${name}: cells failed`);

@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import {
-  PATCHED_KERNELS, originalWasmKernel, patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched,
+  PATCHED_KERNELS,
+  originalWasmKernel,
+  patchWasmKernels,
+  unpatchWasmKernels,
+  wasmKernelsPatched,
 } from '../../src/kernels/wasm';
 
 const TOLERANCE = 1e-5;
@@ -21,14 +25,14 @@ function randomValues(count: number, seed: number, scale = 1): Float32Array {
     state = (state + 0x6d2b79f5) >>> 0;
     let r = Math.imul(state ^ (state >>> 15), 1 | state);
     r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    out[i] = (((r ^ (r >>> 14)) >>> 0) / 4294967296 * 2 - 1) * scale;
+    out[i] = ((((r ^ (r >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
   }
   return out;
 }
 
 /** Deterministic integers in [0, n). */
 function randomInts(count: number, n: number, seed: number): number[] {
-  return Array.from(randomValues(count, seed), (v) => Math.min(n - 1, Math.floor((v + 1) / 2 * n)));
+  return Array.from(randomValues(count, seed), (v) => Math.min(n - 1, Math.floor(((v + 1) / 2) * n)));
 }
 
 interface Input {
@@ -54,7 +58,12 @@ interface CheckOptions {
  * Runs `op` on fresh tensors made from `inputs` in the current backend and returns its outputs
  * and input gradients (dy random, fixed by `seed`), as plain arrays.
  */
-function compute(op: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], inputs: readonly Input[], seed: number, options: CheckOptions): Computed {
+function compute(
+  op: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+  inputs: readonly Input[],
+  seed: number,
+  options: CheckOptions,
+): Computed {
   return tf.tidy(() => {
     const xs = inputs.map((i) => tf.tensor(i.values, i.shape));
     const outs = [op(...xs)].flat();
@@ -84,7 +93,10 @@ function assertClose(actual: Computed, expected: Computed, what: string): void {
  * asserts they agree, and that the patched run leaves no tensor or backend data behind.
  */
 async function checkAgainstReferences(
-  what: string, op: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], inputs: readonly Input[], seed: number,
+  what: string,
+  op: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+  inputs: readonly Input[],
+  seed: number,
   options: CheckOptions = {},
 ): Promise<void> {
   const tensorsBefore = tf.memory().numTensors;
@@ -129,10 +141,17 @@ describe('patchWasmKernels', () => {
     patchWasmKernels();
     assert.equal(wasmKernelsPatched(), true);
     const originals = PATCHED_KERNELS.map((name) => originalWasmKernel(name));
-    assert.ok(originals.every((o) => o !== undefined), 'every patched kernel keeps its original');
+    assert.ok(
+      originals.every((o) => o !== undefined),
+      'every patched kernel keeps its original',
+    );
     const patchedFuncs = PATCHED_KERNELS.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
     patchWasmKernels();
-    assert.deepEqual(PATCHED_KERNELS.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), patchedFuncs, 'second patch wraps nothing');
+    assert.deepEqual(
+      PATCHED_KERNELS.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc),
+      patchedFuncs,
+      'second patch wraps nothing',
+    );
 
     unpatchWasmKernels();
     assert.equal(wasmKernelsPatched(), false);
@@ -141,7 +160,11 @@ describe('patchWasmKernels', () => {
     });
     patchWasmKernels();
     assert.equal(wasmKernelsPatched(), true);
-    assert.deepEqual(PATCHED_KERNELS.map((name) => tf.getKernel(name, 'cpu')), cpuBefore, 'cpu kernels untouched');
+    assert.deepEqual(
+      PATCHED_KERNELS.map((name) => tf.getKernel(name, 'cpu')),
+      cpuBefore,
+      'cpu kernels untouched',
+    );
   });
 });
 
@@ -163,7 +186,13 @@ describe('BatchMatMul with transposed inputs', () => {
           const b = input([...batchB, ...(transposeB ? [n, k] : [k, n])], 10 * i + 2);
           // tfjs's matMul gradient does not reduce broadcast batch dims (on any backend).
           const gradients = batchA.join() === batchB.join();
-          await checkAgainstReferences(what, (x, y) => tf.matMul(x as tf.Tensor, y as tf.Tensor, transposeA, transposeB), [a, b], i, { gradients });
+          await checkAgainstReferences(
+            what,
+            (x, y) => tf.matMul(x as tf.Tensor, y as tf.Tensor, transposeA, transposeB),
+            [a, b],
+            i,
+            { gradients },
+          );
         });
       }
     }
@@ -173,13 +202,29 @@ describe('BatchMatMul with transposed inputs', () => {
   // by flat output position, so rows after the first get the last bias value. The fix runs
   // XNNPACK's path, which broadcasts the bias correctly; cpu is the reference.
   test('_FusedMatMul (bias, relu) with transposed inputs, against cpu', async () => {
-    for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]] as const) {
+    for (const [transposeA, transposeB] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const a = input(transposeA ? [7, 5] : [5, 7], 3);
       const b = input(transposeB ? [4, 7] : [7, 4], 4);
       const bias = input([4], 5);
-      await checkAgainstReferences(`fused tA=${transposeA} tB=${transposeB}`, (x, y, z) => tf.fused.matMul({
-        a: x as tf.Tensor2D, b: y as tf.Tensor2D, bias: z, transposeA, transposeB, activation: 'relu',
-      }), [a, b, bias], 7, { unpatchedIsWrong: 'bias broadcast in the naive path' });
+      await checkAgainstReferences(
+        `fused tA=${transposeA} tB=${transposeB}`,
+        (x, y, z) =>
+          tf.fused.matMul({
+            a: x as tf.Tensor2D,
+            b: y as tf.Tensor2D,
+            bias: z,
+            transposeA,
+            transposeB,
+            activation: 'relu',
+          }),
+        [a, b, bias],
+        7,
+        { unpatchedIsWrong: 'bias broadcast in the naive path' },
+      );
     }
   });
 });
@@ -191,7 +236,11 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
       const shape = randomInts(rank, 5, 100 + trial).map((d) => d + 1);
       const begin = shape.map((d, axis) => randomInts(1, d, 200 + trial * 7 + axis)[0] ?? 0);
       // -1 means "to the end" in tf.slice; use it on one axis in every third trial.
-      const size = shape.map((d, axis) => (trial % 3 === 0 && axis === 0 ? -1 : 1 + (randomInts(1, d - (begin[axis] ?? 0), 300 + trial * 7 + axis)[0] ?? 0)));
+      const size = shape.map((d, axis) =>
+        trial % 3 === 0 && axis === 0
+          ? -1
+          : 1 + (randomInts(1, d - (begin[axis] ?? 0), 300 + trial * 7 + axis)[0] ?? 0),
+      );
       const what = `slice [${shape}] begin [${begin}] size [${size}]`;
       await checkAgainstReferences(what, (x) => tf.slice(x as tf.Tensor, begin, size), [input(shape, trial)], trial);
     }
@@ -199,14 +248,41 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
 
   test('slices a whole tensor, a single element, and the per-step rows of [batch, steps, features]', async () => {
     await checkAgainstReferences('whole', (x) => tf.slice(x as tf.Tensor, [0, 0], [3, 4]), [input([3, 4], 1)], 1);
-    await checkAgainstReferences('element', (x) => tf.slice(x as tf.Tensor, [1, 2, 3], [1, 1, 1]), [input([2, 3, 4], 2)], 2);
-    await checkAgainstReferences('step', (x) => tf.slice(x as tf.Tensor, [0, 5, 0], [16, 1, 28]), [input([16, 28, 28], 3)], 3);
+    await checkAgainstReferences(
+      'element',
+      (x) => tf.slice(x as tf.Tensor, [1, 2, 3], [1, 1, 1]),
+      [input([2, 3, 4], 2)],
+      2,
+    );
+    await checkAgainstReferences(
+      'step',
+      (x) => tf.slice(x as tf.Tensor, [0, 5, 0], [16, 1, 28]),
+      [input([16, 28, 28], 3)],
+      3,
+    );
   });
 
   test('slices int32 and bool tensors', () => {
-    const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
-    assert.deepEqual(tf.slice(ints, [0, 1], [2, 2]).arraySync(), [[2, 3], [5, 6]]);
-    const bools = tf.tensor2d([[true, false, true], [false, true, false]], [2, 3], 'bool');
+    const ints = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [2, 3],
+      'int32',
+    );
+    assert.deepEqual(tf.slice(ints, [0, 1], [2, 2]).arraySync(), [
+      [2, 3],
+      [5, 6],
+    ]);
+    const bools = tf.tensor2d(
+      [
+        [true, false, true],
+        [false, true, false],
+      ],
+      [2, 3],
+      'bool',
+    );
     assert.deepEqual(tf.slice(bools, [1, 0], [1, 2]).arraySync(), [[0, 1]]);
     tf.dispose([ints, bools]);
   });
@@ -215,9 +291,19 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
     const shape = [4, 6, 8];
     for (let axis = -1; axis < 3; axis++) {
       const dim = shape.at(axis) ?? 1;
-      await checkAgainstReferences(`split even axis ${axis}`, (x) => tf.split(x as tf.Tensor, 2, axis), [input(shape, 10 + axis)], axis + 10);
+      await checkAgainstReferences(
+        `split even axis ${axis}`,
+        (x) => tf.split(x as tf.Tensor, 2, axis),
+        [input(shape, 10 + axis)],
+        axis + 10,
+      );
       const sizes = [1, dim - 3, 2];
-      await checkAgainstReferences(`split [${sizes}] axis ${axis}`, (x) => tf.split(x as tf.Tensor, sizes, axis), [input(shape, 20 + axis)], axis + 20);
+      await checkAgainstReferences(
+        `split [${sizes}] axis ${axis}`,
+        (x) => tf.split(x as tf.Tensor, sizes, axis),
+        [input(shape, 20 + axis)],
+        axis + 20,
+      );
     }
     // The LSTM's gate split: [batch, 4 * units] into four [batch, units].
     await checkAgainstReferences('gates', (x) => tf.split(x as tf.Tensor, 4, 1), [input([32, 64], 30)], 30);
@@ -226,10 +312,22 @@ describe('Slice, SplitV, Unpack and Concat through heap views', () => {
   test('unstacks along every axis', async () => {
     const shape = [3, 5, 2, 4];
     for (let axis = -1; axis < 4; axis++) {
-      await checkAgainstReferences(`unstack axis ${axis}`, (x) => tf.unstack(x as tf.Tensor, axis), [input(shape, 40 + axis)], axis + 40);
+      await checkAgainstReferences(
+        `unstack axis ${axis}`,
+        (x) => tf.unstack(x as tf.Tensor, axis),
+        [input(shape, 40 + axis)],
+        axis + 40,
+      );
     }
     const pieces = tf.unstack(tf.zeros([2, 3, 4]), 1);
-    assert.deepEqual(pieces.map((p) => p.shape), [[2, 4], [2, 4], [2, 4]]);
+    assert.deepEqual(
+      pieces.map((p) => p.shape),
+      [
+        [2, 4],
+        [2, 4],
+        [2, 4],
+      ],
+    );
     tf.dispose(pieces);
   });
 });
@@ -246,22 +344,58 @@ describe('Concat with one copy per run', () => {
       await checkAgainstReferences(`concat axis ${axis}`, (...xs) => tf.concat(xs, axis), inputs, 60 + axis);
     }
     const empty = input([3, 0], 70);
-    await checkAgainstReferences('concat with an empty piece', (a, b, c) => tf.concat([a as tf.Tensor, b as tf.Tensor, c as tf.Tensor], 1), [input([3, 2], 71), empty, input([3, 4], 72)], 70, { gradients: false });
+    await checkAgainstReferences(
+      'concat with an empty piece',
+      (a, b, c) => tf.concat([a as tf.Tensor, b as tf.Tensor, c as tf.Tensor], 1),
+      [input([3, 2], 71), empty, input([3, 4], 72)],
+      70,
+      { gradients: false },
+    );
     // The fused LSTM's backward pass: 28 pieces [512, 128] side by side.
     const pieces = Array.from({ length: 28 }, (_, k) => input([16, 8], 80 + k));
     await checkAgainstReferences('28 pieces, axis 1', (...xs) => tf.concat(xs, 1), pieces, 80);
   });
 
   test('concatenates int32 tensors', () => {
-    const joined = tf.tidy(() => tf.concat([tf.tensor2d([[1], [2]], [2, 1], 'int32'), tf.tensor2d([[3, 4], [5, 6]], [2, 2], 'int32')], 1).arraySync());
-    assert.deepEqual(joined, [[1, 3, 4], [2, 5, 6]]);
+    const joined = tf.tidy(() =>
+      tf
+        .concat(
+          [
+            tf.tensor2d([[1], [2]], [2, 1], 'int32'),
+            tf.tensor2d(
+              [
+                [3, 4],
+                [5, 6],
+              ],
+              [2, 2],
+              'int32',
+            ),
+          ],
+          1,
+        )
+        .arraySync(),
+    );
+    assert.deepEqual(joined, [
+      [1, 3, 4],
+      [2, 5, 6],
+    ]);
   });
 });
 
 describe('Tanh as 2·sigmoid(2x) - 1', () => {
   test('matches tanh on small, moderate and saturating inputs', async () => {
-    for (const [shape, scale] of [[[7], 0.001], [[5, 9], 3], [[4, 3, 64], 12], [[128, 128], 40]] as const) {
-      await checkAgainstReferences(`tanh [${shape}] x${scale}`, (x) => tf.tanh(x as tf.Tensor), [input([...shape], 50 + scale, scale)], 50);
+    for (const [shape, scale] of [
+      [[7], 0.001],
+      [[5, 9], 3],
+      [[4, 3, 64], 12],
+      [[128, 128], 40],
+    ] as const) {
+      await checkAgainstReferences(
+        `tanh [${shape}] x${scale}`,
+        (x) => tf.tanh(x as tf.Tensor),
+        [input([...shape], 50 + scale, scale)],
+        50,
+      );
     }
   });
 

@@ -57,7 +57,8 @@ describeOnBackends('the model builder', () => {
             assert.equal(a.variables.length, 3 * layers * (bidirectional ? 2 : 1) + 2);
             assert.deepEqual(weightsOf(a), weightsOf(b), 'same seed, same initial weights');
             assert.notDeepEqual(weightsOf(a), weightsOf(c), 'another seed, other weights');
-            if (bidirectional) assert.notDeepEqual(weightsOf(a)[0], weightsOf(a)[3], 'the backward direction has weights of its own');
+            if (bidirectional)
+              assert.notDeepEqual(weightsOf(a)[0], weightsOf(a)[3], 'the backward direction has weights of its own');
             // The output of stacked layers feeds the next: a bidirectional layer gives 2 * units.
             const dense = a.variables[a.variables.length - 2];
             assert.deepEqual(dense?.shape, [UNITS * (bidirectional ? 2 : 1), 10]);
@@ -70,23 +71,49 @@ describeOnBackends('the model builder', () => {
     }
 
     test('the default kind is fused for lstm and layers for gru and simple-rnn, and names say which', () => {
-      const made = [buildClassifier({ units: UNITS }), buildClassifier({ kind: 'layers', units: UNITS }), buildClassifier({ cell: 'gru', layers: 2, bidirectional: true, units: UNITS }), buildClassifier({ kind: 'basic', units: UNITS })];
-      assert.deepEqual(made.map((c) => c.name), ['fused LSTM', 'tf.layers.lstm', '2 x tf.layers.gru, bidirectional', 'TF1 BasicLSTMCell']);
-      assert.deepEqual(made.map((c) => c.name), [modelName({}), modelName({ kind: 'layers' }), modelName({ cell: 'gru', layers: 2, bidirectional: true }), modelName({ kind: 'basic' })]);
+      const made = [
+        buildClassifier({ units: UNITS }),
+        buildClassifier({ kind: 'layers', units: UNITS }),
+        buildClassifier({ cell: 'gru', layers: 2, bidirectional: true, units: UNITS }),
+        buildClassifier({ kind: 'basic', units: UNITS }),
+      ];
+      assert.deepEqual(
+        made.map((c) => c.name),
+        ['fused LSTM', 'tf.layers.lstm', '2 x tf.layers.gru, bidirectional', 'TF1 BasicLSTMCell'],
+      );
+      assert.deepEqual(
+        made.map((c) => c.name),
+        [
+          modelName({}),
+          modelName({ kind: 'layers' }),
+          modelName({ cell: 'gru', layers: 2, bidirectional: true }),
+          modelName({ kind: 'basic' }),
+        ],
+      );
       assert.deepEqual(made.map(isLayersClassifier), [true, true, true, false]);
       made.forEach((c) => c.dispose());
     });
 
     test('impossible combinations throw an error naming them', () => {
-      assert.throws(() => buildClassifier({ cell: 'gru', kind: 'fused' }), /kind "fused" is an LSTM implementation; cell "gru"/);
-      assert.throws(() => buildClassifier({ kind: 'basic', layers: 2 }), /kind "basic" .* is one layer in one direction/);
+      assert.throws(
+        () => buildClassifier({ cell: 'gru', kind: 'fused' }),
+        /kind "fused" is an LSTM implementation; cell "gru"/,
+      );
+      assert.throws(
+        () => buildClassifier({ kind: 'basic', layers: 2 }),
+        /kind "basic" .* is one layer in one direction/,
+      );
       assert.throws(() => buildLayersModel({ kind: 'basic' }), /not a tf.layers model/);
     });
 
     test('training steps leak no tensors (gru, simple-rnn, stacked bidirectional fused LSTM)', () => {
       const x = input(4, 2);
       const ys = tf.oneHot(tf.tensor1d([1, 2, 3, 4], 'int32'), 10) as tf.Tensor2D;
-      for (const options of [{ cell: 'gru' }, { cell: 'simple-rnn' }, { cell: 'lstm', layers: 2, bidirectional: true }] as const) {
+      for (const options of [
+        { cell: 'gru' },
+        { cell: 'simple-rnn' },
+        { cell: 'lstm', layers: 2, bidirectional: true },
+      ] as const) {
         const model = buildClassifier({ ...options, units: UNITS, seed: 1 });
         const optimizer = tf.train.adam(0.01);
         trainStep(model, optimizer, x, ys); // Adam makes its slot variables on the first step
@@ -106,7 +133,9 @@ describeOnBackends('the model builder', () => {
       const stored = fixtureWeights();
       const model = buildClassifier({ kind: 'fused', layers: 2, bidirectional: true, units: 3, seed: 5 });
       // 0.1's layer names, in today's order: forward, backward, per layer, then the dense layer.
-      const names = ['lstm', 'lstm_backward', 'lstm_2', 'lstm_2_backward'].flatMap((l) => ['kernel', 'recurrent_kernel', 'bias'].map((w) => `${l}/${w}`)).concat(['logits/kernel', 'logits/bias']);
+      const names = ['lstm', 'lstm_backward', 'lstm_2', 'lstm_2_backward']
+        .flatMap((l) => ['kernel', 'recurrent_kernel', 'bias'].map((w) => `${l}/${w}`))
+        .concat(['logits/kernel', 'logits/bias']);
       model.variables.forEach((v, k) => {
         const old = stored[names[k] as string] as tf.Tensor;
         // Exact on cpu, where the fixture was made; the orthogonal initialiser's QR rounds a little
@@ -126,12 +155,25 @@ describeOnBackends('the model builder', () => {
         const model = buildClassifier({ cell, kind: 'layers', layers: 2, bidirectional: true, units: UNITS, seed: 11 });
         const seeds = [11, 15, 17, 19]; // seed, then seed + 2 + 2j for recurrent layer j = 1, 2, 3
         seeds.forEach((seed, j) => {
-          const args = { units: UNITS, kernelInitializer: tf.initializers.glorotUniform({ seed }), recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }) };
-          const stock = cell === 'gru' ? tf.layers.gru(args) : cell === 'simple-rnn' ? tf.layers.simpleRNN(args) : tf.layers.lstm(args);
+          const args = {
+            units: UNITS,
+            kernelInitializer: tf.initializers.glorotUniform({ seed }),
+            recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
+          };
+          const stock =
+            cell === 'gru'
+              ? tf.layers.gru(args)
+              : cell === 'simple-rnn'
+                ? tf.layers.simpleRNN(args)
+                : tf.layers.lstm(args);
           stock.apply(tf.input({ shape: [28, j < 2 ? 28 : 2 * UNITS] }));
           const [k, r] = stock.getWeights();
           assert.equal(maxAbsDiff(model.variables[3 * j] as tf.Tensor, k as tf.Tensor), 0, `${cell} layer ${j} kernel`);
-          assert.equal(maxAbsDiff(model.variables[3 * j + 1] as tf.Tensor, r as tf.Tensor), 0, `${cell} layer ${j} recurrent kernel`);
+          assert.equal(
+            maxAbsDiff(model.variables[3 * j + 1] as tf.Tensor, r as tf.Tensor),
+            0,
+            `${cell} layer ${j} recurrent kernel`,
+          );
           stock.dispose();
         });
         model.dispose();
@@ -144,12 +186,22 @@ describeOnBackends('the model builder', () => {
         const w = model.variables;
         const layer = (k: number, returnSequences: boolean, inputDim: number): tf.layers.Layer => {
           const args = { units: UNITS, returnSequences, recurrentActivation: 'sigmoid' as const };
-          const l = cell === 'gru' ? tf.layers.gru(args) : cell === 'simple-rnn' ? tf.layers.simpleRNN({ units: UNITS, returnSequences }) : tf.layers.lstm(args);
+          const l =
+            cell === 'gru'
+              ? tf.layers.gru(args)
+              : cell === 'simple-rnn'
+                ? tf.layers.simpleRNN({ units: UNITS, returnSequences })
+                : tf.layers.lstm(args);
           l.apply(tf.input({ shape: [28, inputDim] }));
           l.setWeights([w[k], w[k + 1], w[k + 2]] as tf.Tensor[]);
           return l;
         };
-        const [f1, b1, f2, b2] = [layer(0, true, 28), layer(3, true, 28), layer(6, false, 2 * UNITS), layer(9, false, 2 * UNITS)];
+        const [f1, b1, f2, b2] = [
+          layer(0, true, 28),
+          layer(3, true, 28),
+          layer(6, false, 2 * UNITS),
+          layer(9, false, 2 * UNITS),
+        ];
         const dense = tf.layers.dense({ units: 10 });
         dense.apply(tf.input({ shape: [2 * UNITS] }));
         dense.setWeights([w[12], w[13]] as tf.Tensor[]);
@@ -183,10 +235,21 @@ describeOnBackends('the model builder', () => {
 
     test('every LSTM layer starts with its forget-gate bias at forgetBias, other biases at 0', () => {
       for (const forgetBias of [1, 0.5]) {
-        const model = buildClassifier({ cell: 'lstm', layers: 2, bidirectional: true, units: UNITS, seed: 1, forgetBias });
+        const model = buildClassifier({
+          cell: 'lstm',
+          layers: 2,
+          bidirectional: true,
+          units: UNITS,
+          seed: 1,
+          forgetBias,
+        });
         for (const k of [2, 5, 8, 11]) {
           const bias = Array.from(model.variables[k]?.dataSync() ?? []);
-          assert.deepEqual(bias, [...Array(UNITS).fill(0), ...Array(UNITS).fill(forgetBias), ...Array(2 * UNITS).fill(0)], `variable ${k}`);
+          assert.deepEqual(
+            bias,
+            [...Array(UNITS).fill(0), ...Array(UNITS).fill(forgetBias), ...Array(2 * UNITS).fill(0)],
+            `variable ${k}`,
+          );
         }
         model.dispose();
       }

@@ -35,10 +35,44 @@ function maxAbsDiff(a: tf.Tensor, b: number[][]): number {
 
 describeOnBackends('softmaxCrossEntropy', () => {
   const cases: [string, number[][], number[][]][] = [
-    ['one-hot labels', [[1.5, -0.3, 0.2], [0.0, 2.0, -1.0], [-0.7, 0.1, 0.4], [3.0, 3.0, -2.0]], [[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]]],
-    ['soft labels', [[0.5, 0.25, -1.0], [1.0, 1.0, 1.0]], [[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]]],
+    [
+      'one-hot labels',
+      [
+        [1.5, -0.3, 0.2],
+        [0.0, 2.0, -1.0],
+        [-0.7, 0.1, 0.4],
+        [3.0, 3.0, -2.0],
+      ],
+      [
+        [1, 0, 0],
+        [0, 0, 1],
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+    ],
+    [
+      'soft labels',
+      [
+        [0.5, 0.25, -1.0],
+        [1.0, 1.0, 1.0],
+      ],
+      [
+        [0.7, 0.2, 0.1],
+        [0.0, 0.5, 0.5],
+      ],
+    ],
     // exp(±90) over- and underflows float32: a stable computation shifts by the row maximum.
-    ['logits far from zero', [[90, -90, 0], [-90, -91, -89]], [[0, 1, 0], [0, 0, 1]]],
+    [
+      'logits far from zero',
+      [
+        [90, -90, 0],
+        [-90, -91, -89],
+      ],
+      [
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+    ],
   ];
   for (const [name, z, y] of cases) {
     test(`gives the float64 value and gradients: ${name}`, () => {
@@ -50,7 +84,10 @@ describeOnBackends('softmaxCrossEntropy', () => {
         return { value: softmaxCrossEntropy(logits, labels), grads: g([logits, labels]) };
       });
       const tolerance = 1e-5 * Math.max(1, Math.abs(ref.loss));
-      assert.ok(Math.abs((value.dataSync()[0] ?? NaN) - ref.loss) < tolerance, `loss ${value.dataSync()[0]} vs ${ref.loss}`);
+      assert.ok(
+        Math.abs((value.dataSync()[0] ?? NaN) - ref.loss) < tolerance,
+        `loss ${value.dataSync()[0]} vs ${ref.loss}`,
+      );
       assert.ok(maxAbsDiff(grads[0] as tf.Tensor, ref.dLogits) < 1e-6, 'dL/dlogits');
       if (tf.getBackend() === 'tensorflow') {
         // tfjs's own composition returns (y - softmax) for the labels, not the derivative; the fused one returns -log softmax.
@@ -80,7 +117,10 @@ describeOnBackends('softmaxCrossEntropy', () => {
   test('names mismatched shapes', () => {
     const logits = tf.zeros([2, 3]) as tf.Tensor2D;
     const labels = tf.zeros([2, 4]) as tf.Tensor2D;
-    assert.throws(() => softmaxCrossEntropy(logits, labels), /^Error: softmaxCrossEntropy: logits \[2,3\] and labels \[2,4\] must be the same \[batch, classes\] shape$/);
+    assert.throws(
+      () => softmaxCrossEntropy(logits, labels),
+      /^Error: softmaxCrossEntropy: logits \[2,3\] and labels \[2,4\] must be the same \[batch, classes\] shape$/,
+    );
     tf.dispose([logits, labels]);
   });
 });

@@ -31,10 +31,21 @@ function assertTensorsClose(actual: readonly tf.Tensor[], expected: readonly tf.
 }
 
 /** A reference layer and a fused layer for [batch, steps, inputDim] inputs, with the same weights. */
-function layerPair(steps: number, inputDim: number, units: number, returnSequences: boolean, seed: number, goBackwards = false): { reference: tf.layers.Layer; fused: FusedLstm } {
+function layerPair(
+  steps: number,
+  inputDim: number,
+  units: number,
+  returnSequences: boolean,
+  seed: number,
+  goBackwards = false,
+): { reference: tf.layers.Layer; fused: FusedLstm } {
   const inputShape = [steps, inputDim];
   const reference = tf.layers.lstm({
-    units, returnSequences, goBackwards, recurrentActivation: 'sigmoid', inputShape,
+    units,
+    returnSequences,
+    goBackwards,
+    recurrentActivation: 'sigmoid',
+    inputShape,
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
     // A non-zero bias, so that a wrong gate order or scaling would show.
@@ -74,7 +85,10 @@ function trainSteps(model: tf.Sequential, xs: tf.Tensor, ys: tf.Tensor, steps: n
   const optimizer = tf.train.adam(0.001);
   const tensorCounts: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor), true);
+    const cost = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor),
+      true,
+    );
     cost?.dispose();
     tensorCounts.push(tf.memory().numTensors);
   }
@@ -83,60 +97,87 @@ function trainSteps(model: tf.Sequential, xs: tf.Tensor, ys: tf.Tensor, steps: n
 }
 
 describeOnBackends('fused LSTM', (backend) => {
-    before(() => {
-      if (backend === 'wasm') patchWasmKernels();
-    });
+  before(() => {
+    if (backend === 'wasm') patchWasmKernels();
+  });
 
-    test(`computes with ${backend === 'tensorflow' ? "libtensorflow's LSTM kernels" : 'tfjs ops'} here`, () => {
-      assert.equal(nativeLstmAvailable(), backend === 'tensorflow');
-    });
+  test(`computes with ${backend === 'tensorflow' ? "libtensorflow's LSTM kernels" : 'tfjs ops'} here`, () => {
+    assert.equal(nativeLstmAvailable(), backend === 'tensorflow');
+  });
 
-    type Sequence = typeof fusedLstmSequence;
-    const sequences: [string, Sequence][] = [['fusedLstmSequence', fusedLstmSequence]];
-    if (backend === 'tensorflow') sequences.push(['nativeLstmSequence', nativeLstmSequence]);
+  type Sequence = typeof fusedLstmSequence;
+  const sequences: [string, Sequence][] = [['fusedLstmSequence', fusedLstmSequence]];
+  if (backend === 'tensorflow') sequences.push(['nativeLstmSequence', nativeLstmSequence]);
 
-    // [batch, steps, inputDim, units]
-    const shapes: [number, number, number, number][] = [[1, 2, 3, 2], [3, 5, 4, 6], [2, 9, 1, 5], [5, 28, 28, 8]];
-    for (const [batch, steps, inputDim, units] of shapes) {
-      for (const returnSequences of [false, true]) {
-        test(`matches tf.layers.lstm: batch ${batch}, ${steps} steps, ${inputDim} features, ${units} units, returnSequences ${returnSequences}`, () => {
-          const seed = batch * 1000 + steps * 10 + units;
-          const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, seed);
-          const before = tf.memory().numTensors;
-          tf.tidy(() => {
-            const x = tf.randomNormal([batch, steps, inputDim], 0, 1, 'float32', seed);
-            const dy = tf.randomNormal(returnSequences ? [batch, steps, units] : [batch, units], 0, 1, 'float32', seed + 1);
-            assertTensorsClose(outputAndGradients(fused, x, dy), outputAndGradients(reference, x, dy), 'output, dx, dKernel, dRecurrent, dBias');
-          });
-          assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
-          reference.dispose();
-          fused.dispose();
-        });
-      }
-    }
-
+  // [batch, steps, inputDim, units]
+  const shapes: [number, number, number, number][] = [
+    [1, 2, 3, 2],
+    [3, 5, 4, 6],
+    [2, 9, 1, 5],
+    [5, 28, 28, 8],
+  ];
+  for (const [batch, steps, inputDim, units] of shapes) {
     for (const returnSequences of [false, true]) {
-      test(`goBackwards: matches tf.layers.lstm reading the rows last to first, returnSequences ${returnSequences}`, () => {
-        const [batch, steps, inputDim, units] = [3, 6, 4, 5];
-        const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, 31, true);
+      test(`matches tf.layers.lstm: batch ${batch}, ${steps} steps, ${inputDim} features, ${units} units, returnSequences ${returnSequences}`, () => {
+        const seed = batch * 1000 + steps * 10 + units;
+        const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, seed);
+        const before = tf.memory().numTensors;
         tf.tidy(() => {
-          const x = tf.randomNormal([batch, steps, inputDim], 0, 1, 'float32', 32);
-          const dy = tf.randomNormal(returnSequences ? [batch, steps, units] : [batch, units], 0, 1, 'float32', 33);
-          assertTensorsClose(outputAndGradients(fused, x, dy), outputAndGradients(reference, x, dy), 'output, dx, dKernel, dRecurrent, dBias');
-          // Not the forward reading: the comparison above would pass for a layer that ignored goBackwards only if x were symmetric.
-          const forward = layerPair(steps, inputDim, units, returnSequences, 31, false).fused;
-          assert.ok(maxAbsDiff(forward.apply(x) as tf.Tensor, fused.apply(x) as tf.Tensor) > 1e-3, 'reading backwards changes the output');
-          forward.dispose();
+          const x = tf.randomNormal([batch, steps, inputDim], 0, 1, 'float32', seed);
+          const dy = tf.randomNormal(
+            returnSequences ? [batch, steps, units] : [batch, units],
+            0,
+            1,
+            'float32',
+            seed + 1,
+          );
+          assertTensorsClose(
+            outputAndGradients(fused, x, dy),
+            outputAndGradients(reference, x, dy),
+            'output, dx, dKernel, dRecurrent, dBias',
+          );
         });
-        assert.equal(new FusedLstm(fused.getConfig() as unknown as ConstructorParameters<typeof FusedLstm>[0]).goBackwards, true, 'goBackwards survives the config');
+        assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
         reference.dispose();
         fused.dispose();
       });
     }
+  }
 
-    // tf.layers.lstm cannot take gradients over a single time step (its Unpack gradient fails),
-    // so one step is checked against the LSTM equations written out.
-    for (const [name, sequence] of sequences) test(`${name} matches the LSTM equations on a single time step`, () => {
+  for (const returnSequences of [false, true]) {
+    test(`goBackwards: matches tf.layers.lstm reading the rows last to first, returnSequences ${returnSequences}`, () => {
+      const [batch, steps, inputDim, units] = [3, 6, 4, 5];
+      const { reference, fused } = layerPair(steps, inputDim, units, returnSequences, 31, true);
+      tf.tidy(() => {
+        const x = tf.randomNormal([batch, steps, inputDim], 0, 1, 'float32', 32);
+        const dy = tf.randomNormal(returnSequences ? [batch, steps, units] : [batch, units], 0, 1, 'float32', 33);
+        assertTensorsClose(
+          outputAndGradients(fused, x, dy),
+          outputAndGradients(reference, x, dy),
+          'output, dx, dKernel, dRecurrent, dBias',
+        );
+        // Not the forward reading: the comparison above would pass for a layer that ignored goBackwards only if x were symmetric.
+        const forward = layerPair(steps, inputDim, units, returnSequences, 31, false).fused;
+        assert.ok(
+          maxAbsDiff(forward.apply(x) as tf.Tensor, fused.apply(x) as tf.Tensor) > 1e-3,
+          'reading backwards changes the output',
+        );
+        forward.dispose();
+      });
+      assert.equal(
+        new FusedLstm(fused.getConfig() as unknown as ConstructorParameters<typeof FusedLstm>[0]).goBackwards,
+        true,
+        'goBackwards survives the config',
+      );
+      reference.dispose();
+      fused.dispose();
+    });
+  }
+
+  // tf.layers.lstm cannot take gradients over a single time step (its Unpack gradient fails),
+  // so one step is checked against the LSTM equations written out.
+  for (const [name, sequence] of sequences)
+    test(`${name} matches the LSTM equations on a single time step`, () => {
       tf.tidy(() => {
         const [batch, inputDim, units] = [3, 4, 5];
         const x = tf.randomNormal([batch, 1, inputDim], 0, 1, 'float32', 1);
@@ -151,94 +192,127 @@ describeOnBackends('fused LSTM', (backend) => {
           const c = tf.mul(tf.sigmoid(i), tf.tanh(g));
           return tf.mul(tf.sigmoid(o), tf.tanh(c));
         };
-        const lossOf = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]): tf.Tensor => tf.sum(tf.mul(f(...t), dy));
+        const lossOf =
+          (f: (...t: tf.Tensor[]) => tf.Tensor) =>
+          (...t: tf.Tensor[]): tf.Tensor =>
+            tf.sum(tf.mul(f(...t), dy));
         const fused = (xs: tf.Tensor, k: tf.Tensor, r: tf.Tensor, b: tf.Tensor): tf.Tensor =>
           sequence(xs as tf.Tensor3D, k as tf.Tensor2D, r as tf.Tensor2D, b as tf.Tensor1D, false);
         const args = [x, kernel, recurrent, bias];
         const actual = [fused(x, kernel, recurrent, bias), ...tf.grads(lossOf(fused))(args)];
-        const withoutRecurrent = (xs: tf.Tensor, k: tf.Tensor, b: tf.Tensor): tf.Tensor => equations(xs, k, recurrent, b);
-        const [dx, dKernel, dBias] = tf.grads(lossOf(withoutRecurrent))([x, kernel, bias]) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const withoutRecurrent = (xs: tf.Tensor, k: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+          equations(xs, k, recurrent, b);
+        const [dx, dKernel, dBias] = tf.grads(lossOf(withoutRecurrent))([x, kernel, bias]) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
         const expected = [equations(x, kernel, recurrent, bias), dx, dKernel, tf.zerosLike(recurrent), dBias];
         assertTensorsClose(actual, expected, 'output, dx, dKernel, dRecurrent, dBias');
       });
     });
 
-    for (const [name, sequence] of sequences) test(`${name} checks shapes`, () => {
+  for (const [name, sequence] of sequences)
+    test(`${name} checks shapes`, () => {
       tf.tidy(() => {
         const x = tf.zeros([2, 3, 4]) as tf.Tensor3D;
         assert.throws(() => sequence(x, tf.zeros([5, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /shapes do not fit/);
-        assert.throws(() => sequence(tf.zeros([2, 0, 4]), tf.zeros([4, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /at least one time step/);
+        assert.throws(
+          () => sequence(tf.zeros([2, 0, 4]), tf.zeros([4, 8]), tf.zeros([2, 8]), tf.zeros([8]), false),
+          /at least one time step/,
+        );
       });
     });
 
-    test('trains like tf.layers.lstm: same parameters after a few Adam steps, no tensor growth', () => {
-      const [batch, steps, inputDim, units] = [8, 28, 28, 16];
-      const { reference, fused } = layerPair(steps, inputDim, units, false, 7);
-      const referenceModel = seedLikeModel(reference, 11);
-      const fusedModel = seedLikeModel(fused, 11);
-      fusedModel.setWeights(referenceModel.getWeights());
-      const xs = tf.randomUniform([batch, steps, inputDim], 0, 1, 'float32', 3);
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10));
+  test('trains like tf.layers.lstm: same parameters after a few Adam steps, no tensor growth', () => {
+    const [batch, steps, inputDim, units] = [8, 28, 28, 16];
+    const { reference, fused } = layerPair(steps, inputDim, units, false, 7);
+    const referenceModel = seedLikeModel(reference, 11);
+    const fusedModel = seedLikeModel(fused, 11);
+    fusedModel.setWeights(referenceModel.getWeights());
+    const xs = tf.randomUniform([batch, steps, inputDim], 0, 1, 'float32', 3);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10));
 
-      const initial = fusedModel.getWeights().map((w) => w.clone());
-      trainSteps(referenceModel, xs, ys, 4);
-      const counts = trainSteps(fusedModel, xs, ys, 4);
-      assert.ok(counts.every((c) => c === counts[0]), `numTensors stable across steps: ${counts.join(', ')}`);
-      const trained = fusedModel.getWeights();
-      const expected = referenceModel.getWeights();
-      assertTensorsClose(trained, expected, 'weights after 4 Adam steps');
-      // The steps moved every weight by more than the tolerance (the comparison is not vacuous).
-      trained.forEach((w, i) => assert.ok(maxAbsDiff(w, initial[i] as tf.Tensor) > 10 * TOLERANCE, `weight ${i} moved`));
-      tf.dispose([xs, ys, ...initial]);
-      referenceModel.dispose();
-      fusedModel.dispose();
-    });
+    const initial = fusedModel.getWeights().map((w) => w.clone());
+    trainSteps(referenceModel, xs, ys, 4);
+    const counts = trainSteps(fusedModel, xs, ys, 4);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `numTensors stable across steps: ${counts.join(', ')}`,
+    );
+    const trained = fusedModel.getWeights();
+    const expected = referenceModel.getWeights();
+    assertTensorsClose(trained, expected, 'weights after 4 Adam steps');
+    // The steps moved every weight by more than the tolerance (the comparison is not vacuous).
+    trained.forEach((w, i) => assert.ok(maxAbsDiff(w, initial[i] as tf.Tensor) > 10 * TOLERANCE, `weight ${i} moved`));
+    tf.dispose([xs, ys, ...initial]);
+    referenceModel.dispose();
+    fusedModel.dispose();
+  });
 
-    // The input gradient is computed only when backprop reaches the input: here a dense layer
-    // before the LSTM is trained too, so it is needed.
-    test('trains a layer before it like tf.layers.lstm does', () => {
-      const [batch, steps, inputDim, units] = [4, 6, 5, 7];
-      const build = (lstm: tf.layers.Layer): tf.Sequential => {
-        const model = tf.sequential();
-        model.add(tf.layers.dense({ units: inputDim, inputShape: [steps, 3], kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }) }));
-        model.add(lstm);
-        model.add(tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 22 }) }));
-        return model;
-      };
-      const { reference, fused } = layerPair(steps, inputDim, units, false, 23);
-      const referenceModel = build(reference);
-      const fusedModel = build(fused);
-      fusedModel.setWeights(referenceModel.getWeights());
-      const xs = tf.randomUniform([batch, steps, 3], 0, 1, 'float32', 24);
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([1, 3, 5, 7], 'int32'), 10));
-      trainSteps(referenceModel, xs, ys, 3);
-      const counts = trainSteps(fusedModel, xs, ys, 3);
-      assert.ok(counts.every((c) => c === counts[0]), `numTensors stable across steps: ${counts.join(', ')}`);
-      assertTensorsClose(fusedModel.getWeights(), referenceModel.getWeights(), 'weights (first dense included) after 3 Adam steps');
-      tf.dispose([xs, ys]);
-      referenceModel.dispose();
-      fusedModel.dispose();
-    });
+  // The input gradient is computed only when backprop reaches the input: here a dense layer
+  // before the LSTM is trained too, so it is needed.
+  test('trains a layer before it like tf.layers.lstm does', () => {
+    const [batch, steps, inputDim, units] = [4, 6, 5, 7];
+    const build = (lstm: tf.layers.Layer): tf.Sequential => {
+      const model = tf.sequential();
+      model.add(
+        tf.layers.dense({
+          units: inputDim,
+          inputShape: [steps, 3],
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }),
+        }),
+      );
+      model.add(lstm);
+      model.add(tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 22 }) }));
+      return model;
+    };
+    const { reference, fused } = layerPair(steps, inputDim, units, false, 23);
+    const referenceModel = build(reference);
+    const fusedModel = build(fused);
+    fusedModel.setWeights(referenceModel.getWeights());
+    const xs = tf.randomUniform([batch, steps, 3], 0, 1, 'float32', 24);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([1, 3, 5, 7], 'int32'), 10));
+    trainSteps(referenceModel, xs, ys, 3);
+    const counts = trainSteps(fusedModel, xs, ys, 3);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `numTensors stable across steps: ${counts.join(', ')}`,
+    );
+    assertTensorsClose(
+      fusedModel.getWeights(),
+      referenceModel.getWeights(),
+      'weights (first dense included) after 3 Adam steps',
+    );
+    tf.dispose([xs, ys]);
+    referenceModel.dispose();
+    fusedModel.dispose();
+  });
 
-    test('saves and loads in a Sequential model with the same predictions', async () => {
-      const model = seedLikeModel(fusedLstm({ units: 6, inputShape: [5, 4], unitForgetBias: true, kernelInitializer: 'glorotUniform' }), 5);
-      const x = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 9);
-      const expected = model.predict(x) as tf.Tensor;
-      let artifacts: tf.io.ModelArtifacts | undefined;
-      await model.save(tf.io.withSaveHandler(async (a) => {
+  test('saves and loads in a Sequential model with the same predictions', async () => {
+    const model = seedLikeModel(
+      fusedLstm({ units: 6, inputShape: [5, 4], unitForgetBias: true, kernelInitializer: 'glorotUniform' }),
+      5,
+    );
+    const x = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 9);
+    const expected = model.predict(x) as tf.Tensor;
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
         artifacts = a;
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }));
-      if (artifacts === undefined) throw new Error('nothing saved');
-      assert.match(JSON.stringify(artifacts.modelTopology), /FusedLstm/);
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-      assert.ok(loaded.layers[0] instanceof FusedLstm);
-      const actual = loaded.predict(x) as tf.Tensor;
-      assert.ok(maxAbsDiff(actual, expected) <= 1e-6);
-      tf.dispose([x, expected, actual]);
-      model.dispose();
-      loaded.dispose();
-    });
+      }),
+    );
+    if (artifacts === undefined) throw new Error('nothing saved');
+    assert.match(JSON.stringify(artifacts.modelTopology), /FusedLstm/);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    assert.ok(loaded.layers[0] instanceof FusedLstm);
+    const actual = loaded.predict(x) as tf.Tensor;
+    assert.ok(maxAbsDiff(actual, expected) <= 1e-6);
+    tf.dispose([x, expected, actual]);
+    model.dispose();
+    loaded.dispose();
+  });
 });
 
 describe('fused LSTM layer options', () => {
@@ -260,9 +334,13 @@ describe('fused LSTM layer options', () => {
       fused.apply(tf.input({ shape: [4, 5] }));
       assert.equal(tf.memory().numTensors, before + 3, 'building adds exactly the three weights');
       const weights = fused.getWeights();
-      assert.deepEqual(weights.map((w) => w.shape), [[5, 32], [8, 32], [32]]);
+      assert.deepEqual(
+        weights.map((w) => w.shape),
+        [[5, 32], [8, 32], [32]],
+      );
       assertTensorsClose(weights, reference.getWeights(), `initial weights, unitForgetBias ${unitForgetBias}`);
-      if (unitForgetBias) assert.deepEqual(Array.from((weights[2] as tf.Tensor).dataSync().slice(8, 16)), new Array(8).fill(1));
+      if (unitForgetBias)
+        assert.deepEqual(Array.from((weights[2] as tf.Tensor).dataSync().slice(8, 16)), new Array(8).fill(1));
       reference.dispose();
       fused.dispose();
     }
@@ -270,7 +348,9 @@ describe('fused LSTM layer options', () => {
 
   test('accepts initializer identifiers, objects and serialised forms, and round-trips its config', () => {
     const layer = fusedLstm({
-      units: 3, returnSequences: true, name: 'rnn',
+      units: 3,
+      returnSequences: true,
+      name: 'rnn',
       kernelInitializer: 'glorot_uniform',
       recurrentInitializer: tf.initializers.orthogonal({ seed: 1, gain: 2 }),
       biasInitializer: { className: 'Constant', config: { value: 0.25 } },
@@ -295,10 +375,14 @@ describe('fused LSTM layer options', () => {
   test('rejects what it does not implement', () => {
     assert.throws(() => fusedLstm({ units: 0 }), /units must be a positive integer/);
     // Runtime values from JavaScript or a config file, outside the TypeScript types.
-    const args = (extra: Record<string, unknown>) => ({ units: 2, ...extra }) as unknown as Parameters<typeof fusedLstm>[0];
+    const args = (extra: Record<string, unknown>) =>
+      ({ units: 2, ...extra }) as unknown as Parameters<typeof fusedLstm>[0];
     assert.throws(() => fusedLstm(args({ activation: 'relu' })), /activation "relu" is not implemented/);
     assert.throws(() => fusedLstm(args({ recurrentActivation: 'hardSigmoid' })), /recurrentActivation "hardSigmoid"/);
-    assert.throws(() => fusedLstm(args({ kernelInitializer: 'noSuchInitializer' })), /unknown kernelInitializer "NoSuchInitializer"/);
+    assert.throws(
+      () => fusedLstm(args({ kernelInitializer: 'noSuchInitializer' })),
+      /unknown kernelInitializer "NoSuchInitializer"/,
+    );
     assert.throws(() => fusedLstm(args({ dropout: 0.2 })), /option dropout is not implemented/);
     assert.throws(() => fusedLstm(args({ returnState: true })), /option returnState is not implemented/);
     assert.throws(() => fusedLstm(args({ stateful: true })), /option stateful is not implemented/);

@@ -7,7 +7,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -150,9 +160,18 @@ describe('folder format', () => {
     const specs = json.weightsManifest[0]?.weights ?? [];
     const bytes = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, d) => a * d, 1), 0);
     assert.equal(statSync(path.join(dir, 'weights.bin')).size, bytes);
-    assert.ok(JSON.stringify(json.modelTopology).includes('"class_name":"FusedLstm"'), 'the fused layer is saved under its registered class name');
+    assert.ok(
+      JSON.stringify(json.modelTopology).includes('"class_name":"FusedLstm"'),
+      'the fused layer is saved under its registered class name',
+    );
     // Any tfjs loader that reads the two files (as tfjs-node's file:// does) gets the model back.
-    const reloaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: new Uint8Array(readFileSync(path.join(dir, 'weights.bin'))).buffer }));
+    const reloaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: specs,
+        weightData: new Uint8Array(readFileSync(path.join(dir, 'weights.bin'))).buffer,
+      }),
+    );
     const x = tf.randomUniform([2, 28, 28], 0, 1, 'float32', 3) as tf.Tensor3D;
     const [a, b] = [model.predict(x), reloaded.predict(x) as tf.Tensor];
     assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 1) < 1e-6);
@@ -203,7 +222,10 @@ describe('folder format', () => {
     mkdirSync(path.join(parent, '.model.tmp-k1'));
     writeFileSync(path.join(parent, '.model.tmp-k1', 'model.json'), '{"modelTopo');
     await assert.rejects(loadModel(dir), (err: Error) => {
-      assert.equal(err.message, `${dir}: no such model folder, but a save that was stopped while replacing it left the previous model in ${path.join(parent, '.model.old-k1')}: rename that to model to load it`);
+      assert.equal(
+        err.message,
+        `${dir}: no such model folder, but a save that was stopped while replacing it left the previous model in ${path.join(parent, '.model.old-k1')}: rename that to model to load it`,
+      );
       return true;
     });
     // Following the message loads it.
@@ -242,7 +264,9 @@ describe('folders saved by version 0.1', () => {
   });
 });
 
-describe("tfjs-node's own file:// handler", { skip: tensorflowUnavailable() !== undefined && `tfjs-node does not load (${tensorflowUnavailable()})` }, () => {
+describe("tfjs-node's own file:// handler", {
+  skip: tensorflowUnavailable() !== undefined && `tfjs-node does not load (${tensorflowUnavailable()})`,
+}, () => {
   test('reads a folder saveModel wrote, and saveModel reads a folder it wrote', async () => {
     await useBackend('tensorflow');
     const x = tf.randomUniform([3, 28, 28], 0, 1, 'float32', 8) as tf.Tensor3D;
@@ -256,7 +280,10 @@ describe("tfjs-node's own file:// handler", { skip: tensorflowUnavailable() !== 
     await byNode.save(`file://${theirs}`);
     const back = await loadModel(theirs);
     const viaOurs = back.predict(x);
-    for (const [what, t] of [['tfjs-node loading ours', viaNode], ['ours loading tfjs-node\'s', viaOurs]] as const) {
+    for (const [what, t] of [
+      ['tfjs-node loading ours', viaNode],
+      ["ours loading tfjs-node's", viaOurs],
+    ] as const) {
       const d = tf.tidy(() => tf.max(tf.abs(tf.sub(t, expected))).dataSync()[0] ?? 1);
       assert.ok(d < 1e-6, `${what}: logits differ by ${d}`);
     }
@@ -325,7 +352,11 @@ describe('failures', () => {
     const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
     floats[3] = Number.NaN; // the first weight's fourth value
     writeFileSync(bin, Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength));
-    await loadFails(dir, new RegExp(`: weight ${first.name} holds NaN at index 3 \\(1 of \\d+ values are not finite numbers\\)$`), bin);
+    await loadFails(
+      dir,
+      new RegExp(`: weight ${first.name} holds NaN at index 3 \\(1 of \\d+ values are not finite numbers\\)$`),
+      bin,
+    );
     floats[3] = Number.POSITIVE_INFINITY;
     writeFileSync(bin, Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength));
     await loadFails(dir, /holds Infinity at index 3/, bin);

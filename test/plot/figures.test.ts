@@ -41,7 +41,8 @@ describe('downsample', () => {
       assert.equal(out.length, max);
       assert.equal(out[0], 0);
       assert.equal(out[out.length - 1], 999);
-      for (let i = 1; i < out.length; i++) assert.ok((out[i] as number) > (out[i - 1] as number), `strictly increasing for max ${max}`);
+      for (let i = 1; i < out.length; i++)
+        assert.ok((out[i] as number) > (out[i - 1] as number), `strictly increasing for max ${max}`);
     }
   });
   test('spreads the kept points evenly', () => {
@@ -66,7 +67,10 @@ describe('digitStepsFigure', () => {
     const fig = digitStepsFigure(digit);
     const t = trace(fig);
     assert.deepEqual(t.z, digitRows(digit));
-    assert.deepEqual(t.y, Array.from({ length: 28 }, (_, i) => i));
+    assert.deepEqual(
+      t.y,
+      Array.from({ length: 28 }, (_, i) => i),
+    );
     assert.match(String(fig.layout.yaxis?.title?.text), /time step/);
     assert.equal(fig.layout.yaxis?.autorange, 'reversed');
     assert.deepEqual(fig.layout.shapes, []);
@@ -117,7 +121,10 @@ describe('digitGridFigure', () => {
     assert.equal(red.length, 1);
     assert.equal(red[0]?.x0, -1); // the first tile
     assert.match(String(fig.layout.title?.text), /1 mistakes/);
-    const plain = digitGridFigure({ digits, trueLabels: [5, 6, 7], predLabels: [5, 1, 7] }, { highlightMistakes: false, maxDigits: 2 });
+    const plain = digitGridFigure(
+      { digits, trueLabels: [5, 6, 7], predLabels: [5, 1, 7] },
+      { highlightMistakes: false, maxDigits: 2 },
+    );
     assert.deepEqual(
       plain.layout.annotations?.map((a) => a.text),
       ['5', '6→1'],
@@ -126,13 +133,20 @@ describe('digitGridFigure', () => {
   });
   test('rejects label arrays that do not match the digits', () => {
     assert.throws(() => digitGridFigure({ digits, trueLabels: [1, 2] }), /3 digits but 2 trueLabels/);
-    assert.throws(() => digitGridFigure({ digits, trueLabels: [1, 2, 3], predLabels: [1] }), /3 digits but 1 predLabels/);
+    assert.throws(
+      () => digitGridFigure({ digits, trueLabels: [1, 2, 3], predLabels: [1] }),
+      /3 digits but 1 predLabels/,
+    );
     assert.throws(() => digitGridFigure({ digits: [new Float32Array(10)], trueLabels: [1] }), /digits\[0\].*784/);
   });
 });
 
 describe('trainingCurvesFigure', () => {
-  const train = Array.from({ length: 2000 }, (_, i) => ({ examplesSeen: (i + 1) * 128, loss: 2 / (i + 1), accuracy: i / 2000 }));
+  const train = Array.from({ length: 2000 }, (_, i) => ({
+    examplesSeen: (i + 1) * 128,
+    loss: 2 / (i + 1),
+    accuracy: i / 2000,
+  }));
   const validation = [
     { examplesSeen: 12800, accuracy: 0.5, loss: 1.5 },
     { examplesSeen: 25600, accuracy: 0.7, loss: 1.0 },

@@ -56,7 +56,9 @@ describe('createLiveChart', () => {
 
 describe('createLiveChart in a kernel', () => {
   type Message = { data: Record<string, unknown>; transient: { display_id?: string } };
-  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: ((m: Message, update: boolean) => void) | null };
+  const jupyter = require('tslab/dist/jupyter') as {
+    lastWriteDisplayData: ((m: Message, update: boolean) => void) | null;
+  };
   test('redraws one output as HTML only: the jupyterlab-plotly extension would not redraw plotly JSON', (t) => {
     const sent: { message: Message; update: boolean }[] = [];
     jupyter.lastWriteDisplayData = (message, update) => sent.push({ message, update });
@@ -68,21 +70,31 @@ describe('createLiveChart in a kernel', () => {
     live.close();
     const charts = sent.filter((s) => String(s.message.data['text/html']).includes('class="rnn-plot"'));
     assert.equal(charts.length, 2);
-    assert.deepEqual(charts.map((c) => c.update), [false, true]);
+    assert.deepEqual(
+      charts.map((c) => c.update),
+      [false, true],
+    );
     assert.equal(charts[0]?.message.transient.display_id, charts[1]?.message.transient.display_id);
     for (const c of charts) assert.deepEqual(Object.keys(c.message.data).sort(), ['text/html', 'text/plain']);
     const json = createLiveChart({ throttleMs: 0, now: clock.now, show: { plotlyJson: true } });
     json.update([record(0)]);
-    assert.ok('application/vnd.plotly.v1+json' in (sent.at(-1)?.message.data ?? {}), 'show.plotlyJson: true still asks for it');
+    assert.ok(
+      'application/vnd.plotly.v1+json' in (sent.at(-1)?.message.data ?? {}),
+      'show.plotlyJson: true still asks for it',
+    );
   });
 });
-
 
 describe('createProgressBar', () => {
   test('updates one output, throttled, always at the end and on done', () => {
     const clock = fakeClock();
     const sent: MimeBundle[] = [];
-    const bar = createProgressBar({ total: 1000, throttleMs: 500, now: clock.now, output: { update: (b) => sent.push(b) } });
+    const bar = createProgressBar({
+      total: 1000,
+      throttleMs: 500,
+      now: clock.now,
+      output: { update: (b) => sent.push(b) },
+    });
     for (let seen = 100; seen <= 1000; seen += 100) {
       clock.advance(200);
       bar.update(seen);
@@ -100,7 +112,10 @@ describe('createProgressBar', () => {
     assert.throws(() => bar.update(1), /after done/);
   });
   test('rejects a total that is not a number >= 0', () => {
-    assert.throws(() => createProgressBar({ total: Number.NaN, output: { update: () => undefined } }), /total.*got NaN/);
+    assert.throws(
+      () => createProgressBar({ total: Number.NaN, output: { update: () => undefined } }),
+      /total.*got NaN/,
+    );
   });
 });
 

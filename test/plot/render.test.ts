@@ -2,11 +2,29 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import type { Figure } from '../../src/plot/style';
-import { chartBundle, chartHtml, chartPlaceholderHtml, createChartOutput, createOutput, figureSummary, loadPlotly, PLOTLY_MIME, plotlyLoaderHtml, scriptJson, show } from '../../src/plot/render';
+import {
+  chartBundle,
+  chartHtml,
+  chartPlaceholderHtml,
+  createChartOutput,
+  createOutput,
+  figureSummary,
+  loadPlotly,
+  PLOTLY_MIME,
+  plotlyLoaderHtml,
+  scriptJson,
+  show,
+} from '../../src/plot/render';
 
 const figure: Figure = {
   data: [
-    { type: 'heatmap', z: [[0.1234567891, 1], [0, 0.5]] },
+    {
+      type: 'heatmap',
+      z: [
+        [0.1234567891, 1],
+        [0, 0.5],
+      ],
+    },
     { type: 'scatter', name: 'loss', x: [1, 2, 3], y: [3, 2, 1] },
   ],
   layout: { title: { text: 'A <b>test</b> chart' }, height: 300 },
@@ -51,21 +69,40 @@ describe('plotlyLoaderHtml', () => {
 
 describe('scriptJson', () => {
   test('leaves no "<" or line separators, rounds to 6 significant digits, writes typed arrays as arrays', () => {
-    const json = scriptJson({ s: '</script><!-- \u2028', x: 0.123456789, big: 1234567, f: Float32Array.of(0.5, 0.25), nan: NaN });
+    const json = scriptJson({
+      s: '</script><!-- \u2028',
+      x: 0.123456789,
+      big: 1234567,
+      f: Float32Array.of(0.5, 0.25),
+      nan: NaN,
+    });
     assert.ok(!json.includes('<'));
     assert.ok(!json.includes('\u2028'));
-    assert.deepEqual(JSON.parse(json), { s: '</script><!-- \u2028', x: 0.123457, big: 1234567, f: [0.5, 0.25], nan: null });
+    assert.deepEqual(JSON.parse(json), {
+      s: '</script><!-- \u2028',
+      x: 0.123457,
+      big: 1234567,
+      f: [0.5, 0.25],
+      nan: null,
+    });
   });
 });
 
 describe('chartHtml', () => {
   test('is a div with the given id and a script that draws the figure into that div', () => {
     const html = chartHtml(figure, { config: { displayModeBar: false } }, 'rnn-plot-abc', 3);
-    assert.ok(html.startsWith(`<div id="rnn-plot-abc" class="rnn-plot" data-rnn-revision="3" style="width:100%;max-width:100%;height:300px;">${chartPlaceholderHtml(figure)}</div>`));
+    assert.ok(
+      html.startsWith(
+        `<div id="rnn-plot-abc" class="rnn-plot" data-rnn-revision="3" style="width:100%;max-width:100%;height:300px;">${chartPlaceholderHtml(figure)}</div>`,
+      ),
+    );
     const script = scriptOf(html);
     assert.match(script, /var id = "rnn-plot-abc";/);
     const figureJson = /var figure = (.*);/.exec(script)?.[1];
-    assert.deepEqual(JSON.parse(figureJson ?? ''), JSON.parse(scriptJson({ data: figure.data, layout: figure.layout })));
+    assert.deepEqual(
+      JSON.parse(figureJson ?? ''),
+      JSON.parse(scriptJson({ data: figure.data, layout: figure.layout })),
+    );
     const config = JSON.parse(/var config = (.*);/.exec(script)?.[1] ?? '') as Record<string, unknown>;
     assert.deepEqual(config, { responsive: true, displaylogo: false, displayModeBar: false });
   });
@@ -88,7 +125,8 @@ describe('chartHtml', () => {
     const children: object[] = [note];
     page.el = {
       style: {},
-      querySelector: (selector: string) => (selector === '.rnn-plot-static' ? (children.find((c) => c === note) ?? null) : null),
+      querySelector: (selector: string) =>
+        selector === '.rnn-plot-static' ? (children.find((c) => c === note) ?? null) : null,
       removeChild: (child: object) => children.splice(children.indexOf(child), 1),
     };
     timers.shift()?.();
@@ -101,15 +139,24 @@ describe('chartHtml', () => {
     assert.equal(timers.length, 0, 'stops polling once drawn');
   });
   test("holds a note saying the chart was not drawn, why, and how to draw it, with the figure's title escaped", () => {
-    const note = chartPlaceholderHtml({ data: [{ type: 'scatter', name: '<img src=x onerror=alert(1)>', y: [1] }], layout: { title: { text: 'Loss & <i>accuracy</i>' } } });
+    const note = chartPlaceholderHtml({
+      data: [{ type: 'scatter', name: '<img src=x onerror=alert(1)>', y: [1] }],
+      layout: { title: { text: 'Loss & <i>accuracy</i>' } },
+    });
     assert.match(note, /^<div class="rnn-plot-static" style="[^"]*">/);
-    assert.match(note, /<b>Chart not drawn:<\/b> Loss &amp; accuracy: scatter '&lt;img src=x onerror=alert\(1\)&gt;' 1 points/);
+    assert.match(
+      note,
+      /<b>Chart not drawn:<\/b> Loss &amp; accuracy: scatter '&lt;img src=x onerror=alert\(1\)&gt;' 1 points/,
+    );
     assert.match(note, /run the cells again \(Run &gt; Run All Cells\)/);
     assert.match(note, /&quot;Trust Notebook&quot;/);
     assert.doesNotMatch(note, /<script|<img/);
   });
   test('sizes the div from the layout when it has a width', () => {
-    assert.match(chartHtml({ data: [], layout: { width: 320.4 } }, { height: 200 }, 'i'), /width:320px;max-width:100%;height:200px;/);
+    assert.match(
+      chartHtml({ data: [], layout: { width: 320.4 } }, { height: 200 }, 'i'),
+      /width:320px;max-width:100%;height:200px;/,
+    );
   });
 });
 
@@ -117,8 +164,14 @@ describe('figureSummary and chartBundle', () => {
   test('summarises title (tags stripped) and traces', () => {
     assert.equal(figureSummary(figure), "[plotly chart] A test chart: heatmap 2x2, scatter 'loss' 3 points");
     assert.equal(figureSummary({ data: [], layout: {} }), '[plotly chart] untitled: no traces');
-    const many: Figure = { data: Array.from({ length: 10 }, (_, k) => ({ type: 'scatter', name: `${k}`, y: [0, 1] })), layout: {} };
-    assert.equal(figureSummary(many), "[plotly chart] untitled: scatter '0' 2 points, scatter '1' 2 points, scatter '2' 2 points, 7 more traces");
+    const many: Figure = {
+      data: Array.from({ length: 10 }, (_, k) => ({ type: 'scatter', name: `${k}`, y: [0, 1] })),
+      layout: {},
+    };
+    assert.equal(
+      figureSummary(many),
+      "[plotly chart] untitled: scatter '0' 2 points, scatter '1' 2 points, scatter '2' 2 points, 7 more traces",
+    );
   });
   test('carries HTML, plotly JSON and text in one bundle; plotlyJson: false leaves the JSON out', () => {
     const bundle = chartBundle(figure);
@@ -128,7 +181,11 @@ describe('figureSummary and chartBundle', () => {
     assert.deepEqual(json.layout, { ...figure.layout, datarevision: 1 });
     assert.equal(bundle['text/plain'], figureSummary(figure));
     const redrawn = chartBundle(figure, {}, 4);
-    assert.equal((redrawn[PLOTLY_MIME] as { layout: { datarevision?: number } }).layout.datarevision, 4, 'the redraw count is the layout\'s datarevision');
+    assert.equal(
+      (redrawn[PLOTLY_MIME] as { layout: { datarevision?: number } }).layout.datarevision,
+      4,
+      "the redraw count is the layout's datarevision",
+    );
     assert.match(String(redrawn['text/html']), /data-rnn-revision="4"[\s\S]*"datarevision":4/);
     assert.ok(!(PLOTLY_MIME in chartBundle(figure, { plotlyJson: false })));
   });
@@ -137,7 +194,9 @@ describe('figureSummary and chartBundle', () => {
 describe('sending to the kernel', () => {
   type Message = { data: Record<string, unknown>; transient: { display_id?: string } };
   // The tslab module the kernel writes through; outside a kernel its writer is null.
-  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: ((m: Message, update: boolean) => void) | null | string };
+  const jupyter = require('tslab/dist/jupyter') as {
+    lastWriteDisplayData: ((m: Message, update: boolean) => void) | null | string;
+  };
   const tslab = require('tslab') as { newDisplay: () => unknown };
   const realNewDisplay = tslab.newDisplay;
   afterEach(() => {
@@ -180,7 +239,10 @@ describe('sending to the kernel', () => {
     let displays = 0;
     tslab.newDisplay = () => {
       const display = ++displays;
-      return { html: (html: string) => shown.push({ display, html }), text: (text: string) => shown.push({ display, html: `text:${text}` }) };
+      return {
+        html: (html: string) => shown.push({ display, html }),
+        text: (text: string) => shown.push({ display, html: `text:${text}` }),
+      };
     };
     const output = createOutput();
     output.update({ 'text/html': '<b>1</b>', 'text/plain': '1' });

@@ -3,14 +3,20 @@ import assert from 'node:assert/strict';
 import type { Annotations, PlotData, Shape } from 'plotly.js';
 import type { Figure } from '../../src/plot';
 import { lstmInsideFigure, unrolledRnnFigure } from '../../src/plot/network';
-import { lineChartFigure, pcaScatterFigure, perClassAccuracyFigure, predictionGalleryFigure } from '../../src/plot/results';
+import {
+  lineChartFigure,
+  pcaScatterFigure,
+  perClassAccuracyFigure,
+  predictionGalleryFigure,
+} from '../../src/plot/results';
 
 function trace(figure: Figure, index = 0): Partial<PlotData> {
   const t = figure.data[index];
   assert.ok(t, `trace ${index} exists`);
   return t as Partial<PlotData>;
 }
-const texts = (figure: Figure): string[] => (figure.layout.annotations ?? []).map((a: Partial<Annotations>) => String(a.text ?? ''));
+const texts = (figure: Figure): string[] =>
+  (figure.layout.annotations ?? []).map((a: Partial<Annotations>) => String(a.text ?? ''));
 const rects = (figure: Figure): Partial<Shape>[] => (figure.layout.shapes ?? []).filter((s) => s.type === 'rect');
 
 test('unrolledRnnFigure: a folded cell, one box per shown step, an ellipsis for skipped steps, the output layer', () => {
@@ -20,7 +26,11 @@ test('unrolledRnnFigure: a folded cell, one box per shown step, an ellipsis for 
   // folded + steps 0, 1, 2, 27 + output layer
   assert.equal(rects(f).length, 6);
   const t = texts(f);
-  for (const step of [0, 1, 2, 27]) assert.ok(t.some((s) => s.includes(`step ${step}`)), `box for step ${step}`);
+  for (const step of [0, 1, 2, 27])
+    assert.ok(
+      t.some((s) => s.includes(`step ${step}`)),
+      `box for step ${step}`,
+    );
   assert.ok(t.includes('…'));
   assert.ok(t.some((s) => s.includes('all 28 steps')));
   assert.ok(t.filter((s) => s.includes('kernel, bias')).length >= 5, 'every box names the same weights');
@@ -33,7 +43,13 @@ test('unrolledRnnFigure: a folded cell, one box per shown step, an ellipsis for 
 });
 
 test('lineChartFigure: one trace per series, log axis, checks lengths and log values', () => {
-  const f = lineChartFigure([{ name: 'a', x: [0, 1], y: [1, 10] }, { name: 'b', x: [0, 1], y: [2, 3], dash: 'dash' }], { logY: true, yRange: [1, 100] });
+  const f = lineChartFigure(
+    [
+      { name: 'a', x: [0, 1], y: [1, 10] },
+      { name: 'b', x: [0, 1], y: [2, 3], dash: 'dash' },
+    ],
+    { logY: true, yRange: [1, 100] },
+  );
   assert.equal(f.data.length, 2);
   assert.equal(f.layout.yaxis?.type, 'log');
   assert.deepEqual(f.layout.yaxis?.range, [0, 2]);
@@ -43,18 +59,35 @@ test('lineChartFigure: one trace per series, log axis, checks lengths and log va
   assert.throws(() => lineChartFigure([]), /no series/);
 });
 
-test('pcaScatterFigure: one trace per label holding that label\'s points; explained variance in the axis titles', () => {
-  const f = pcaScatterFigure([[0, 1], [2, 3], [4, 5]], [7, 1, 7], { explained: [0.5, 0.25] });
-  assert.deepEqual(f.data.map((d) => (d as Partial<PlotData>).name), ['1', '7']);
+test("pcaScatterFigure: one trace per label holding that label's points; explained variance in the axis titles", () => {
+  const f = pcaScatterFigure(
+    [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ],
+    [7, 1, 7],
+    { explained: [0.5, 0.25] },
+  );
+  assert.deepEqual(
+    f.data.map((d) => (d as Partial<PlotData>).name),
+    ['1', '7'],
+  );
   assert.deepEqual(trace(f, 1).x, [0, 4]);
-  assert.match(String(f.layout.xaxis?.title && typeof f.layout.xaxis.title === 'object' ? f.layout.xaxis.title.text : ''), /50\.0%/);
+  assert.match(
+    String(f.layout.xaxis?.title && typeof f.layout.xaxis.title === 'object' ? f.layout.xaxis.title.text : ''),
+    /50\.0%/,
+  );
   assert.throws(() => pcaScatterFigure([[0, 1]], [1, 2]), /1 points but 2 labels/);
   assert.throws(() => pcaScatterFigure([[0]], [1]), /needs 2/);
 });
 
 test('predictionGalleryFigure: captions with confidence, mistakes in red with true→predicted, order kept', () => {
   const digit = new Float32Array(784).fill(0.5);
-  const f = predictionGalleryFigure({ digits: [digit, digit, digit], trueLabels: [4, 7, 1], predLabels: [9, 7, 1], confidence: [0.61, 0.984, 0.5] }, { columns: 2 });
+  const f = predictionGalleryFigure(
+    { digits: [digit, digit, digit], trueLabels: [4, 7, 1], predLabels: [9, 7, 1], confidence: [0.61, 0.984, 0.5] },
+    { columns: 2 },
+  );
   assert.deepEqual(texts(f), ['4→9 · 61%', '7 · 98%', '1 · 50%']);
   const colors = (f.layout.annotations ?? []).map((a) => a.font?.color);
   assert.equal(colors[0], '#d62728');
@@ -62,8 +95,15 @@ test('predictionGalleryFigure: captions with confidence, mistakes in red with tr
   const z = trace(f).z as (number | null)[][];
   assert.equal(z[0]?.length, 2 * 28 + 4, 'two columns and one gap wide');
   assert.match(String(f.layout.title && typeof f.layout.title === 'object' ? f.layout.title.text : ''), /1 mistakes/);
-  assert.throws(() => predictionGalleryFigure({ digits: [digit], trueLabels: [1], predLabels: [1, 2], confidence: [1] }), /1 digits but 2 predLabels/);
-  assert.throws(() => predictionGalleryFigure({ digits: [new Float32Array(10)], trueLabels: [1], predLabels: [1], confidence: [1] }), /has 10 values/);
+  assert.throws(
+    () => predictionGalleryFigure({ digits: [digit], trueLabels: [1], predLabels: [1, 2], confidence: [1] }),
+    /1 digits but 2 predLabels/,
+  );
+  assert.throws(
+    () =>
+      predictionGalleryFigure({ digits: [new Float32Array(10)], trueLabels: [1], predLabels: [1], confidence: [1] }),
+    /has 10 values/,
+  );
 });
 
 test('perClassAccuracyFigure: bars with correct/total and the overall accuracy', () => {
@@ -79,15 +119,28 @@ test('perClassAccuracyFigure: bars with correct/total and the overall accuracy',
 test('lstmInsideFigure: the input and one heatmap per panel, time across, stacked domains sharing one x axis', () => {
   const rows = Array.from({ length: 4 }, () => [0, 1, 0.5]);
   const values = Array.from({ length: 4 }, (_, t) => [t, t - 3]);
-  const f = lstmInsideFigure(rows, [{ name: 'h', values }, { name: 'f', values: values.map((v) => v.map((x) => x / 10 + 0.5)), range: [0, 1] }]);
+  const f = lstmInsideFigure(rows, [
+    { name: 'h', values },
+    { name: 'f', values: values.map((v) => v.map((x) => x / 10 + 0.5)), range: [0, 1] },
+  ]);
   assert.equal(f.data.length, 3);
-  assert.deepEqual(trace(f, 1).z, [[0, 1, 2, 3], [-3, -2, -1, 0]], 'units down, time across');
+  assert.deepEqual(
+    trace(f, 1).z,
+    [
+      [0, 1, 2, 3],
+      [-3, -2, -1, 0],
+    ],
+    'units down, time across',
+  );
   assert.equal(trace(f, 1).zmin, -3);
   assert.equal(trace(f, 2).zmin, 0);
   const layout = f.layout as Record<string, { domain?: number[] } | undefined>;
   const top = layout.yaxis?.domain ?? [];
   const bottom = layout.yaxis3?.domain ?? [];
   assert.ok((top[0] ?? 0) > (bottom[1] ?? 1), 'the input panel is on top');
-  assert.throws(() => lstmInsideFigure(rows, [{ name: 'h', values: values.slice(1) }]), /panel "h" has 3 steps, the input 4/);
+  assert.throws(
+    () => lstmInsideFigure(rows, [{ name: 'h', values: values.slice(1) }]),
+    /panel "h" has 3 steps, the input 4/,
+  );
   assert.throws(() => lstmInsideFigure(rows, []), /no panels/);
 });

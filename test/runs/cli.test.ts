@@ -14,7 +14,10 @@ import { fakeRecord } from './fixtures';
 
 let dir: string;
 const lstm = { ...fakeRecord({ cell: 'lstm' }, 0.75, '2026-11-01T09:00:00Z'), id: '20261101-090000-lstm-u8-aaaa' };
-const gru = { ...fakeRecord({ cell: 'gru', learningRate: 0.01 }, 0.8, '2026-11-02T10:05:00Z'), id: '20261102-100500-gru-u8-bbbb' };
+const gru = {
+  ...fakeRecord({ cell: 'gru', learningRate: 0.01 }, 0.8, '2026-11-02T10:05:00Z'),
+  id: '20261102-100500-gru-u8-bbbb',
+};
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'rnn-runs-cli-'));
@@ -49,8 +52,14 @@ describe('runs CLI', () => {
     const r = await runs(['list', '--runs-dir', dir]);
     assert.equal(r.code, 0);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /^id\s+date \(UTC\)\s+cell\s+units\s+layers\s+backend\s+data\s+examples\s+test acc\s+seconds$/);
-    assert.match(lines[1] ?? '', /^20261101-090000-lstm-u8-aaaa\s+2026-11-01 09:00\s+lstm\/fused\s+8\s+1\s+cpu\s+bundled 30\s+90\s+0\.7500\s+12\.5$/);
+    assert.match(
+      lines[0] ?? '',
+      /^id\s+date \(UTC\)\s+cell\s+units\s+layers\s+backend\s+data\s+examples\s+test acc\s+seconds$/,
+    );
+    assert.match(
+      lines[1] ?? '',
+      /^20261101-090000-lstm-u8-aaaa\s+2026-11-01 09:00\s+lstm\/fused\s+8\s+1\s+cpu\s+bundled 30\s+90\s+0\.7500\s+12\.5$/,
+    );
     assert.match(lines[2] ?? '', /^20261102-100500-gru-u8-bbbb\s+2026-11-02 10:05\s+gru\s/);
     assert.equal(lines.length, 3);
     assert.match(r.stderr, /^runs: skipped .*broken\.json: not valid JSON/);
@@ -58,7 +67,10 @@ describe('runs CLI', () => {
   });
 
   test('a record from a machine larger than this one (units 30000) lists and compares: fitting is not validity', async () => {
-    const big = { ...fakeRecord({ cell: 'lstm', units: 30_000 }, 0.9, '2026-11-03T08:00:00Z'), id: '20261103-080000-lstm-u30000-cccc' };
+    const big = {
+      ...fakeRecord({ cell: 'lstm', units: 30_000 }, 0.9, '2026-11-03T08:00:00Z'),
+      id: '20261103-080000-lstm-u30000-cccc',
+    };
     // The same settings are refused before training on this machine (27 GB of weights and Adam state > its memory)...
     assert.throws(() => checkFits(big.config, { memoryBytes: totalmem() }), /units 30000 needs about \d+(\.\d)? GB/);
     const bigDir = mkdtempSync(path.join(tmpdir(), 'rnn-runs-big-'));
@@ -114,7 +126,10 @@ describe('runs CLI', () => {
       const r = await runs(withDir);
       assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
-      const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('broken.json'));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.includes('broken.json'));
       assert.equal(lines.length, 1, r.stderr);
       assert.match(lines[0] ?? '', message);
       assert.match(lines[0] ?? '', /^runs: /);
@@ -130,7 +145,11 @@ describe('runs CLI', () => {
       const r = spawnSync(process.execPath, ['--import', tsx, cli, 'list'], { cwd, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, 'no run records in runs\n');
-      const bad = spawnSync(process.execPath, ['--import', tsx, cli, 'lst'], { cwd, encoding: 'utf8', timeout: 60_000 });
+      const bad = spawnSync(process.execPath, ['--import', tsx, cli, 'lst'], {
+        cwd,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(bad.status, 2);
       assert.equal(bad.stderr, 'runs: unknown command "lst"; expected list or compare (see --help)\n');
     } finally {

@@ -39,7 +39,14 @@ function smallData(seed: number): Datasets {
   };
 }
 
-const SMALL: Partial<RunSettings> = { units: 8, batchSize: 16, trainingIters: 16 * 9, displayStep: 1, validateEvery: 4, learningRate: 0.01 };
+const SMALL: Partial<RunSettings> = {
+  units: 8,
+  batchSize: 16,
+  trainingIters: 16 * 9,
+  displayStep: 1,
+  validateEvery: 4,
+  learningRate: 0.01,
+};
 
 /** One run from scratch: data loaded with the seed (shuffles), model built with it (weights). */
 async function run(config: Partial<RunSettings>, dataSeed: number): Promise<Awaited<ReturnType<typeof runExperiment>>> {
@@ -50,12 +57,19 @@ async function run(config: Partial<RunSettings>, dataSeed: number): Promise<Awai
 }
 
 /** The numbers of a record's history, without the wall times (which differ run to run). */
-function numbers(points: readonly { step: number; examplesSeen: number; loss: number; accuracy: number }[]): number[][] {
+function numbers(
+  points: readonly { step: number; examplesSeen: number; loss: number; accuracy: number }[],
+): number[][] {
   return points.map((p) => [p.step, p.examplesSeen, p.loss, p.accuracy]);
 }
 
 describeOnBackends('the same seed gives the same losses step for step', () => {
-  for (const config of [{ cell: 'lstm', kind: 'fused' }, { cell: 'lstm', kind: 'layers' }, { cell: 'gru' }, { cell: 'simple-rnn', bidirectional: true }] as const) {
+  for (const config of [
+    { cell: 'lstm', kind: 'fused' },
+    { cell: 'lstm', kind: 'layers' },
+    { cell: 'gru' },
+    { cell: 'simple-rnn', bidirectional: true },
+  ] as const) {
     test(JSON.stringify(config), async () => {
       const a = await run({ ...config, seed: 3 }, 3);
       const b = await run({ ...config, seed: 3 }, 3);
@@ -85,21 +99,40 @@ describe('runExperiment', () => {
     const data = smallData(1);
     const before = tf.memory().numTensors;
     const lines: string[] = [];
-    const { classifier, result, record } = await runExperiment({ ...SMALL, cell: 'gru', layers: 2, seed: 1 }, data, { label: 'test', onLog: (l) => lines.push(l) });
+    const { classifier, result, record } = await runExperiment({ ...SMALL, cell: 'gru', layers: 2, seed: 1 }, data, {
+      label: 'test',
+      onLog: (l) => lines.push(l),
+    });
     assert.equal(classifier.name, '2 x tf.layers.gru');
     assert.equal(lines.at(-1), formatTestingLine(result.testingAccuracy));
     assert.equal(record.label, 'test');
     assert.equal(record.backend, 'cpu');
     assert.equal(record.model, classifier.name);
     assert.deepEqual(
-      { cell: record.config.cell, kind: record.config.kind, layers: record.config.layers, units: record.config.units, seed: record.config.seed, batchSize: record.config.batchSize },
+      {
+        cell: record.config.cell,
+        kind: record.config.kind,
+        layers: record.config.layers,
+        units: record.config.units,
+        seed: record.config.seed,
+        batchSize: record.config.batchSize,
+      },
       { cell: 'gru', kind: 'layers', layers: 2, units: 8, seed: 1, batchSize: 16 },
     );
-    assert.deepEqual(record.data, { source: 'bundled', description: data.description, trainSize: 800, validationSize: 100, testSize: 200 });
+    assert.deepEqual(record.data, {
+      source: 'bundled',
+      description: data.description,
+      trainSize: 800,
+      validationSize: 100,
+      testSize: 200,
+    });
     assert.equal(record.result.testAccuracy, result.testAccuracy);
     assert.equal(record.validation.length, 2);
     const times = record.history.map((p) => p.seconds ?? NaN);
-    assert.ok(times.every((t, k) => t > 0 && (k === 0 || t >= (times[k - 1] ?? 0))), `increasing wall times: ${times.join(', ')}`);
+    assert.ok(
+      times.every((t, k) => t > 0 && (k === 0 || t >= (times[k - 1] ?? 0))),
+      `increasing wall times: ${times.join(', ')}`,
+    );
     assert.ok(record.result.seconds >= (times.at(-1) ?? Infinity));
     assert.match(record.id, /^\d{8}-\d{6}-2xgru-u8-[0-9a-f]{4}$/);
     classifier.dispose();
@@ -108,6 +141,9 @@ describe('runExperiment', () => {
 
   test('rejects an impossible model before training', async () => {
     const data = smallData(1);
-    await assert.rejects(runExperiment({ cell: 'gru', kind: 'fused' }, data), /kind "fused" is an LSTM implementation; cell "gru"/);
+    await assert.rejects(
+      runExperiment({ cell: 'gru', kind: 'fused' }, data),
+      /kind "fused" is an LSTM implementation; cell "gru"/,
+    );
   });
 });

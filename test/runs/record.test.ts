@@ -9,7 +9,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createRunRecord, loadRunRecords, parseRunRecord, RUN_RECORD_FORMAT, recordRun, selectRuns, writeRunRecord, type RunRecord } from '../../src/runs';
+import {
+  createRunRecord,
+  loadRunRecords,
+  parseRunRecord,
+  RUN_RECORD_FORMAT,
+  recordRun,
+  selectRuns,
+  writeRunRecord,
+  type RunRecord,
+} from '../../src/runs';
 import { fakeRecord, TINY_DATA } from './fixtures';
 
 let work: string;
@@ -33,7 +42,10 @@ describe('writing', () => {
     assert.deepEqual(readdirSync(dir), [`${record.id}.json`]);
     const { runs, warnings } = await loadRunRecords(dir);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(runs.map((r) => r.record), [record]);
+    assert.deepEqual(
+      runs.map((r) => r.record),
+      [record],
+    );
     assert.equal(runs[0]?.file, file);
   });
 
@@ -43,13 +55,41 @@ describe('writing', () => {
     assert.match(record.id, /^20261101-100000-lstm-u8-[0-9a-f]{4}$/);
     assert.equal(record.createdAt, '2026-11-01T10:00:00.000Z');
     assert.deepEqual(record.config, {
-      kind: 'fused', cell: 'lstm', layers: 1, bidirectional: false, timeSteps: 28, inputSize: 28, units: 8, numClasses: 10, forgetBias: 1, seed: 7,
-      trainingIters: 100, batchSize: 10, displayStep: 3, learningRate: 0.001, clipNorm: 0, testExamples: 128, validateEvery: 9, evalBatchSize: 500,
+      kind: 'fused',
+      cell: 'lstm',
+      layers: 1,
+      bidirectional: false,
+      timeSteps: 28,
+      inputSize: 28,
+      units: 8,
+      numClasses: 10,
+      forgetBias: 1,
+      seed: 7,
+      trainingIters: 100,
+      batchSize: 10,
+      displayStep: 3,
+      learningRate: 0.001,
+      clipNorm: 0,
+      testExamples: 128,
+      validateEvery: 9,
+      evalBatchSize: 500,
     });
-    assert.deepEqual(record.data, { source: 'bundled', description: 'tiny', trainSize: 30, validationSize: 5, testSize: 10 });
+    assert.deepEqual(record.data, {
+      source: 'bundled',
+      description: 'tiny',
+      trainSize: 30,
+      validationSize: 5,
+      testSize: 10,
+    });
     assert.equal(record.history.length, 3);
     assert.equal(record.validation.length, 1);
-    assert.deepEqual(record.result, { steps: 9, examplesSeen: 90, testingAccuracy: 0.5, testAccuracy: 0.5, seconds: 12.5 });
+    assert.deepEqual(record.result, {
+      steps: 9,
+      examplesSeen: 90,
+      testingAccuracy: 0.5,
+      testAccuracy: 0.5,
+      seconds: 12.5,
+    });
     // Read here from the installed packages' own package.json files, not through the code under test.
     const version = (file: string): unknown => (JSON.parse(readFileSync(file, 'utf8')) as { version: unknown }).version;
     assert.deepEqual(record.versions, {
@@ -88,11 +128,35 @@ describe('writing', () => {
     const dir = freshDir('one-call');
     const source = fakeRecord({ cell: 'simple-rnn' }, 0.3, '2026-11-01T10:00:00Z');
     const { record, path: file } = await recordRun(
-      { config: { cell: 'simple-rnn', units: 8, seed: 2 }, model: 'm', data: TINY_DATA, result: { ...source.result, history: source.history, validation: source.validation }, label: 'nb' },
+      {
+        config: { cell: 'simple-rnn', units: 8, seed: 2 },
+        model: 'm',
+        data: TINY_DATA,
+        result: { ...source.result, history: source.history, validation: source.validation },
+        label: 'nb',
+      },
       { runsDir: dir },
     );
-    assert.deepEqual([record.config.kind, record.config.units, record.config.seed, record.config.batchSize, record.config.trainingIters], ['layers', 8, 2, 128, 100_000]);
-    assert.throws(() => createRunRecord({ config: { cell: 'gru', kind: 'basic' }, model: 'm', data: TINY_DATA, result: { ...source.result, history: [], validation: [] } }), /kind "basic" is an LSTM implementation; cell "gru"/);
+    assert.deepEqual(
+      [
+        record.config.kind,
+        record.config.units,
+        record.config.seed,
+        record.config.batchSize,
+        record.config.trainingIters,
+      ],
+      ['layers', 8, 2, 128, 100_000],
+    );
+    assert.throws(
+      () =>
+        createRunRecord({
+          config: { cell: 'gru', kind: 'basic' },
+          model: 'm',
+          data: TINY_DATA,
+          result: { ...source.result, history: [], validation: [] },
+        }),
+      /kind "basic" is an LSTM implementation; cell "gru"/,
+    );
     assert.equal(record.label, 'nb');
     assert.equal(record.backend, tf.getBackend());
     assert.deepEqual(readdirSync(dir), [path.basename(file)]);
@@ -107,18 +171,30 @@ describe('loading', () => {
     await writeRunRecord(newer, { runsDir: dir });
     await writeRunRecord(older, { runsDir: dir });
     writeFileSync(path.join(dir, 'cut-short.json'), JSON.stringify(older).slice(0, 100));
-    writeFileSync(path.join(dir, 'wrong.json'), JSON.stringify({ ...older, config: { ...older.config, units: 'many' } }));
+    writeFileSync(
+      path.join(dir, 'wrong.json'),
+      JSON.stringify({ ...older, config: { ...older.config, units: 'many' } }),
+    );
     writeFileSync(path.join(dir, 'other-format.json'), JSON.stringify({ format: 'something/else' }));
     writeFileSync(path.join(dir, `.${older.id}.json.tmp-1-abcd`), '{');
     writeFileSync(path.join(dir, 'notes.txt'), 'not a record');
     const seen: string[] = [];
     const { runs, warnings } = await loadRunRecords(dir, { onWarning: (m) => seen.push(m) });
-    assert.deepEqual(runs.map((r) => r.record.id), [older.id, newer.id]);
+    assert.deepEqual(
+      runs.map((r) => r.record.id),
+      [older.id, newer.id],
+    );
     assert.deepEqual(seen, warnings);
     assert.equal(warnings.length, 3);
     assert.match(warnings[0] ?? '', new RegExp(`^skipped ${path.join(dir, 'cut-short.json')}: not valid JSON`));
-    assert.match(warnings[1] ?? '', /other-format\.json: not a run record \(format "something\/else" is not rnn-notebooks\/run@2 \(or rnn-notebooks\/run@1\)\)/);
-    assert.match(warnings[2] ?? '', /wrong\.json: not a run record \(record\.config\.units must be a whole number >= 1, got "many"\)/);
+    assert.match(
+      warnings[1] ?? '',
+      /other-format\.json: not a run record \(format "something\/else" is not rnn-notebooks\/run@2 \(or rnn-notebooks\/run@1\)\)/,
+    );
+    assert.match(
+      warnings[2] ?? '',
+      /wrong\.json: not a run record \(record\.config\.units must be a whole number >= 1, got "many"\)/,
+    );
   });
 
   test('a missing folder has no runs; a file in its place is an error', async () => {
@@ -135,17 +211,34 @@ describe('loading', () => {
     await writeRunRecord(clipped, { runsDir: dir });
     const { runs } = await loadRunRecords(dir);
     assert.equal(runs[0]?.record.config.clipNorm, 2.5);
-    assert.throws(() => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }), /record\.config\.clipNorm must be a finite number >= 0 \(0: no clipping\), got "yes"/);
+    assert.throws(
+      () => parseRunRecord({ ...clipped, config: { ...clipped.config, clipNorm: 'yes' } }),
+      /record\.config\.clipNorm must be a finite number >= 0 \(0: no clipping\), got "yes"/,
+    );
     const { clipNorm: _dropped, ...withoutClip } = clipped.config;
     assert.throws(() => parseRunRecord({ ...clipped, config: withoutClip }), /record\.config\.clipNorm is missing/);
   });
 
   test('reads a record written by version 0.1 (a file it wrote): kind seed is basic, no clipping, forget bias 1', () => {
-    const old = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'run-record-0.1.json'), 'utf8')) as { format: string; config: Record<string, unknown>; result: Record<string, unknown> };
+    const old = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'run-record-0.1.json'), 'utf8')) as {
+      format: string;
+      config: Record<string, unknown>;
+      result: Record<string, unknown>;
+    };
     assert.equal(old.format, 'rnn-notebooks/run@1');
     assert.equal(old.config['kind'], 'seed');
     const record = parseRunRecord(old);
-    assert.deepEqual([record.config.kind, record.config.cell, record.config.units, record.config.seed, record.config.clipNorm, record.config.forgetBias], ['basic', 'lstm', 4, 2, 0, 1]);
+    assert.deepEqual(
+      [
+        record.config.kind,
+        record.config.cell,
+        record.config.units,
+        record.config.seed,
+        record.config.clipNorm,
+        record.config.forgetBias,
+      ],
+      ['basic', 'lstm', 4, 2, 0, 1],
+    );
     assert.equal(record.result.testingAccuracy, old.result['testAccuracy128']);
     assert.equal(record.result.testAccuracy, old.result['testAccuracy']);
   });
@@ -153,9 +246,18 @@ describe('loading', () => {
   test('parseRunRecord names the first bad field', () => {
     const good = fakeRecord({}, 0.5, '2026-11-01T10:00:00Z');
     assert.throws(() => parseRunRecord([]), /not a JSON object/);
-    assert.throws(() => parseRunRecord({ ...good, history: [{ step: 1 }] }), /record\.history\[0\]\.examplesSeen is missing/);
-    assert.throws(() => parseRunRecord({ ...good, config: { ...good.config, cell: 'rnn' } }), /record\.config\.cell must be one of lstm, gru, simple-rnn, got "rnn"/);
-    assert.throws(() => parseRunRecord({ ...good, createdAt: 'yesterday' }), /record\.createdAt "yesterday" is not a date/);
+    assert.throws(
+      () => parseRunRecord({ ...good, history: [{ step: 1 }] }),
+      /record\.history\[0\]\.examplesSeen is missing/,
+    );
+    assert.throws(
+      () => parseRunRecord({ ...good, config: { ...good.config, cell: 'rnn' } }),
+      /record\.config\.cell must be one of lstm, gru, simple-rnn, got "rnn"/,
+    );
+    assert.throws(
+      () => parseRunRecord({ ...good, createdAt: 'yesterday' }),
+      /record\.createdAt "yesterday" is not a date/,
+    );
   });
 
   test('selectRuns takes full ids or unique prefixes, and names unknown or ambiguous ones', async () => {
@@ -166,8 +268,14 @@ describe('loading', () => {
     await writeRunRecord(a, { runsDir: dir });
     await writeRunRecord(b, { runsDir: dir });
     const { runs } = await loadRunRecords(dir);
-    assert.deepEqual(selectRuns(runs, [b.id, a.id]).map((r) => r.record), [b, a]);
-    assert.deepEqual(selectRuns(runs, ['20261102-100000-gru-u8-a']).map((r) => r.record.id), [a.id]);
+    assert.deepEqual(
+      selectRuns(runs, [b.id, a.id]).map((r) => r.record),
+      [b, a],
+    );
+    assert.deepEqual(
+      selectRuns(runs, ['20261102-100000-gru-u8-a']).map((r) => r.record.id),
+      [a.id],
+    );
     assert.throws(() => selectRuns(runs, ['20261102']), /run id "20261102" is ambiguous/);
     assert.throws(() => selectRuns(runs, ['nope']), /no run "nope" \(2 recorded\)/);
   });

@@ -18,8 +18,15 @@ interface Line {
   readonly fix?: string;
 }
 
-function doctor(root: string, env: Record<string, string | undefined> = {}): { status: number | null; lines: Line[]; out: string } {
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'doctor.js')], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 240_000 });
+function doctor(
+  root: string,
+  env: Record<string, string | undefined> = {},
+): { status: number | null; lines: Line[]; out: string } {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'doctor.js')], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   assert.equal(r.stderr, '', 'doctor writes its report to stdout only');
   const lines: Line[] = [];
   for (const raw of r.stdout.split('\n')) {
@@ -46,12 +53,17 @@ function copyProject(t: TestContext, parts: { dist?: boolean; nodeModules?: bool
   const dir = mkdtempSync(join(tmpdir(), 'rnn-doctor-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // Timestamps kept: whether dist/ is current is judged by them.
-  for (const p of ['package.json', 'scripts', 'src']) cpSync(join(ROOT, p), join(dir, p), { recursive: true, preserveTimestamps: true });
+  for (const p of ['package.json', 'scripts', 'src'])
+    cpSync(join(ROOT, p), join(dir, p), { recursive: true, preserveTimestamps: true });
   if (parts.dist) cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
   if (parts.nodeModules) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'junction');
   if (parts.kernel) {
     mkdirSync(join(dir, '.jupyter', 'share', 'jupyter'), { recursive: true });
-    cpSync(join(ROOT, '.jupyter', 'share', 'jupyter', 'kernels'), join(dir, '.jupyter', 'share', 'jupyter', 'kernels'), { recursive: true });
+    cpSync(
+      join(ROOT, '.jupyter', 'share', 'jupyter', 'kernels'),
+      join(dir, '.jupyter', 'share', 'jupyter', 'kernels'),
+      { recursive: true },
+    );
   }
   return dir;
 }
@@ -68,29 +80,46 @@ describe('npm run doctor here', () => {
     const line20 = line(after.lines, eol);
     assert.equal(line20.text, `Node.js ${major} reached its end of life on ${date}: it gets no security fixes`);
     assert.equal(line20.status, 'problem');
-    assert.match(line20.fix ?? '', /^install Node\.js 24, the current LTS line .*; this project is tested on Node\.js 24 and 20$/);
+    assert.match(
+      line20.fix ?? '',
+      /^install Node\.js 24, the current LTS line .*; this project is tested on Node\.js 24 and 20$/,
+    );
     assert.equal(after.status, 0, 'an old Node.js is a warning, not a stop');
     const before = doctor(ROOT, { RNN_DOCTOR_TODAY: '2025-01-01' });
-    assert.equal(before.lines.some((l) => eol.test(l.text)), false);
+    assert.equal(
+      before.lines.some((l) => eol.test(l.text)),
+      false,
+    );
   });
 
   test('reports Node, the backends, the front-end npm start opens and the kernel, and exits 0', () => {
     const r = doctor(ROOT);
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /^rnn-notebooks doctor: /);
-    assert.equal(line(r.lines, /^Node\.js /).text.startsWith(`Node.js ${process.versions.node} (needs >=20), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`), true);
+    assert.equal(
+      line(r.lines, /^Node\.js /).text.startsWith(
+        `Node.js ${process.versions.node} (needs >=20), N-API ${process.versions.napi}, ${process.platform} ${process.arch}`,
+      ),
+      true,
+    );
     assert.equal(line(r.lines, /^npm \d/).status, 'ok');
     assert.equal(line(r.lines, /^dist\/ is current with src\/$/).status, 'ok');
     assert.equal(line(r.lines, /^backend wasm loads$/).status, 'ok');
     assert.equal(line(r.lines, /^backend cpu loads$/).status, 'ok');
     assert.match(line(r.lines, /^the notebooks' backend 'auto' picks /).text, /picks (tensorflow|wasm) \(/);
     // tfjs-node: ok where it loads, else a problem (optional) with its real reason.
-    const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: ROOT, encoding: 'utf8' });
+    const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     const tf = line(r.lines, /^backend tensorflow/);
     if (native.status === 0) {
       assert.equal(tf.status, 'ok');
       const onednn = line(r.lines, /^libtensorflow: /);
-      assert.match(onednn.text, /^libtensorflow: (oneDNN at full speed, signals kept off its threads|oneDNN capped at AVX, .+) \(TF_NUM_INTRAOP_THREADS \S+, ONEDNN_MAX_CPU_ISA \S+\)$/);
+      assert.match(
+        onednn.text,
+        /^libtensorflow: (oneDNN at full speed, signals kept off its threads|oneDNN capped at AVX, .+) \(TF_NUM_INTRAOP_THREADS \S+, ONEDNN_MAX_CPU_ISA \S+\)$/,
+      );
       assert.equal(onednn.status, /capped/.test(onednn.text) ? 'problem' : 'ok');
     } else {
       assert.equal(tf.status, 'problem');
@@ -99,19 +128,35 @@ describe('npm run doctor here', () => {
       else assert.match(tf.text, /is installed but does not load: /);
     }
     const chosen = chooseFrontEnd(probeAll());
-    if (chosen) assert.match(line(r.lines, /^npm start opens /).text, new RegExp(`^npm start opens ${chosen.name} ${chosen.version.replace(/\./g, '\\.')} from `));
-    assert.equal(line(r.lines, /^kernel "tslab" registered for this project: \.jupyter\/share\/jupyter\/kernels\/tslab/).status, 'ok');
+    if (chosen)
+      assert.match(
+        line(r.lines, /^npm start opens /).text,
+        new RegExp(`^npm start opens ${chosen.name} ${chosen.version.replace(/\./g, '\\.')} from `),
+      );
+    assert.equal(
+      line(r.lines, /^kernel "tslab" registered for this project: \.jupyter\/share\/jupyter\/kernels\/tslab/).status,
+      'ok',
+    );
     assert.ok(r.lines.every((l) => l.status !== 'NEEDED'));
-    assert.ok(r.lines.filter((l) => l.status === 'problem').every((l) => l.fix), 'every problem has its fix');
+    assert.ok(
+      r.lines.filter((l) => l.status === 'problem').every((l) => l.fix),
+      'every problem has its fix',
+    );
   });
   test('oneDNN capped because the signal guard is off is a problem with its fix, not a failure', (t) => {
-    const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: ROOT, encoding: 'utf8' });
+    const native = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     if (native.status !== 0 || process.arch !== 'x64') return t.skip('needs tfjs-node loading on x86-64');
     const r = doctor(ROOT, { RNN_SIGNAL_GUARD: '0', ONEDNN_MAX_CPU_ISA: '' });
     assert.equal(r.status, 0, r.out);
     const onednn = line(r.lines, /^libtensorflow: /);
     assert.equal(onednn.status, 'problem');
-    assert.match(onednn.text, /^libtensorflow: oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0 \(TF_NUM_INTRAOP_THREADS \S+, ONEDNN_MAX_CPU_ISA AVX\)$/);
+    assert.match(
+      onednn.text,
+      /^libtensorflow: oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0 \(TF_NUM_INTRAOP_THREADS \S+, ONEDNN_MAX_CPU_ISA AVX\)$/,
+    );
     assert.match(onednn.fix ?? '', /koffi/);
   });
   test('a missing Chromium is a problem with its fix, not a failure', () => {
@@ -124,7 +169,10 @@ describe('npm run doctor here', () => {
   test('an RNN_PYTHON that does not exist and an RNN_BACKEND that is not a backend are needed fixes', () => {
     const r = doctor(ROOT, { RNN_PYTHON: '/nonexistent/python', RNN_BACKEND: 'gpu' });
     assert.equal(r.status, 1, r.out);
-    assert.equal(line(r.lines, /^RNN_PYTHON=\/nonexistent\/python cannot be used: \/nonexistent\/python: not found$/).status, 'NEEDED');
+    assert.equal(
+      line(r.lines, /^RNN_PYTHON=\/nonexistent\/python cannot be used: \/nonexistent\/python: not found$/).status,
+      'NEEDED',
+    );
     assert.equal(line(r.lines, /^no Jupyter front-end found in RNN_PYTHON=\/nonexistent\/python$/).status, 'NEEDED');
     const auto = line(r.lines, /^backend 'auto' fails: RNN_BACKEND="gpu" is not a backend/);
     assert.equal(auto.status, 'NEEDED');

@@ -24,8 +24,18 @@ function scratch(t: TestContext): string {
 }
 
 /** Runs the script with an environment that has no JUPYTER_PATH and a scratch HOME. */
-function install(args: readonly string[], env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string } {
-  const clean = { ...process.env, JUPYTER_PATH: undefined, JUPYTER_DATA_DIR: undefined, XDG_DATA_HOME: undefined, RNN_PYTHON: undefined, ...env };
+function install(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): { status: number | null; stdout: string; stderr: string } {
+  const clean = {
+    ...process.env,
+    JUPYTER_PATH: undefined,
+    JUPYTER_DATA_DIR: undefined,
+    XDG_DATA_HOME: undefined,
+    RNN_PYTHON: undefined,
+    ...env,
+  };
   const r = spawnSync(process.execPath, [SCRIPT, ...args], { env: clean, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -54,8 +64,12 @@ function assertAbsoluteSpec(spec: Spec): void {
  * whichever jupyter-kernelspec is first on PATH, maybe another Python's).
  */
 function kernelspecDir(python: string, env: Record<string, string | undefined>): string | undefined {
-  const code = 'import json; from jupyter_client.kernelspec import KernelSpecManager; print(json.dumps(KernelSpecManager().find_kernel_specs()))';
-  const r = spawnSync(python, ['-c', code], { env: { ...process.env, JUPYTER_PATH: undefined, ...env }, encoding: 'utf8' });
+  const code =
+    'import json; from jupyter_client.kernelspec import KernelSpecManager; print(json.dumps(KernelSpecManager().find_kernel_specs()))';
+  const r = spawnSync(python, ['-c', code], {
+    env: { ...process.env, JUPYTER_PATH: undefined, ...env },
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `listing kernel specs failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as Record<string, string>).tslab;
 }
@@ -84,12 +98,23 @@ describe('npm run kernel -- --user', () => {
     const data = join(home, 'jupyter-data');
     const r = install(['--user'], { HOME: home, JUPYTER_DATA_DIR: data });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`registered in your Jupyter data folder: ${join(data, 'kernels', 'tslab').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `registered in your Jupyter data folder: ${join(data, 'kernels', 'tslab').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+      ),
+    );
     assertAbsoluteSpec(readSpec(data));
     assert.equal(kernelspecDir(jupyter.python, { HOME: home, JUPYTER_DATA_DIR: data }), join(data, 'kernels', 'tslab'));
     // PATH with the Python only: the spec must not rely on finding node there.
     const run = spawnSync(jupyter.python, ['-c', RUN_KERNEL], {
-      env: { HOME: home, JUPYTER_DATA_DIR: data, JUPYTER_RUNTIME_DIR: join(home, 'runtime'), PATH: dirname(jupyter.probe!.executable), TMPDIR: home },
+      env: {
+        HOME: home,
+        JUPYTER_DATA_DIR: data,
+        JUPYTER_RUNTIME_DIR: join(home, 'runtime'),
+        PATH: dirname(jupyter.probe!.executable),
+        TMPDIR: home,
+      },
       cwd: home,
       encoding: 'utf8',
       timeout: 180_000,
@@ -122,25 +147,36 @@ describe('npm run kernel -- --prefix / --sys-prefix', () => {
   test("--sys-prefix writes into the Python environment's share/jupyter, where its Jupyter finds it (Binder)", (t) => {
     const dir = scratch(t);
     // A scratch environment that sees a system Jupyter: its sys.prefix is the scratch folder.
-    const system = findPython((p) => p.packages.jupyter_client !== null && p.prefix.startsWith('/usr'), { ...process.env, RNN_PYTHON: undefined });
+    const system = findPython((p) => p.packages.jupyter_client !== null && p.prefix.startsWith('/usr'), {
+      ...process.env,
+      RNN_PYTHON: undefined,
+    });
     if (system.python === undefined) {
       if (process.env.CI) assert.fail(`no system Python with Jupyter under CI: ${system.error}`);
       return t.skip('no system Python with Jupyter to base a scratch environment on');
     }
     const venv = join(dir, 'venv');
-    const made = spawnSync(system.python, ['-m', 'venv', '--without-pip', '--system-site-packages', venv], { encoding: 'utf8' });
+    const made = spawnSync(system.python, ['-m', 'venv', '--without-pip', '--system-site-packages', venv], {
+      encoding: 'utf8',
+    });
     assert.equal(made.status, 0, made.stderr);
     const python = join(venv, 'bin', 'python');
     const r = install(['--sys-prefix'], { HOME: dir, RNN_PYTHON: python });
     assert.equal(r.status, 0, r.stderr);
     assertAbsoluteSpec(readSpec(join(venv, 'share', 'jupyter')));
-    assert.equal(kernelspecDir(python, { HOME: dir, JUPYTER_DATA_DIR: join(dir, 'data') }), join(venv, 'share', 'jupyter', 'kernels', 'tslab'));
+    assert.equal(
+      kernelspecDir(python, { HOME: dir, JUPYTER_DATA_DIR: join(dir, 'data') }),
+      join(venv, 'share', 'jupyter', 'kernels', 'tslab'),
+    );
   });
   test('--sys-prefix without a Python that has Jupyter says so', (t) => {
     const dir = scratch(t);
     const r = install(['--sys-prefix'], { HOME: dir, RNN_PYTHON: join(dir, 'no-python') });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^install-kernel: --sys-prefix needs a Python with Jupyter: \$RNN_PYTHON=.*no-python cannot be used: .*not found\n$/);
+    assert.match(
+      r.stderr,
+      /^install-kernel: --sys-prefix needs a Python with Jupyter: \$RNN_PYTHON=.*no-python cannot be used: .*not found\n$/,
+    );
   });
 });
 

@@ -19,18 +19,41 @@ import {
 } from '../../scripts/jupyter-env';
 
 function probe(python: string, packages: Partial<PythonProbeOk['packages']>): PythonProbe {
-  const none = { jupyterlab: null, notebook: null, nbclient: null, nbconvert: null, nbformat: null, jupyter_core: null, jupyter_client: null, plotly: null };
-  return { python, source: python, explicit: false, ok: true, executable: python, prefix: '/p', version: '3.11.0', packages: { ...none, ...packages } };
+  const none = {
+    jupyterlab: null,
+    notebook: null,
+    nbclient: null,
+    nbconvert: null,
+    nbformat: null,
+    jupyter_core: null,
+    jupyter_client: null,
+    plotly: null,
+  };
+  return {
+    python,
+    source: python,
+    explicit: false,
+    ok: true,
+    executable: python,
+    prefix: '/p',
+    version: '3.11.0',
+    packages: { ...none, ...packages },
+  };
 }
 
 describe('pythonCandidates', () => {
   test('the project .venv first, then python3 on PATH, then the system Python', () => {
     const list = pythonCandidates({}, '/proj').map((c) => c.python);
     assert.equal(list[0], venvPython('/proj'));
-    assert.deepEqual(list.slice(1), process.platform === 'win32' ? ['python3', 'python'] : ['python3', '/usr/bin/python3']);
+    assert.deepEqual(
+      list.slice(1),
+      process.platform === 'win32' ? ['python3', 'python'] : ['python3', '/usr/bin/python3'],
+    );
   });
   test('RNN_PYTHON alone when set', () => {
-    assert.deepEqual(pythonCandidates({ RNN_PYTHON: '/opt/py/bin/python' }), [{ python: '/opt/py/bin/python', source: '$RNN_PYTHON', explicit: true }]);
+    assert.deepEqual(pythonCandidates({ RNN_PYTHON: '/opt/py/bin/python' }), [
+      { python: '/opt/py/bin/python', source: '$RNN_PYTHON', explicit: true },
+    ]);
     assert.equal(pythonCandidates({ RNN_PYTHON: '' }).length, 3, 'an empty RNN_PYTHON counts as unset');
   });
 });
@@ -45,7 +68,10 @@ describe('chooseFrontEnd', () => {
     assert.equal(chooseFrontEnd([classic, nb7])?.kind, 'notebook7');
     assert.equal(chooseFrontEnd([classic])?.kind, 'classic');
     assert.equal(chooseFrontEnd([classic])?.module, 'notebook');
-    assert.equal(chooseFrontEnd([probe('/c', {}), { python: '/d', source: 'x', explicit: false, ok: false, error: 'not found' }]), undefined);
+    assert.equal(
+      chooseFrontEnd([probe('/c', {}), { python: '/d', source: 'x', explicit: false, ok: false, error: 'not found' }]),
+      undefined,
+    );
   });
 });
 
@@ -75,7 +101,10 @@ describe('probePython and findPython', () => {
     }
     const p = found.probe!;
     assert.match(p.version, /^3\.\d+\.\d+$/);
-    assert.ok(p.dataDir && p.jupyterPath && p.jupyterPath[0] === projectJupyterPath(), 'the project kernel folder comes first on its Jupyter path');
+    assert.ok(
+      p.dataDir && p.jupyterPath && p.jupyterPath[0] === projectJupyterPath(),
+      'the project kernel folder comes first on its Jupyter path',
+    );
   });
 });
 

@@ -9,12 +9,26 @@ import { testFiles } from '../../scripts/test';
 test('unit takes every *.test.ts at any depth outside jupyter/; jupyter takes those inside it', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rnn-test-tree-'));
   try {
-    for (const file of ['a.test.ts', 'models/b.test.ts', 'kernels/wasm/c.test.ts', 'jupyter/d.test.ts', 'helper.ts', 'models/fixture.json', 'scripts/jupyter.test.ts']) {
+    for (const file of [
+      'a.test.ts',
+      'models/b.test.ts',
+      'kernels/wasm/c.test.ts',
+      'jupyter/d.test.ts',
+      'helper.ts',
+      'models/fixture.json',
+      'scripts/jupyter.test.ts',
+    ]) {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), '');
     }
-    const names = (files: string[]): string[] => files.map((f) => path.relative(dir, path.resolve(__dirname, '..', '..', f)));
-    assert.deepEqual(names(testFiles('unit', dir)), ['a.test.ts', 'kernels/wasm/c.test.ts', 'models/b.test.ts', 'scripts/jupyter.test.ts']);
+    const names = (files: string[]): string[] =>
+      files.map((f) => path.relative(dir, path.resolve(__dirname, '..', '..', f)));
+    assert.deepEqual(names(testFiles('unit', dir)), [
+      'a.test.ts',
+      'kernels/wasm/c.test.ts',
+      'models/b.test.ts',
+      'scripts/jupyter.test.ts',
+    ]);
     assert.deepEqual(names(testFiles('jupyter', dir)), ['jupyter/d.test.ts']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,19 @@ test('calibrationBins on a hand-counted example: bins, means, accuracies and ECE
   const confidence = [0.6, 0.7, 0.8, 0.9, 1.0, 0.95];
   const correct = [true, false, true, true, true, false];
   const { bins, ece } = calibrationBins(confidence, correct, 4);
-  assert.deepEqual(bins.map((b) => b.count), [0, 0, 2, 4]);
-  assert.deepEqual(bins.map((b) => [b.lower, b.upper]), [[0, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1]]);
+  assert.deepEqual(
+    bins.map((b) => b.count),
+    [0, 0, 2, 4],
+  );
+  assert.deepEqual(
+    bins.map((b) => [b.lower, b.upper]),
+    [
+      [0, 0.25],
+      [0.25, 0.5],
+      [0.5, 0.75],
+      [0.75, 1],
+    ],
+  );
   assert.ok(Number.isNaN(bins[0]!.accuracy) && Number.isNaN(bins[0]!.meanConfidence));
   assert.ok(Math.abs(bins[2]!.meanConfidence - 0.65) < 1e-12);
   assert.equal(bins[2]!.accuracy, 0.5);

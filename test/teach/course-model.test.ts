@@ -26,7 +26,13 @@ function toySet(n: number, seed: number): DataSet {
   }
   return new DataSet(images, labels, { seed });
 }
-const toyData = (): Datasets => ({ train: toySet(64, 1), validation: toySet(10, 2), test: toySet(20, 3), source: 'bundled', description: 'toy' });
+const toyData = (): Datasets => ({
+  train: toySet(64, 1),
+  validation: toySet(10, 2),
+  test: toySet(20, 3),
+  source: 'bundled',
+  description: 'toy',
+});
 
 test('courseModel trains and saves once, then loads the same model; other settings train afresh', async () => {
   const dir = path.join(work, 'model');
@@ -40,7 +46,7 @@ test('courseModel trains and saves once, then loads the same model; other settin
   assert.equal(again.trainedNow, false);
   assert.equal(again.trainSeconds, first.trainSeconds);
   const [a, b] = [first, again].map((m) => Array.from(tf.tidy(() => m.classifier.predict(probe.xs)).dataSync()));
-  assert.deepEqual(b, a, 'the loaded model computes the trained one\'s logits');
+  assert.deepEqual(b, a, "the loaded model computes the trained one's logits");
   const other = await courseModel(toyData(), { ...settings, trainingSteps: 5 });
   assert.equal(other.trainedNow, true);
   const reloaded = await courseModel(toyData(), { ...settings, trainingSteps: 5 });

@@ -10,12 +10,21 @@ before(async () => {
 
 test('finiteDifferences recovers a known gradient and leaves the parameters unchanged', () => {
   const x = tf.tensor1d([0.5, -1, 2]);
-  const w = tf.tensor2d([[1, 2], [3, 4]]);
+  const w = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
   // f = sum(x^3) + sum(w^2): df/dx = 3x^2, df/dw = 2w
-  const [gx, gw] = finiteDifferences((p) => tf.add(tf.sum(tf.pow(p[0] as tf.Tensor, 3)), tf.sum(tf.square(p[1] as tf.Tensor))) as tf.Scalar, [x, w], { epsilon: 1e-2 });
+  const [gx, gw] = finiteDifferences(
+    (p) => tf.add(tf.sum(tf.pow(p[0] as tf.Tensor, 3)), tf.sum(tf.square(p[1] as tf.Tensor))) as tf.Scalar,
+    [x, w],
+    { epsilon: 1e-2 },
+  );
   assert.ok(gx && gw);
   const expectedX = [0.75, 3, 12];
-  Array.from(gx.dataSync()).forEach((v, k) => assert.ok(Math.abs(v - (expectedX[k] as number)) < 1e-3, `dx[${k}] = ${v}`));
+  Array.from(gx.dataSync()).forEach((v, k) =>
+    assert.ok(Math.abs(v - (expectedX[k] as number)) < 1e-3, `dx[${k}] = ${v}`),
+  );
   Array.from(gw.dataSync()).forEach((v, k) => assert.ok(Math.abs(v - 2 * (k + 1)) < 1e-3, `dw[${k}] = ${v}`));
   assert.deepEqual(Array.from(x.dataSync()), [0.5, -1, 2]);
   assert.throws(() => finiteDifferences(() => tf.scalar(0), [x], { epsilon: 0 }), /epsilon must be > 0/);
@@ -39,7 +48,9 @@ test('finiteDifferences divides by the nudge float32 really made, not the nomina
   const theta = tf.tensor1d([1000.1, -1234.5678, 0.25]);
   const theta0 = theta.clone();
   const c = 3;
-  const [g] = finiteDifferences((p) => tf.sum(tf.mul(c, tf.sub(p[0] as tf.Tensor, theta0))) as tf.Scalar, [theta], { epsilon: 1e-3 });
+  const [g] = finiteDifferences((p) => tf.sum(tf.mul(c, tf.sub(p[0] as tf.Tensor, theta0))) as tf.Scalar, [theta], {
+    epsilon: 1e-3,
+  });
   assert.ok(g);
   Array.from(g.dataSync()).forEach((v, k) => assert.ok(Math.abs(v - c) < 1e-5 * c, `d/dθ[${k}] = ${v}, expected ${c}`));
   tf.dispose([theta, theta0, g]);

@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { basicLstmCellStep, BasicLstmClassifier } from '../../src/models';
 import { maxAbsDifference } from '../../src/teach/gradcheck';
-import { disposeTrace, exampleRows, LSTM_TRACE_NAMES, stepProbabilities, traceBasicLstm } from '../../src/teach/inspect';
+import {
+  disposeTrace,
+  exampleRows,
+  LSTM_TRACE_NAMES,
+  stepProbabilities,
+  traceBasicLstm,
+} from '../../src/teach/inspect';
 
 before(async () => {
   await setupBackend({ backend: 'cpu' });
@@ -33,7 +39,10 @@ test('traceBasicLstm: h and c equal the cell step by step; gates lie in their ra
     cs.push(state.c);
   }
   assert.ok(maxAbsDifference(tf.unstack(trace.c, 1), cs) < 1e-6, 'c equals basicLstmCellStep');
-  const range = (t: tf.Tensor): [number, number] => [tf.min(t).dataSync()[0] as number, tf.max(t).dataSync()[0] as number];
+  const range = (t: tf.Tensor): [number, number] => [
+    tf.min(t).dataSync()[0] as number,
+    tf.max(t).dataSync()[0] as number,
+  ];
   for (const name of ['i', 'f', 'o'] as const) {
     const [lo, hi] = range(trace[name]);
     assert.ok(lo > 0 && hi < 1, `${name} in (0, 1): ${lo}..${hi}`);
@@ -75,8 +84,20 @@ test('stepProbabilities after row t equal the model run on the sequence truncate
 });
 
 test('exampleRows returns one example as [steps][units] and checks the index', () => {
-  const values = tf.tensor3d([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
-  assert.deepEqual(exampleRows(values, 1), [[5, 6], [7, 8]]);
+  const values = tf.tensor3d([
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [
+      [5, 6],
+      [7, 8],
+    ],
+  ]);
+  assert.deepEqual(exampleRows(values, 1), [
+    [5, 6],
+    [7, 8],
+  ]);
   assert.throws(() => exampleRows(values, 2), /example 2 is outside 0..1/);
   values.dispose();
 });

@@ -65,7 +65,11 @@ function cloud(count: number, centre: number[], axes: number[][], stds: number[]
 
 test('pca finds the known axes of a hand-made cloud (3-D, rotated, std 3, 1, 0.1)', () => {
   const s = Math.SQRT1_2;
-  const axes = [[s, s, 0], [-s, s, 0], [0, 0, 1]];
+  const axes = [
+    [s, s, 0],
+    [-s, s, 0],
+    [0, 0, 1],
+  ];
   const points = cloud(4000, [5, -2, 1], axes, [3, 1, 0.1], 3);
   const r = pca(points, { components: 2 });
   // The sign convention puts each component's largest entry positive.
@@ -94,20 +98,31 @@ test('pca agrees with a Jacobi eigen-decomposition of the covariance on random 1
   const reference = jacobiEigen(covarianceMatrix(points));
   for (let k = 0; k < 4; k++) {
     const expected = reference.values[k] as number;
-    assert.ok(Math.abs((r.variances[k] as number) - expected) < 1e-9 * Math.max(1, expected), `eigenvalue ${k}: ${r.variances[k]} vs ${expected}`);
+    assert.ok(
+      Math.abs((r.variances[k] as number) - expected) < 1e-9 * Math.max(1, expected),
+      `eigenvalue ${k}: ${r.variances[k]} vs ${expected}`,
+    );
     const alignment = Math.abs(dot(r.components[k] as number[], reference.vectors[k] as number[]));
     assert.ok(alignment > 1 - 1e-8, `eigenvector ${k} alignment ${alignment}`);
   }
   // Components are orthonormal.
-  for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) {
-    assert.ok(Math.abs(dot(r.components[a] as number[], r.components[b] as number[]) - (a === b ? 1 : 0)) < 1e-8);
-  }
+  for (let a = 0; a < 4; a++)
+    for (let b = 0; b < 4; b++) {
+      assert.ok(Math.abs(dot(r.components[a] as number[], r.components[b] as number[]) - (a === b ? 1 : 0)) < 1e-8);
+    }
 });
 
 test('covarianceMatrix and meanPoint on a tiny example; pca is deterministic and checks its input', () => {
-  const points = [[1, 2], [3, 6], [5, 10]];
+  const points = [
+    [1, 2],
+    [3, 6],
+    [5, 10],
+  ];
   assert.deepEqual(meanPoint(points), [3, 6]);
-  assert.deepEqual(covarianceMatrix(points), [[4, 8], [8, 16]]);
+  assert.deepEqual(covarianceMatrix(points), [
+    [4, 8],
+    [8, 16],
+  ]);
   const a = pca(points, { components: 1 });
   assert.deepEqual(a, pca(points, { components: 1 }));
   assert.ok(Math.abs((a.variances[0] as number) - 20) < 1e-9);
@@ -128,18 +143,41 @@ function varianceAlong(points: number[][], direction: readonly number[]): number
 test('pca variances are the variance along the direction returned, even when the iteration stops early', () => {
   // Two nearly equal spreads (std 1 and 0.99): power iteration turns slowly between them, so a
   // cap of 5 steps stops it far from an eigenvector.
-  const points = cloud(2000, [0, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 0.99, 0.2], 5);
+  const points = cloud(
+    2000,
+    [0, 0, 0],
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    [1, 0.99, 0.2],
+    5,
+  );
   for (const maxIterations of [5, 2000]) {
     const r = pca(points, { components: 2, maxIterations });
     r.components.forEach((c, k) => {
       const direct = varianceAlong(points, c);
-      assert.ok(Math.abs((r.variances[k] as number) - direct) < 1e-9 * direct, `maxIterations ${maxIterations}, component ${k}: variance ${r.variances[k]}, directly ${direct}`);
+      assert.ok(
+        Math.abs((r.variances[k] as number) - direct) < 1e-9 * direct,
+        `maxIterations ${maxIterations}, component ${k}: variance ${r.variances[k]}, directly ${direct}`,
+      );
     });
   }
 });
 
 test('pca reports which components converged instead of stopping silently at its cap', () => {
-  const points = cloud(2000, [0, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 0.99, 0.2], 5);
+  const points = cloud(
+    2000,
+    [0, 0, 0],
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    [1, 0.99, 0.2],
+    5,
+  );
   const capped = pca(points, { components: 2, maxIterations: 5 });
   assert.deepEqual(capped.iterations, [5, 5]);
   assert.deepEqual(capped.converged, [false, false]);

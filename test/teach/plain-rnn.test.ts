@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { finiteDifferences, maxAbsDifference, relativeError } from '../../src/teach/gradcheck';
-import { PlainRnn, plainRnnBackward, plainRnnForward, plainRnnLoss, type PlainRnnParams } from '../../src/teach/plain-rnn';
+import {
+  PlainRnn,
+  plainRnnBackward,
+  plainRnnForward,
+  plainRnnLoss,
+  type PlainRnnParams,
+} from '../../src/teach/plain-rnn';
 import { makeToySequences } from '../../src/teach/toy-tasks';
 
 before(async () => {
@@ -22,14 +28,29 @@ function handGradients(model: PlainRnn, xs: tf.Tensor3D, ys: tf.Tensor2D): tf.Te
   return [g.wx, g.wh, g.b, g.wy, g.by];
 }
 
-for (const [inputSize, units, classes, steps, batch] of [[1, 3, 2, 5, 4], [3, 4, 3, 7, 2], [2, 2, 2, 1, 3]] as const) {
+for (const [inputSize, units, classes, steps, batch] of [
+  [1, 3, 2, 5, 4],
+  [3, 4, 3, 7, 2],
+  [2, 2, 2, 1, 3],
+] as const) {
   test(`hand-written BPTT equals tf.grads (${inputSize} inputs, ${units} units, ${classes} classes, ${steps} steps, batch ${batch})`, () => {
     const model = new PlainRnn({ inputSize, units, numClasses: classes, seed: 4 });
     // Random biases so that every gradient term is exercised, not just the zero-bias case.
     model.b.assign(tf.randomNormal([units], 0, 0.5, 'float32', 1));
     model.by.assign(tf.randomNormal([classes], 0, 0.5, 'float32', 2));
     const xs = tf.randomNormal([batch, steps, inputSize], 0, 1, 'float32', 3) as tf.Tensor3D;
-    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, n) => n % classes), 'int32'), classes).toFloat() as tf.Tensor2D);
+    const ys = tf.tidy(
+      () =>
+        tf
+          .oneHot(
+            tf.tensor1d(
+              Array.from({ length: batch }, (_, n) => n % classes),
+              'int32',
+            ),
+            classes,
+          )
+          .toFloat() as tf.Tensor2D,
+    );
     const hand = handGradients(model, xs, ys);
     const auto = tf.grads((...p: tf.Tensor[]) => plainRnnLoss(paramsOf(p), xs, ys))([...model.variables]);
     assert.ok(maxAbsDifference(hand, auto) < 1e-6, `max |hand - tf.grads| = ${maxAbsDifference(hand, auto)}`);
@@ -59,7 +80,10 @@ test('hand-written BPTT agrees with finite differences, and a wrong backward pas
     }
     return wx;
   });
-  assert.ok(relativeError([broken], [numeric[0] as tf.Tensor]) > 0.05, 'a BPTT without the tanh derivative must fail the check');
+  assert.ok(
+    relativeError([broken], [numeric[0] as tf.Tensor]) > 0.05,
+    'a BPTT without the tanh derivative must fail the check',
+  );
   tf.dispose([hand, numeric, broken, task.xs, task.ys]);
   model.dispose();
 });
@@ -67,7 +91,10 @@ test('hand-written BPTT agrees with finite differences, and a wrong backward pas
 test('dL/dh_t from the backward pass equals tf.grad with respect to a probe added to h_t', () => {
   const model = new PlainRnn({ inputSize: 2, units: 3, numClasses: 2, seed: 6 });
   const xs = tf.randomNormal([2, 4, 2], 0, 1, 'float32', 7) as tf.Tensor3D;
-  const ys = tf.tensor2d([[1, 0], [0, 1]]);
+  const ys = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
   const forward = plainRnnForward(model, xs);
   const g = plainRnnBackward(model, xs, ys, forward);
   // The loss as a function of additive probes on every h_t; its gradient at 0 is dL/dh_t.

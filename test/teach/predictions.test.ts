@@ -4,7 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { DataSet } from '../../src/data';
 import type { Classifier } from '../../src/models';
-import { argMax, leastSureOrder, mistakesFirstOrder, predictAll, topClasses, type Predictions } from '../../src/teach/predictions';
+import {
+  argMax,
+  leastSureOrder,
+  mistakesFirstOrder,
+  predictAll,
+  topClasses,
+  type Predictions,
+} from '../../src/teach/predictions';
 
 before(async () => {
   await setupBackend({ backend: 'cpu' });
@@ -13,7 +20,8 @@ before(async () => {
 /** A "model" whose logits are the first 10 pixels of the first row, so its answers are known. */
 const firstPixels: Classifier = {
   name: 'first pixels',
-  predict: (xs: tf.Tensor3D): tf.Tensor2D => tf.tidy(() => tf.reshape(tf.slice(xs, [0, 0, 0], [-1, 1, 10]), [-1, 10]) as tf.Tensor2D),
+  predict: (xs: tf.Tensor3D): tf.Tensor2D =>
+    tf.tidy(() => tf.reshape(tf.slice(xs, [0, 0, 0], [-1, 1, 10]), [-1, 10]) as tf.Tensor2D),
   variables: [],
   dispose: (): void => undefined,
 };
@@ -59,7 +67,10 @@ test('leastSureOrder sorts by the margin between the top two classes', () => {
 });
 
 test('topClasses and argMax', () => {
-  assert.deepEqual(topClasses([0.1, 0.6, 0.3]), [{ label: 1, probability: 0.6 }, { label: 2, probability: 0.3 }]);
+  assert.deepEqual(topClasses([0.1, 0.6, 0.3]), [
+    { label: 1, probability: 0.6 },
+    { label: 2, probability: 0.3 },
+  ]);
   assert.deepEqual(topClasses([0.5, 0.5], 1), [{ label: 0, probability: 0.5 }]);
   assert.equal(argMax([1, 3, 3]), 1);
 });

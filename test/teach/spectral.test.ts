@@ -13,7 +13,20 @@ function singularValues2x2([[a, b], [c, d]]: number[][] & [[number, number], [nu
 }
 
 test('spectralNorm matches the closed form of 2 x 2 matrices', () => {
-  for (const m of [[[2, 1], [0, 3]], [[1, -4], [0.5, 2]], [[0.3, 0], [0, -0.7]]] as const) {
+  for (const m of [
+    [
+      [2, 1],
+      [0, 3],
+    ],
+    [
+      [1, -4],
+      [0.5, 2],
+    ],
+    [
+      [0.3, 0],
+      [0, -0.7],
+    ],
+  ] as const) {
     const matrix = m.map((row) => [...row]) as number[][] & [[number, number], [number, number]];
     const [top] = singularValues2x2(matrix);
     const r = spectralNorm(matrix);
@@ -26,7 +39,12 @@ test('a scaled rotation stretches every vector by its scale; a diagonal matrix b
   // s times a product of plane rotations: orthogonal, so every singular value is s.
   const n = 6;
   let q: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
-  for (const [i, j, angle] of [[0, 1, 0.3], [2, 4, 1.1], [1, 5, -0.7], [3, 0, 2.0]] as const) {
+  for (const [i, j, angle] of [
+    [0, 1, 0.3],
+    [2, 4, 1.1],
+    [1, 5, -0.7],
+    [3, 0, 2.0],
+  ] as const) {
     q = q.map((row) => {
       const out = [...row];
       out[i] = Math.cos(angle) * (row[i] as number) - Math.sin(angle) * (row[j] as number);
@@ -38,17 +56,37 @@ test('a scaled rotation stretches every vector by its scale; a diagonal matrix b
     const r = spectralNorm(q.map((row) => row.map((x) => s * x)));
     assert.ok(Math.abs(r.value - s) < 1e-9, `s = ${s}: ${r.value}`);
   }
-  const diagonal = spectralNorm([[0.5, 0, 0], [0, -2, 0], [0, 0, 1.5]]);
+  const diagonal = spectralNorm([
+    [0.5, 0, 0],
+    [0, -2, 0],
+    [0, 0, 1.5],
+  ]);
   assert.ok(Math.abs(diagonal.value - 2) < 1e-9);
-  assert.ok(Math.abs(Math.abs(diagonal.direction[1] as number) - 1) < 1e-6, 'the direction stretched most is the second axis');
+  assert.ok(
+    Math.abs(Math.abs(diagonal.direction[1] as number) - 1) < 1e-6,
+    'the direction stretched most is the second axis',
+  );
 });
 
 test('spectralNorm reports a capped iteration and checks its input', () => {
   // Top singular values 1 and 0.999: power iteration turns slowly, 3 steps are not enough.
-  const r = spectralNorm([[1, 0, 0], [0, 0.999, 0], [0, 0, 0.1]], { maxIterations: 3 });
+  const r = spectralNorm(
+    [
+      [1, 0, 0],
+      [0, 0.999, 0],
+      [0, 0, 0.1],
+    ],
+    { maxIterations: 3 },
+  );
   assert.equal(r.converged, false);
   assert.equal(r.iterations, 3);
-  assert.equal(spectralNorm([[0, 0], [0, 0]]).value, 0);
+  assert.equal(
+    spectralNorm([
+      [0, 0],
+      [0, 0],
+    ]).value,
+    0,
+  );
   assert.throws(() => spectralNorm([]), /the matrix is empty/);
   assert.throws(() => spectralNorm([[1, 2], [3]]), /row 1 has 1 entries, row 0 has 2/);
 });

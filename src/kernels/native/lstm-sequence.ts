@@ -21,7 +21,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { linkInput, tokenGradient } from '../input-link';
-import { floatType, matMul, OpScope, runOp, tensorflowBackend, type OpAttr, type TensorflowBinding, type TensorflowBackend } from './ops';
+import {
+  floatType,
+  matMul,
+  OpScope,
+  runOp,
+  tensorflowBackend,
+  type OpAttr,
+  type TensorflowBinding,
+  type TensorflowBackend,
+} from './ops';
 
 function noPeephole(b: TensorflowBinding): OpAttr {
   return { name: 'use_peephole', type: b.TF_ATTR_BOOL, value: false };
@@ -29,7 +38,12 @@ function noPeephole(b: TensorflowBinding): OpAttr {
 
 /** LSTMBlockCellGrad on handles: its [cs_prev_grad, dicfo]; the peephole gradients are dropped. */
 function cellGrad(ops: OpScope, binding: TensorflowBinding, inputIds: readonly number[]): [number, number] {
-  const [dcPrev, dz, ...peephole] = ops.exec('LSTMBlockCellGrad', [floatType(binding), noPeephole(binding)], inputIds, 5);
+  const [dcPrev, dz, ...peephole] = ops.exec(
+    'LSTMBlockCellGrad',
+    [floatType(binding), noPeephole(binding)],
+    inputIds,
+    5,
+  );
   ops.drop(peephole);
   return [dcPrev as number, dz as number];
 }
@@ -53,7 +67,25 @@ export function nativeLstmAvailable(): boolean {
       const zeros = tf.zeros([1, 1]);
       const peephole = tf.zeros([1]);
       const [i, cs, f, o, ci, co] = forward(backend, x, w, b, zeros, peephole);
-      runOp(backend, 'LSTMBlockCellGrad', [floatType(backend.binding), noPeephole(backend.binding)], [tf.zeros([1, 1]), zeros, zeros, w, peephole, peephole, peephole, b, ...[i, cs, f, o, ci, co].map((t) => tf.reshape(t as tf.Tensor, [1, 1])), zeros, zeros], 5);
+      runOp(
+        backend,
+        'LSTMBlockCellGrad',
+        [floatType(backend.binding), noPeephole(backend.binding)],
+        [
+          tf.zeros([1, 1]),
+          zeros,
+          zeros,
+          w,
+          peephole,
+          peephole,
+          peephole,
+          b,
+          ...[i, cs, f, o, ci, co].map((t) => tf.reshape(t as tf.Tensor, [1, 1])),
+          zeros,
+          zeros,
+        ],
+        5,
+      );
     });
     ok = true;
   } catch {
@@ -64,11 +96,25 @@ export function nativeLstmAvailable(): boolean {
 }
 
 /** BlockLSTMV2 on time-major x [steps, batch, inputDim]: i, cs, f, o, ci, co, h, each [steps, batch, u]. */
-function forward(backend: TensorflowBackend, xTime: tf.Tensor, w: tf.Tensor, b: tf.Tensor, zeroState: tf.Tensor, zeroPeephole: tf.Tensor): tf.Tensor[] {
+function forward(
+  backend: TensorflowBackend,
+  xTime: tf.Tensor,
+  w: tf.Tensor,
+  b: tf.Tensor,
+  zeroState: tf.Tensor,
+  zeroPeephole: tf.Tensor,
+): tf.Tensor[] {
   const binding = backend.binding;
   const attrs = [floatType(binding), { name: 'cell_clip', type: binding.TF_ATTR_FLOAT, value: 0 }, noPeephole(binding)];
   const steps = xTime.shape[0] as number;
-  return runOp(backend, 'BlockLSTMV2', attrs, [xTime, zeroState, zeroState, w, zeroPeephole, zeroPeephole, zeroPeephole, b], 7, steps);
+  return runOp(
+    backend,
+    'BlockLSTMV2',
+    attrs,
+    [xTime, zeroState, zeroState, w, zeroPeephole, zeroPeephole, zeroPeephole, b],
+    7,
+    steps,
+  );
 }
 
 /** Swaps the f and c quarters of the last axis: i, f, c, o <-> i, c, f, o (its own inverse). */
@@ -85,29 +131,51 @@ function swapForgetAndCell(t: tf.Tensor): tf.Tensor {
  * `returnSequences`, else [batch, u]. Zero initial state. Needs `nativeLstmAvailable()`.
  */
 export function nativeLstmSequence(
-  x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
   returnSequences: boolean,
 ): tf.Tensor {
   const backend = tensorflowBackend();
-  if (backend === undefined || !nativeLstmAvailable()) throw new Error(`nativeLstmSequence: needs the tensorflow backend with BlockLSTMV2 (active: ${tf.getBackend()})`);
+  if (backend === undefined || !nativeLstmAvailable())
+    throw new Error(`nativeLstmSequence: needs the tensorflow backend with BlockLSTMV2 (active: ${tf.getBackend()})`);
   const [batch, steps, inputDim] = x.shape;
   const [units] = recurrentKernel.shape;
   if (steps < 1) throw new Error(`nativeLstmSequence: x must have at least one time step, got shape [${x.shape}]`);
-  if (kernel.shape[0] !== inputDim || kernel.shape[1] !== 4 * units || recurrentKernel.shape[1] !== 4 * units || bias.shape[0] !== 4 * units) {
-    throw new Error(`nativeLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`);
+  if (
+    kernel.shape[0] !== inputDim ||
+    kernel.shape[1] !== 4 * units ||
+    recurrentKernel.shape[1] !== 4 * units ||
+    bias.shape[0] !== 4 * units
+  ) {
+    throw new Error(
+      `nativeLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`,
+    );
   }
   const input = linkInput(x, 'nativeLstmSequence');
 
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [, kIn, rIn, bIn, save] = args;
-    if (!(kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) || typeof save !== 'function') {
+    if (
+      !(kIn instanceof tf.Tensor && rIn instanceof tf.Tensor && bIn instanceof tf.Tensor) ||
+      typeof save !== 'function'
+    ) {
       throw new Error('nativeLstmSequence: customGrad called with unexpected arguments');
     }
     const xTime = tf.transpose(x, [1, 0, 2]); // [steps, batch, inputDim]
     const w = tf.concat([kIn, rIn], 0); // [inputDim + u, 4u], rows x then h, as BlockLSTM's [x, h]·w
     const zeroState = tf.zeros([batch, units]);
     const zeroPeephole = tf.zeros([units]);
-    const [i, cs, f, o, ci, co, h] = forward(backend, xTime, w, bIn, zeroState, zeroPeephole) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [i, cs, f, o, ci, co, h] = forward(backend, xTime, w, bIn, zeroState, zeroPeephole) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
     save([xTime, w, rIn, i, cs, f, o, ci, co, h]);
     const value = returnSequences
       ? tf.transpose(h, [1, 0, 2]) // [batch, steps, u]
@@ -116,7 +184,18 @@ export function nativeLstmSequence(
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
       const dOut = Array.isArray(dy) ? dy[0] : dy;
       if (dOut === undefined) throw new Error('nativeLstmSequence: no upstream gradient');
-      const [xT, wS, r, iAll, csAll, fAll, oAll, ciAll, coAll, hS] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const [xT, wS, r, iAll, csAll, fAll, oAll, ciAll, coAll, hS] = saved as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
       // dL/dh_{t-1} = dz_t · r^T; r^T is made once, in LSTMBlockCellGrad's gate order, so that the
       // step's product is a plain MatMul (measured: about half the time of BatchMatMulV2 with adj_y).
       const rIcfoT = tf.transpose(swapForgetAndCell(r)); // [4u, u]
@@ -127,9 +206,24 @@ export function nativeLstmSequence(
       const bShape = tf.zeros([4 * units]);
       const fromOut = returnSequences ? tf.transpose(dOut, [1, 0, 2]) : undefined; // [steps, batch, u]
       const dGates = new OpScope(backend).run((ops) => {
-        const [zerosId, noPeepId, xShapeId, bShapeId, wId, rTId, dOutId] = backend.getInputTensorIds([zeros, noPeep, xShape, bShape, wS, rIcfoT, fromOut ?? dOut]) as [number, number, number, number, number, number, number];
+        const [zerosId, noPeepId, xShapeId, bShapeId, wId, rTId, dOutId] = backend.getInputTensorIds([
+          zeros,
+          noPeep,
+          xShape,
+          bShape,
+          wS,
+          rIcfoT,
+          fromOut ?? dOut,
+        ]) as [number, number, number, number, number, number, number];
         const perStep = (all: tf.Tensor): number[] => ops.unstack(backend.getInputTensorIds([all])[0] as number, steps);
-        const [iS, csS, fS, oS, ciS, coS] = [iAll, csAll, fAll, oAll, ciAll, coAll].map(perStep) as [number[], number[], number[], number[], number[], number[]];
+        const [iS, csS, fS, oS, ciS, coS] = [iAll, csAll, fAll, oAll, ciAll, coAll].map(perStep) as [
+          number[],
+          number[],
+          number[],
+          number[],
+          number[],
+          number[],
+        ];
         const dyS = returnSequences ? perStep(fromOut as tf.Tensor) : undefined;
         const dz: number[] = new Array<number>(steps); // dL/d(pre-activations) per step, [batch, 4u], gates i, c, f, o
         let dhNext: number | undefined;
@@ -138,9 +232,22 @@ export function nativeLstmSequence(
           const out = dyS === undefined ? (t === steps - 1 ? dOutId : undefined) : (dyS[t] as number);
           const dh = out === undefined ? (dhNext as number) : dhNext === undefined ? out : ops.add(out, dhNext);
           const [dcPrev, dzT] = cellGrad(ops, backend.binding, [
-            xShapeId, t > 0 ? (csS[t - 1] as number) : zerosId, zerosId, wId, noPeepId, noPeepId, noPeepId, bShapeId,
-            iS[t] as number, csS[t] as number, fS[t] as number, oS[t] as number, ciS[t] as number, coS[t] as number,
-            dc, dh,
+            xShapeId,
+            t > 0 ? (csS[t - 1] as number) : zerosId,
+            zerosId,
+            wId,
+            noPeepId,
+            noPeepId,
+            noPeepId,
+            bShapeId,
+            iS[t] as number,
+            csS[t] as number,
+            fS[t] as number,
+            oS[t] as number,
+            ciS[t] as number,
+            coS[t] as number,
+            dc,
+            dh,
           ]);
           dz[t] = dzT;
           dc = dcPrev;
@@ -153,13 +260,23 @@ export function nativeLstmSequence(
       // One pass over dz instead of three; measured about 1.5 ms a step less than three matmuls.
       const h0 = tf.reshape(zeros, [1, batch, units]);
       const hPrev = steps > 1 ? tf.concat([h0, tf.slice(hS, [0, 0, 0], [steps - 1, batch, units])], 0) : h0;
-      const xh1 = tf.reshape(tf.concat([xT, hPrev, tf.ones([steps, batch, 1])], 2), [steps * batch, inputDim + units + 1]);
+      const xh1 = tf.reshape(tf.concat([xT, hPrev, tf.ones([steps, batch, 1])], 2), [
+        steps * batch,
+        inputDim + units + 1,
+      ]);
       const dW = swapForgetAndCell(matMul(backend, xh1, dGates, true, false)); // [inputDim + u + 1, 4u], gates i, f, c, o
-      const [dKernel, dRecurrent, dBiasRow] = tf.split(dW, [inputDim, units, 1], 0) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const [dKernel, dRecurrent, dBiasRow] = tf.split(dW, [inputDim, units, 1], 0) as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
       const dBias = tf.reshape(dBiasRow, [4 * units]);
       input.provide(() => {
         const kernelIcfo = swapForgetAndCell(tf.slice(wS, [0, 0], [inputDim, 4 * units]));
-        return tf.transpose(tf.reshape(matMul(backend, dGates, kernelIcfo, false, true), [steps, batch, inputDim]), [1, 0, 2]);
+        return tf.transpose(
+          tf.reshape(matMul(backend, dGates, kernelIcfo, false, true), [steps, batch, inputDim]),
+          [1, 0, 2],
+        );
       });
       return [tokenGradient(), dKernel, dRecurrent, dBias];
     };

@@ -36,9 +36,15 @@ function isTensorflowBackend(backend: unknown): backend is TensorflowBackend {
   if (typeof backend !== 'object' || backend === null) return false;
   const b = backend as Partial<Record<keyof TensorflowBackend, unknown>>;
   const binding = b.binding as Partial<Record<keyof TensorflowBinding, unknown>> | undefined;
-  return typeof b.getInputTensorIds === 'function' && typeof b.createOutputTensor === 'function'
-    && typeof binding === 'object' && binding !== null
-    && typeof binding.executeOp === 'function' && typeof binding.createTensor === 'function' && typeof binding.deleteTensor === 'function';
+  return (
+    typeof b.getInputTensorIds === 'function' &&
+    typeof b.createOutputTensor === 'function' &&
+    typeof binding === 'object' &&
+    binding !== null &&
+    typeof binding.executeOp === 'function' &&
+    typeof binding.createTensor === 'function' &&
+    typeof binding.deleteTensor === 'function'
+  );
 }
 
 /** The active backend's op executor, if it is tfjs-node's. */
@@ -59,10 +65,18 @@ export function libtensorflowVersion(): string | undefined {
  * op's outputs). `seqLenMax` prepends the int64 scalar input the BlockLSTM ops take first, which
  * tfjs has no dtype for: it is made in libtensorflow directly and freed after the call.
  */
-export function runOp(backend: TensorflowBackend, name: string, attrs: readonly OpAttr[], inputs: readonly tf.Tensor[], numOutputs: number, seqLenMax?: number): tf.Tensor[] {
+export function runOp(
+  backend: TensorflowBackend,
+  name: string,
+  attrs: readonly OpAttr[],
+  inputs: readonly tf.Tensor[],
+  numOutputs: number,
+  seqLenMax?: number,
+): tf.Tensor[] {
   const { binding } = backend;
   // An int64 is two int32 words, low first (tfjs-node's Int64Scalar, little-endian only).
-  const lengthId = seqLenMax === undefined ? undefined : binding.createTensor([], binding.TF_INT64, new Int32Array([seqLenMax, 0]));
+  const lengthId =
+    seqLenMax === undefined ? undefined : binding.createTensor([], binding.TF_INT64, new Int32Array([seqLenMax, 0]));
   try {
     const ids = [...(lengthId === undefined ? [] : [lengthId]), ...backend.getInputTensorIds(inputs)];
     return binding.executeOp(name, attrs, ids, numOutputs).map((metadata) => backend.createOutputTensor(metadata));
@@ -72,7 +86,13 @@ export function runOp(backend: TensorflowBackend, name: string, attrs: readonly 
 }
 
 /** libtensorflow's MatMul on two 2-D tfjs tensors (tfjs's matMul runs BatchMatMulV2, slower on these shapes). */
-export function matMul(backend: TensorflowBackend, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+export function matMul(
+  backend: TensorflowBackend,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.Tensor {
   return runOp(backend, 'MatMul', matMulAttrs(backend.binding, transposeA, transposeB), [a, b], 1)[0] as tf.Tensor;
 }
 
@@ -135,7 +155,11 @@ export class OpScope {
 
   /** The `num` slices of a [num, ...] tensor along axis 0. */
   unstack(id: number, num: number): number[] {
-    const attrs = [{ name: 'num', type: this.b.TF_ATTR_INT, value: num }, floatType(this.b), { name: 'axis', type: this.b.TF_ATTR_INT, value: 0 }];
+    const attrs = [
+      { name: 'num', type: this.b.TF_ATTR_INT, value: num },
+      floatType(this.b),
+      { name: 'axis', type: this.b.TF_ATTR_INT, value: 0 },
+    ];
     return this.exec('Unpack', attrs, [id], num);
   }
 
@@ -159,7 +183,11 @@ export class OpScope {
     if (ids.length === 1) return ids[0] as number;
     const axis = this.b.createTensor([], this.b.TF_INT32, new Int32Array([0]));
     try {
-      const attrs = [{ name: 'N', type: this.b.TF_ATTR_INT, value: ids.length }, floatType(this.b), { name: 'Tidx', type: this.b.TF_ATTR_TYPE, value: this.b.TF_INT32 }];
+      const attrs = [
+        { name: 'N', type: this.b.TF_ATTR_INT, value: ids.length },
+        floatType(this.b),
+        { name: 'Tidx', type: this.b.TF_ATTR_TYPE, value: this.b.TF_INT32 },
+      ];
       return this.exec('ConcatV2', attrs, [...ids, axis], 1)[0] as number;
     } finally {
       this.b.deleteTensor(axis);

@@ -16,7 +16,13 @@ export function nativeSoftmaxCrossEntropy(backend: TensorflowBackend, logits: tf
     }
     const labels = y.dtype === 'float32' ? y : tf.cast(y, 'float32');
     // Per row: the loss and its gradient with respect to the logits, softmax(z) - y.
-    const [rowLoss, rowGrad] = runOp(backend, 'SoftmaxCrossEntropyWithLogits', [floatType(backend.binding)], [z, labels], 2) as [tf.Tensor, tf.Tensor];
+    const [rowLoss, rowGrad] = runOp(
+      backend,
+      'SoftmaxCrossEntropyWithLogits',
+      [floatType(backend.binding)],
+      [z, labels],
+      2,
+    ) as [tf.Tensor, tf.Tensor];
     save([rowGrad, z]);
     return {
       value: tf.mean(rowLoss) as tf.Scalar,

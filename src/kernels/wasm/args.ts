@@ -14,8 +14,11 @@ export interface WasmBackendLike {
 
 export function asWasmBackend(backend: unknown): WasmBackendLike {
   if (
-    typeof backend === 'object' && backend !== null &&
-    'makeOutput' in backend && 'typedArrayFromHeap' in backend && 'disposeData' in backend
+    typeof backend === 'object' &&
+    backend !== null &&
+    'makeOutput' in backend &&
+    'typedArrayFromHeap' in backend &&
+    'disposeData' in backend
   ) {
     // Narrow cast: the three members we call were checked just above.
     return backend as WasmBackendLike;
@@ -31,7 +34,8 @@ export function input(inputs: NamedTensorInfoMap, name: string, kernel: string):
 
 export function numberAttr(attrs: NamedAttrMap | undefined, name: string, kernel: string): number {
   const v = attrs?.[name];
-  if (typeof v !== 'number') throw new Error(`kernels/wasm: ${kernel} expected a number attribute "${name}", got ${String(v)}`);
+  if (typeof v !== 'number')
+    throw new Error(`kernels/wasm: ${kernel} expected a number attribute "${name}", got ${String(v)}`);
   return v;
 }
 

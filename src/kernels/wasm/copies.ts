@@ -22,7 +22,13 @@ function wholeHeap(view: HeapArray): [HeapArray, number] {
  * so slicing [batch, steps, features] along `steps` copies `batch` runs of `features` values.
  * Each run is one `copyWithin` on the heap (a memmove, no per-run allocation).
  */
-function copyBox(src: HeapArray, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: HeapArray): void {
+function copyBox(
+  src: HeapArray,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  dst: HeapArray,
+): void {
   const [heap, srcBase] = wholeHeap(src);
   const dstBase = dst.byteOffset / dst.BYTES_PER_ELEMENT;
   const rank = shape.length;
@@ -69,7 +75,11 @@ export function viewSlice(original: KernelFunc): KernelFunc {
     const x = input(inputs, 'x', 'Slice');
     if (x.dtype === 'string') return original({ inputs, backend, attrs });
     const wasm = asWasmBackend(backend);
-    const [begin, size] = tf.slice_util.parseSliceParams(x, numbersAttr(attrs, 'begin', 'Slice'), numbersAttr(attrs, 'size', 'Slice'));
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x,
+      numbersAttr(attrs, 'begin', 'Slice'),
+      numbersAttr(attrs, 'size', 'Slice'),
+    );
     if (begin === undefined || size === undefined) throw new Error('kernels/wasm: Slice could not parse begin/size');
     return sliceInto(wasm, x, begin, size);
   };

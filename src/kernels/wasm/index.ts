@@ -21,4 +21,10 @@
  * Nothing in this folder imports the wasm package (only `backend.ts` does): it reaches the backend
  * through the `backend` argument that tfjs passes to every kernel.
  */
-export { originalWasmKernel, patchWasmKernels, PATCHED_KERNELS, unpatchWasmKernels, wasmKernelsPatched } from './registry';
+export {
+  originalWasmKernel,
+  patchWasmKernels,
+  PATCHED_KERNELS,
+  unpatchWasmKernels,
+  wasmKernelsPatched,
+} from './registry';

@@ -11,7 +11,15 @@ import { sigmoidTanh } from './tanh';
 const BACKEND = 'wasm';
 
 /** The kernels this module replaces, in the order they are patched. */
-export const PATCHED_KERNELS: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'Slice', 'SplitV', 'Unpack', 'Concat', 'Tanh'];
+export const PATCHED_KERNELS: readonly string[] = [
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Slice',
+  'SplitV',
+  'Unpack',
+  'Concat',
+  'Tanh',
+];
 
 // Marks on our kernel functions. Symbol.for, not a module-local Symbol, so that a second copy
 // of this module (e.g. `src/` under tsx and `dist/` in one process) sees the patch and the
@@ -24,7 +32,9 @@ type MarkedKernelFunc = KernelFunc & { [PATCHED]?: true; [ORIGINAL]?: KernelConf
 function registered(name: string): KernelConfig {
   const config = tf.getKernel(name, BACKEND);
   if (config === undefined) {
-    throw new Error(`kernels/wasm: kernel "${name}" is not registered for "${BACKEND}"; load the wasm backend first (setupBackend({ backend: 'wasm' }))`);
+    throw new Error(
+      `kernels/wasm: kernel "${name}" is not registered for "${BACKEND}"; load the wasm backend first (setupBackend({ backend: 'wasm' }))`,
+    );
   }
   return config;
 }

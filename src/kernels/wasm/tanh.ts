@@ -15,7 +15,10 @@ function single(kernel: KernelFunc, inputs: NamedTensorInfoMap, backend: unknown
  * Tanh as 2 * sigmoid(2x) - 1 on the backend's own vectorised Multiply, Sigmoid and Sub kernels
  * (JS loops over the heap measured slower than these three calls).
  */
-export function sigmoidTanh(original: KernelFunc, kernels: { multiply: KernelFunc; sigmoid: KernelFunc; sub: KernelFunc }): KernelFunc {
+export function sigmoidTanh(
+  original: KernelFunc,
+  kernels: { multiply: KernelFunc; sigmoid: KernelFunc; sub: KernelFunc },
+): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const x = input(inputs, 'x', 'Tanh');
     if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) return original({ inputs, backend, attrs });
