@@ -27,6 +27,33 @@ function gateScale(units: number): tf.Tensor1D {
 }
 
 /**
+ * The sizes of an LSTM sequence op's inputs, checked: x [batch, steps, inputDim] with steps >= 1,
+ * kernel [inputDim, 4u], recurrentKernel [u, 4u], bias [4u]. Throws naming `caller` and every shape.
+ */
+export function lstmShapes(
+  caller: string,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+): { batch: number; steps: number; inputDim: number; units: number } {
+  const [batch, steps, inputDim] = x.shape;
+  const [units] = recurrentKernel.shape;
+  if (steps < 1) throw new Error(`${caller}: x must have at least one time step, got shape [${x.shape}]`);
+  if (
+    kernel.shape[0] !== inputDim ||
+    kernel.shape[1] !== 4 * units ||
+    recurrentKernel.shape[1] !== 4 * units ||
+    bias.shape[0] !== 4 * units
+  ) {
+    throw new Error(
+      `${caller}: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`,
+    );
+  }
+  return { batch, steps, inputDim, units };
+}
+
+/**
  * The LSTM over a whole sequence with a hand-written gradient.
  * x [batch, steps, inputDim], kernel [inputDim, 4u], recurrentKernel [u, 4u], bias [4u] ->
  * [batch, steps, u] if `returnSequences`, else [batch, u]. Zero initial state.
@@ -38,19 +65,7 @@ export function fusedLstmSequence(
   bias: tf.Tensor1D,
   returnSequences: boolean,
 ): tf.Tensor {
-  const [batch, steps, inputDim] = x.shape;
-  const [units] = recurrentKernel.shape;
-  if (steps < 1) throw new Error(`fusedLstmSequence: x must have at least one time step, got shape [${x.shape}]`);
-  if (
-    kernel.shape[0] !== inputDim ||
-    kernel.shape[1] !== 4 * units ||
-    recurrentKernel.shape[1] !== 4 * units ||
-    bias.shape[0] !== 4 * units
-  ) {
-    throw new Error(
-      `fusedLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`,
-    );
-  }
+  const { batch, steps, inputDim, units } = lstmShapes('fusedLstmSequence', x, kernel, recurrentKernel, bias);
 
   const dims: Dims = { batch, steps, inputDim, units, returnSequences };
   const input = linkInput(x, 'fusedLstmSequence'); // dL/dx only when backprop reaches x (input-link.ts)

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { linkInput, tokenGradient } from '../input-link';
+import { lstmShapes } from '../lstm-sequence';
 import {
   floatType,
   matMul,
@@ -140,19 +141,7 @@ export function nativeLstmSequence(
   const backend = tensorflowBackend();
   if (backend === undefined || !nativeLstmAvailable())
     throw new Error(`nativeLstmSequence: needs the tensorflow backend with BlockLSTMV2 (active: ${tf.getBackend()})`);
-  const [batch, steps, inputDim] = x.shape;
-  const [units] = recurrentKernel.shape;
-  if (steps < 1) throw new Error(`nativeLstmSequence: x must have at least one time step, got shape [${x.shape}]`);
-  if (
-    kernel.shape[0] !== inputDim ||
-    kernel.shape[1] !== 4 * units ||
-    recurrentKernel.shape[1] !== 4 * units ||
-    bias.shape[0] !== 4 * units
-  ) {
-    throw new Error(
-      `nativeLstmSequence: shapes do not fit: x [${x.shape}], kernel [${kernel.shape}], recurrentKernel [${recurrentKernel.shape}], bias [${bias.shape}]`,
-    );
-  }
+  const { batch, steps, inputDim, units } = lstmShapes('nativeLstmSequence', x, kernel, recurrentKernel, bias);
   const input = linkInput(x, 'nativeLstmSequence');
 
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
