@@ -10,18 +10,14 @@ import path from 'node:path';
 import type { Datasets } from '../data';
 import { buildClassifier, isLayersClassifier, loadModel, saveModel, type LayersClassifier } from '../models';
 import { MODEL_JSON } from '../models/save';
-import { trainTutorial, type TrainProgress } from '../train';
+import { resolveRunSettings, type RunSettings } from '../settings';
+import { countSteps, trainTutorial, type TrainProgress } from '../train';
 
-/** What the model is trained with; all of it is compared before a saved model is reused. */
-export interface CourseModelSettings {
-  readonly units: number;
-  readonly learningRate: number;
-  readonly batchSize: number;
-  /** Optimiser steps (the tutorial makes 781). */
-  readonly trainingSteps: number;
-  /** Initial weights and, through the data's seed, batch order. */
-  readonly seed: number;
-}
+/**
+ * What the model is trained with, under the names every run uses (src/settings.ts); all of it is
+ * compared before a saved model is reused. `trainingIters` 51,300 with `batchSize` 128 is 400 steps.
+ */
+export type CourseModelSettings = Pick<RunSettings, 'units' | 'learningRate' | 'batchSize' | 'trainingIters' | 'seed'>;
 
 /** Options of `courseModel`. */
 export interface CourseModelOptions extends CourseModelSettings {
@@ -45,12 +41,12 @@ const KEY = 'courseModel';
 
 /** The settings and the data they were trained on, as stored with the model. */
 function describe(settings: CourseModelSettings, data: Datasets): Record<string, unknown> {
-  const { units, learningRate, batchSize, trainingSteps, seed } = settings;
+  const { units, learningRate, batchSize, trainingIters, seed } = settings;
   return {
     units,
     learningRate,
     batchSize,
-    trainingSteps,
+    trainingIters,
     seed,
     data: { source: data.source, trainSize: data.train.numExamples },
   };
@@ -58,7 +54,9 @@ function describe(settings: CourseModelSettings, data: Datasets): Record<string,
 
 /** Loads the model saved in `options.dir` when its settings match, else trains one with the tutorial's loop and saves it there. */
 export async function courseModel(data: Datasets, options: CourseModelOptions): Promise<CourseModel> {
-  const wanted = describe(options, data);
+  const { units, learningRate, batchSize, trainingIters, seed } = options;
+  const settings = resolveRunSettings({ kind: 'fused', units, learningRate, batchSize, trainingIters, seed });
+  const wanted = describe(settings, data);
   const saved = await access(path.join(options.dir, MODEL_JSON)).then(
     () => true,
     () => false,
@@ -72,15 +70,13 @@ export async function courseModel(data: Datasets, options: CourseModelOptions): 
     }
     loaded.dispose();
   }
-  const built = buildClassifier({ kind: 'fused', units: options.units, seed: options.seed });
+  const built = buildClassifier(settings);
   if (!isLayersClassifier(built)) throw new Error('courseModel: the fused kind builds a tf.layers model');
   const classifier = built;
   try {
     const result = await trainTutorial(classifier, data, {
-      trainingIters: (options.trainingSteps + 1) * options.batchSize, // the loop stops at step * batchSize >= trainingIters
-      batchSize: options.batchSize,
-      learningRate: options.learningRate,
-      displayStep: Math.max(1, options.trainingSteps),
+      ...settings,
+      displayStep: Math.max(1, countSteps(trainingIters, batchSize)), // one log line, at the end
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
     });
     const trainSeconds = result.seconds;

@@ -36,7 +36,7 @@ const toyData = (): Datasets => ({
 
 test('courseModel trains and saves once, then loads the same model; other settings train afresh', async () => {
   const dir = path.join(work, 'model');
-  const settings = { dir, units: 6, learningRate: 0.01, batchSize: 16, trainingSteps: 4, seed: 3 };
+  const settings = { dir, units: 6, learningRate: 0.01, batchSize: 16, trainingIters: 5 * 16, seed: 3 }; // 4 steps
   const probe = toyData().test.slice(0, 8);
   const first = await courseModel(toyData(), settings);
   assert.equal(first.trainedNow, true);
@@ -47,9 +47,9 @@ test('courseModel trains and saves once, then loads the same model; other settin
   assert.equal(again.trainSeconds, first.trainSeconds);
   const [a, b] = [first, again].map((m) => Array.from(tf.tidy(() => m.classifier.predict(probe.xs)).dataSync()));
   assert.deepEqual(b, a, "the loaded model computes the trained one's logits");
-  const other = await courseModel(toyData(), { ...settings, trainingSteps: 5 });
+  const other = await courseModel(toyData(), { ...settings, trainingIters: 6 * 16 });
   assert.equal(other.trainedNow, true);
-  const reloaded = await courseModel(toyData(), { ...settings, trainingSteps: 5 });
+  const reloaded = await courseModel(toyData(), { ...settings, trainingIters: 6 * 16 });
   assert.equal(reloaded.trainedNow, false);
   for (const m of [first, again, other, reloaded]) m.classifier.dispose();
   tf.dispose([probe.xs, probe.ys]);
