@@ -12,7 +12,7 @@ import type { Classifier } from '../models';
 import { classifierFor } from '../models/build';
 import { checkFits, resolveRunSettings, type RunSettings } from '../settings';
 import { trainTutorial, TrainingInterruptedError, type TrainHooks, type TrainResult } from '../train';
-import { createRunRecord, type RunRecord, type TimedRecord } from './record';
+import { createRunRecord, type RunRecord, type RunRecordInput, type TimedRecord } from './record';
 
 /** Callbacks passed on to `trainTutorial`, and the record's label. */
 export type ExperimentHooks = TrainHooks & { readonly label?: string };
@@ -51,8 +51,19 @@ export async function runExperiment(
   const validation: TimedRecord[] = [];
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
+  const { label, ...callbacks } = hooks;
+  const recordOf = (result: TrainResult, interrupted?: RunRecordInput['interrupted']): RunRecord =>
+    createRunRecord({
+      config: full,
+      model: classifier.name,
+      data,
+      result,
+      history,
+      validation,
+      ...(interrupted !== undefined ? { interrupted } : {}),
+      ...(label !== undefined ? { label } : {}),
+    });
   try {
-    const { label, ...callbacks } = hooks;
     const result = await trainTutorial(classifier, data, {
       ...full,
       ...callbacks,
@@ -65,16 +76,7 @@ export async function runExperiment(
         hooks.onValidation?.(r);
       },
     });
-    const record = createRunRecord({
-      config: full,
-      model: classifier.name,
-      data,
-      result,
-      history,
-      validation,
-      ...(label !== undefined ? { label } : {}),
-    });
-    return { classifier, result, record };
+    return { classifier, result, record: recordOf(result) };
   } catch (err) {
     classifier.dispose();
     if (!(err instanceof TrainingInterruptedError)) throw err;
@@ -87,17 +89,6 @@ export async function runExperiment(
       testAccuracy: NaN,
       seconds: elapsed(),
     };
-    const { label } = hooks;
-    const record = createRunRecord({
-      config: full,
-      model: classifier.name,
-      data,
-      result,
-      history,
-      validation,
-      interrupted: { step: err.step, steps: err.steps },
-      ...(label !== undefined ? { label } : {}),
-    });
-    throw new ExperimentInterruptedError(err, record);
+    throw new ExperimentInterruptedError(err, recordOf(result, { step: err.step, steps: err.steps }));
   }
 }

@@ -125,6 +125,9 @@ function swapForgetAndCell(t: tf.Tensor): tf.Tensor {
   return tf.concat([i, c, f, o], axis);
 }
 
+/** `N` tensors, as a tuple: what an op with N outputs returns. */
+type Tensors<N extends number, T extends tf.Tensor[] = []> = T['length'] extends N ? T : Tensors<N, [...T, tf.Tensor]>;
+
 /**
  * The LSTM over a whole sequence on libtensorflow's kernels, with the same contract as
  * `fusedLstmSequence`: x [batch, steps, inputDim], kernel [inputDim, 4u], recurrentKernel [u, 4u],
@@ -156,15 +159,7 @@ export function nativeLstmSequence(
     const w = tf.concat([kIn, rIn], 0); // [inputDim + u, 4u], rows x then h, as BlockLSTM's [x, h]·w
     const zeroState = tf.zeros([batch, units]);
     const zeroPeephole = tf.zeros([units]);
-    const [i, cs, f, o, ci, co, h] = forward(backend, xTime, w, bIn, zeroState, zeroPeephole) as [
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-    ];
+    const [i, cs, f, o, ci, co, h] = forward(backend, xTime, w, bIn, zeroState, zeroPeephole) as Tensors<7>;
     save([xTime, w, rIn, i, cs, f, o, ci, co, h]);
     const value = returnSequences
       ? tf.transpose(h, [1, 0, 2]) // [batch, steps, u]
@@ -173,18 +168,7 @@ export function nativeLstmSequence(
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
       const dOut = Array.isArray(dy) ? dy[0] : dy;
       if (dOut === undefined) throw new Error('nativeLstmSequence: no upstream gradient');
-      const [xT, wS, r, iAll, csAll, fAll, oAll, ciAll, coAll, hS] = saved as [
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-      ];
+      const [xT, wS, r, iAll, csAll, fAll, oAll, ciAll, coAll, hS] = saved as Tensors<10>;
       // dL/dh_{t-1} = dz_t · r^T; r^T is made once, in LSTMBlockCellGrad's gate order, so that the
       // step's product is a plain MatMul (measured: about half the time of BatchMatMulV2 with adj_y).
       const rIcfoT = tf.transpose(swapForgetAndCell(r)); // [4u, u]
@@ -254,11 +238,7 @@ export function nativeLstmSequence(
         inputDim + units + 1,
       ]);
       const dW = swapForgetAndCell(matMul(backend, xh1, dGates, true, false)); // [inputDim + u + 1, 4u], gates i, f, c, o
-      const [dKernel, dRecurrent, dBiasRow] = tf.split(dW, [inputDim, units, 1], 0) as [
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-      ];
+      const [dKernel, dRecurrent, dBiasRow] = tf.split(dW, [inputDim, units, 1], 0) as Tensors<3>;
       const dBias = tf.reshape(dBiasRow, [4 * units]);
       input.provide(() => {
         const kernelIcfo = swapForgetAndCell(tf.slice(wS, [0, 0], [inputDim, 4 * units]));
