@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../../src/backend';
 import { patchWasmKernels } from '../../src/kernels/wasm';
 import { FusedLstm, fusedLstm } from '../../src/models/fused-lstm';
-import { fusedLstmSequence } from '../../src/kernels/lstm-sequence';
-import { nativeLstmAvailable, nativeLstmSequence } from '../../src/kernels/native/lstm-sequence';
+import { nativeLstmAvailable } from '../../src/kernels/native/lstm-sequence';
 import { describeOnBackends } from '../backends';
 
 const TOLERANCE = 1e-4;
@@ -105,10 +104,6 @@ describeOnBackends('fused LSTM', (backend) => {
     assert.equal(nativeLstmAvailable(), backend === 'tensorflow');
   });
 
-  type Sequence = typeof fusedLstmSequence;
-  const sequences: [string, Sequence][] = [['fusedLstmSequence', fusedLstmSequence]];
-  if (backend === 'tensorflow') sequences.push(['nativeLstmSequence', nativeLstmSequence]);
-
   // [batch, steps, inputDim, units]
   const shapes: [number, number, number, number][] = [
     [1, 2, 3, 2],
@@ -173,56 +168,6 @@ describeOnBackends('fused LSTM', (backend) => {
       fused.dispose();
     });
   }
-
-  // tf.layers.lstm cannot take gradients over a single time step (its Unpack gradient fails),
-  // so one step is checked against the LSTM equations written out.
-  for (const [name, sequence] of sequences)
-    test(`${name} matches the LSTM equations on a single time step`, () => {
-      tf.tidy(() => {
-        const [batch, inputDim, units] = [3, 4, 5];
-        const x = tf.randomNormal([batch, 1, inputDim], 0, 1, 'float32', 1);
-        const kernel = tf.randomNormal([inputDim, 4 * units], 0, 0.5, 'float32', 2);
-        const recurrent = tf.randomNormal([units, 4 * units], 0, 0.5, 'float32', 3);
-        const bias = tf.randomNormal([4 * units], 0, 0.5, 'float32', 4);
-        const dy = tf.randomNormal([batch, units], 0, 1, 'float32', 5);
-        const equations = (xs: tf.Tensor, k: tf.Tensor, _r: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-          // h_0 = c_0 = 0, so the recurrent kernel does not enter the first step.
-          const z = tf.add(tf.matMul(tf.reshape(xs, [batch, inputDim]), k), b);
-          const [i, , g, o] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          const c = tf.mul(tf.sigmoid(i), tf.tanh(g));
-          return tf.mul(tf.sigmoid(o), tf.tanh(c));
-        };
-        const lossOf =
-          (f: (...t: tf.Tensor[]) => tf.Tensor) =>
-          (...t: tf.Tensor[]): tf.Tensor =>
-            tf.sum(tf.mul(f(...t), dy));
-        const fused = (xs: tf.Tensor, k: tf.Tensor, r: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-          sequence(xs as tf.Tensor3D, k as tf.Tensor2D, r as tf.Tensor2D, b as tf.Tensor1D, false);
-        const args = [x, kernel, recurrent, bias];
-        const actual = [fused(x, kernel, recurrent, bias), ...tf.grads(lossOf(fused))(args)];
-        const withoutRecurrent = (xs: tf.Tensor, k: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-          equations(xs, k, recurrent, b);
-        const [dx, dKernel, dBias] = tf.grads(lossOf(withoutRecurrent))([x, kernel, bias]) as [
-          tf.Tensor,
-          tf.Tensor,
-          tf.Tensor,
-        ];
-        const expected = [equations(x, kernel, recurrent, bias), dx, dKernel, tf.zerosLike(recurrent), dBias];
-        assertTensorsClose(actual, expected, 'output, dx, dKernel, dRecurrent, dBias');
-      });
-    });
-
-  for (const [name, sequence] of sequences)
-    test(`${name} checks shapes`, () => {
-      tf.tidy(() => {
-        const x = tf.zeros([2, 3, 4]) as tf.Tensor3D;
-        assert.throws(() => sequence(x, tf.zeros([5, 8]), tf.zeros([2, 8]), tf.zeros([8]), false), /shapes do not fit/);
-        assert.throws(
-          () => sequence(tf.zeros([2, 0, 4]), tf.zeros([4, 8]), tf.zeros([2, 8]), tf.zeros([8]), false),
-          /at least one time step/,
-        );
-      });
-    });
 
   test('trains like tf.layers.lstm: same parameters after a few Adam steps, no tensor growth', () => {
     const [batch, steps, inputDim, units] = [8, 28, 28, 16];
