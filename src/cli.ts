@@ -22,6 +22,7 @@ import {
   CELL_TYPES,
   checkFits,
   MODEL_DEFAULTS,
+  INIT_KINDS,
   MODEL_KINDS,
   resolveRunSettings,
   TRAIN_DEFAULTS,
@@ -45,6 +46,8 @@ const USAGE = `usage: npm run tutorial -- [flags]
   --kind ${MODEL_KINDS.join('|')}            how the model is computed (--model is the same flag): the fused LSTM layer (fast, the default for lstm),
                                        the stock tf.layers cells (the reference; the only one for gru and simple-rnn),
                                        or the tutorial's own TF1 BasicLSTMCell model (one layer, one direction)
+  --init ${INIT_KINDS.join('|')}                where the weights start: the tutorial's (TF1's initialisers, the N(0,1) output
+                                       layer; the default for one LSTM layer) or tf.layers' (the default for the rest)
   --seed <n>                           random seed: initial weights, data shuffling and batch order (default ${MODEL_DEFAULTS.seed})
   --backend ${BACKEND_CHOICES.join('|')}   (default auto, or $RNN_BACKEND)
   --save <dir>                         save the trained model there (model.json + weights.bin, tfjs file:// layout)
@@ -65,6 +68,7 @@ const FLAGS: Readonly<Partial<Record<keyof RunSettings, string>>> = {
   layers: 'layers',
   bidirectional: 'bidirectional',
   kind: 'kind',
+  init: 'init',
   seed: 'seed',
 };
 
@@ -151,7 +155,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
   for (const [key, flag] of Object.entries(FLAGS)) {
     const v = values[flag];
     if (v === undefined) continue;
-    given[key] = typeof v === 'boolean' || key === 'cell' || key === 'kind' ? v : numeric(v);
+    given[key] = typeof v === 'boolean' || key === 'cell' || key === 'kind' || key === 'init' ? v : numeric(v);
   }
   const settings = resolveRunSettings(given, { nameOf });
   checkFits(settings, { nameOf });
@@ -285,6 +289,7 @@ export async function runTutorial(
       data: data.source,
       model: classifier.name,
       cell: config.settings.cell,
+      init: config.settings.init,
       trainSize: data.train.numExamples,
       testSize: data.test.numExamples,
       examplesSeen: result.examplesSeen,

@@ -22,6 +22,8 @@ export {
   resolveTrainSettings,
   TRAIN_DEFAULTS,
   type CellType,
+  INIT_KINDS,
+  type InitKind,
   type ModelKind,
   type ModelSettings,
   type RunSettings,

@@ -36,11 +36,28 @@ export type ModelKind = 'fused' | 'layers' | 'basic';
 /** Every model kind, in the order the help text lists them. */
 export const MODEL_KINDS: readonly ModelKind[] = ['fused', 'layers', 'basic'];
 
+/**
+ * Where the weights start:
+ * - `tutorial`: the tutorial's own initialisation (TF1's): one glorot_uniform kernel over [x, h]
+ *   concatenated, zero biases with the forget bias added, and the output layer's `weights.out` and
+ *   `biases.out` drawn from N(0, 1). For one LSTM layer in one direction, whichever kind computes it;
+ * - `keras`: tf.layers' defaults: glorot_uniform input kernel, orthogonal recurrent kernel, the
+ *   forget-gate bias at `forgetBias`, a glorot_uniform output layer and zero bias.
+ */
+export type InitKind = 'tutorial' | 'keras';
+/** Every initialisation, in the order the help text lists them. */
+export const INIT_KINDS: readonly InitKind[] = ['tutorial', 'keras'];
+
 /** What the network is: `[batch, timeSteps, inputSize]` → logits `[batch, numClasses]`. */
 export interface ModelSettings {
   readonly cell: CellType;
   /** Default: `fused` for `lstm`, `layers` for the other cells (the only implementation they have). */
   readonly kind: ModelKind;
+  /**
+   * Default: `tutorial` for one LSTM layer in one direction (the tutorial's model), `keras` for
+   * the rest. `basic` is always `tutorial`.
+   */
+  readonly init: InitKind;
   /** Recurrent layers stacked; all but the last pass every step's output on. */
   readonly layers: number;
   /** Each recurrent layer also reads the rows bottom to top; both outputs are concatenated (2 × units). */
@@ -86,6 +103,7 @@ export type RunSettings = ModelSettings & TrainSettings;
 export const MODEL_DEFAULTS: ModelSettings = {
   cell: 'lstm',
   kind: 'fused',
+  init: 'tutorial',
   layers: 1,
   bidirectional: false,
   timeSteps: 28,
@@ -119,6 +137,7 @@ type Rule = (
 const MODEL_RULES: { readonly [K in keyof ModelSettings]: Rule } = {
   cell: { type: 'choice', values: CELL_TYPES },
   kind: { type: 'choice', values: MODEL_KINDS },
+  init: { type: 'choice', values: INIT_KINDS },
   layers: { type: 'int', min: 1 },
   bidirectional: { type: 'boolean' },
   timeSteps: { type: 'int', min: 1 },
@@ -268,7 +287,10 @@ export function resolveModelSettings(
   const given = input as Readonly<Record<string, unknown>>;
   const cell = given['cell'] ?? MODEL_DEFAULTS.cell;
   const kind: ModelKind = cell === 'lstm' ? 'fused' : 'layers';
-  const s = resolve<ModelSettings>(MODEL_RULES, { ...MODEL_DEFAULTS, kind }, input, options);
+  const resolved = resolve<ModelSettings>(MODEL_RULES, { ...MODEL_DEFAULTS, kind }, input, options);
+  const tutorialShape = resolved.cell === 'lstm' && resolved.layers === 1 && !resolved.bidirectional;
+  const s: ModelSettings =
+    given['init'] === undefined ? { ...resolved, init: tutorialShape ? 'tutorial' : 'keras' } : resolved;
   if (s.kind !== 'layers' && s.cell !== 'lstm') {
     throw new UsageError(
       `${nameOf('kind')} "${s.kind}" is an LSTM implementation; ${nameOf('cell')} "${s.cell}" is built with tf.layers (${nameOf('kind')} "layers")`,
@@ -277,6 +299,22 @@ export function resolveModelSettings(
   if (s.kind === 'basic' && (s.layers !== 1 || s.bidirectional)) {
     throw new UsageError(
       `${nameOf('kind')} "basic" (the tutorial's BasicLSTMCell) is one layer in one direction; use ${nameOf('kind')} "fused" or "layers" for ${s.layers !== 1 ? `${nameOf('layers')} ${s.layers}` : nameOf('bidirectional')}`,
+    );
+  }
+  if (s.init === 'tutorial' && !tutorialShape) {
+    const what =
+      s.cell !== 'lstm'
+        ? `${nameOf('cell')} "${s.cell}"`
+        : s.layers !== 1
+          ? `${nameOf('layers')} ${s.layers}`
+          : nameOf('bidirectional');
+    throw new UsageError(
+      `${nameOf('init')} "tutorial" is the tutorial's initialisation of one LSTM layer in one direction; use ${nameOf('init')} "keras" for ${what}`,
+    );
+  }
+  if (s.kind === 'basic' && s.init !== 'tutorial') {
+    throw new UsageError(
+      `${nameOf('kind')} "basic" is the tutorial's own model and starts from its initialisation; ${nameOf('init')} "${s.init}" goes with ${nameOf('kind')} "fused" or "layers"`,
     );
   }
   return markResolved(s, 'model');

@@ -61,6 +61,7 @@ test('a short run prints the seed log, ends with the JSON summary and writes a r
     'cell',
     'data',
     'examplesSeen',
+    'init',
     'model',
     'record',
     'runId',
@@ -76,6 +77,7 @@ test('a short run prints the seed log, ends with the JSON summary and writes a r
   assert.equal(summary.data, 'bundled');
   assert.equal(summary.model, 'fused LSTM');
   assert.equal(summary.cell, 'lstm');
+  assert.equal(summary.init, 'tutorial', "the tutorial's own initial weights by default");
   assert.equal(summary.examplesSeen, 640);
   assert.equal(summary.trainSize, 8500);
   assert.equal(summary.testSize, 1000);
@@ -264,6 +266,15 @@ for (const [args, message] of [
   ],
   [['--backend', 'gpu'], /--backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/],
   [['--kind', 'gru'], /^tutorial: --kind must be one of fused, layers, basic, got "gru" \(see --help\)$/],
+  [['--init', 'he'], /^tutorial: --init must be one of tutorial, keras, got "he" \(see --help\)$/],
+  [
+    ['--cell', 'gru', '--init', 'tutorial'],
+    /^tutorial: --init "tutorial" is the tutorial's initialisation of one LSTM layer in one direction; use --init "keras" for --cell "gru" \(see --help\)$/,
+  ],
+  [
+    ['--kind', 'basic', '--init', 'keras'],
+    /^tutorial: --kind "basic" is the tutorial's own model and starts from its initialisation; --init "keras" goes with --kind "fused" or "layers" \(see --help\)$/,
+  ],
   [['--model', 'gru'], /^tutorial: --model must be one of fused, layers, basic, got "gru" \(see --help\)$/],
   [
     ['--model', 'basic', '--kind', 'basic'],

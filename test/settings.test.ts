@@ -188,3 +188,23 @@ test('fitting this machine is asked apart from validity: weights, then one train
   );
   assert.doesNotThrow(() => checkFits(resolveModelSettings(run), { memoryBytes: 20e9 }));
 });
+
+test("init: the tutorial's for one LSTM layer in one direction, tf.layers' for the rest; impossible pairs refused", () => {
+  assert.equal(resolveModelSettings({}).init, 'tutorial');
+  assert.equal(resolveModelSettings({ kind: 'layers' }).init, 'tutorial');
+  assert.equal(resolveModelSettings({ kind: 'basic' }).init, 'tutorial');
+  assert.equal(resolveModelSettings({ cell: 'gru' }).init, 'keras');
+  assert.equal(resolveModelSettings({ layers: 2 }).init, 'keras');
+  assert.equal(resolveModelSettings({ bidirectional: true }).init, 'keras');
+  assert.equal(resolveModelSettings({ init: 'keras' }).init, 'keras');
+  assert.throws(
+    () => resolveModelSettings({ cell: 'gru', init: 'tutorial' }),
+    /^UsageError: init "tutorial" is the tutorial's initialisation of one LSTM layer in one direction; use init "keras" for cell "gru"$/,
+  );
+  assert.throws(() => resolveModelSettings({ layers: 3, init: 'tutorial' }), /use init "keras" for layers 3$/);
+  assert.throws(
+    () => resolveModelSettings({ kind: 'basic', init: 'keras' }),
+    /^UsageError: kind "basic" is the tutorial's own model and starts from its initialisation; init "keras" goes with kind "fused" or "layers"$/,
+  );
+  assert.throws(() => resolveModelSettings({ init: 'he' }), /init must be one of tutorial, keras, got "he"/);
+});

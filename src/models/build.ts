@@ -8,6 +8,9 @@
  *   wrapped in `tf.layers.bidirectional` when `bidirectional`, all but the last returning every
  *   step, then one dense layer `logits`.
  *
+ * Initial weights (`init`): `tutorial`, the weights of the BasicLSTMCell model of the same seed,
+ * mapped (one LSTM layer in one direction); `keras`, tf.layers' initialisers, seeded as follows.
+ *
  * Seeds: recurrent layer j (forward and backward counted apart, in order) draws its kernel
  * (Glorot uniform) and recurrent kernel (orthogonal) with seed + 2j' and seed + 2j' + 1, where
  * j' = 0 for j = 0 and j + 1 after; the dense layer takes seed + 2. So one seed gives one set of
@@ -28,6 +31,7 @@ import { BasicLstmClassifier } from './basic-lstm';
 import type { Classifier } from './classifier';
 import { fusedLstm } from './fused-lstm';
 import { layersClassifier, withoutOrthogonalWarning } from './layers-classifier';
+import { basicToLayersWeights } from './lstm-mapping';
 
 /** Layer-name stem per cell: `lstm`, `gru`, `simple_rnn` (tfjs names are snake_case). */
 const STEM: Readonly<Record<CellType, string>> = { lstm: 'lstm', gru: 'gru', 'simple-rnn': 'simple_rnn' };
@@ -115,9 +119,26 @@ function layersModel(s: ModelSettings): tf.LayersModel {
       })
       .apply(x) as tf.SymbolicTensor; // [batch, numClasses]
     const model = tf.model({ inputs: input, outputs: logits, name: `${STEM[s.cell]}_classifier` });
-    cells.forEach((cell, j) => initialise(cell, s, j));
+    if (s.init === 'tutorial') startAsTheTutorial(model, s);
+    else cells.forEach((cell, j) => initialise(cell, s, j));
     return model;
   });
+}
+
+/**
+ * Gives a one-layer LSTM model the tutorial's initial weights: those of the BasicLSTMCell model
+ * of the same seed (glorot_uniform over [x, h], zero bias, N(0, 1) output layer), mapped to the
+ * tf.layers layout (lstm-mapping.ts), so that both compute the same function from the start.
+ */
+function startAsTheTutorial(model: tf.LayersModel, s: ModelSettings): void {
+  const basic = new BasicLstmClassifier({ ...s, kind: 'basic' });
+  try {
+    const weights = basicToLayersWeights(basic);
+    model.setWeights(weights);
+    tf.dispose(weights);
+  } finally {
+    basic.dispose();
+  }
 }
 
 /** A short name for logs and records: `fused LSTM`, `tf.layers.gru`, `2 x tf.layers.simpleRNN, bidirectional`, `TF1 BasicLSTMCell`. */

@@ -11,6 +11,8 @@ import { isRecordFileName, RUN_RECORD_FORMAT, type RunRecord, type TimedRecord }
 
 /** Records of this package 0.1: model kind `seed` (now `basic`), `result.testAccuracy128`, no forgetBias or clipNorm. */
 const FORMAT_0_1 = 'rnn-notebooks/run@1';
+/** Package 0.2's records: like today's, without `config.init` (every model then started from tf.layers' initialisers, or BasicLSTMCell's for kind basic). */
+const FORMAT_0_2 = 'rnn-notebooks/run@2';
 
 /** A record and the file it was read from. */
 export interface StoredRunRecord {
@@ -89,11 +91,13 @@ function timedRecords(obj: Json, key: string, where: string): TimedRecord[] {
 /**
  * The stored settings, checked by the one validator (src/settings.ts) with every field required;
  * a 0.1 record's are read as what they meant then (kind `seed` is `basic`; it had no gradient
- * clipping, and BasicLSTMCell's forget bias and the tf.layers LSTMs' first forget bias were 1).
+ * clipping, and BasicLSTMCell's forget bias and the tf.layers LSTMs' first forget bias were 1);
+ * 0.1 and 0.2 records had no `init`: theirs was the basic model's own, tf.layers' for the rest.
  */
 function runSettings(obj: Json, where: string, format: string): RunSettings {
   const old = format === FORMAT_0_1;
-  const upgraded = old && obj.kind === 'seed' ? { ...obj, kind: 'basic' } : obj;
+  const kind = old && obj.kind === 'seed' ? 'basic' : obj.kind;
+  const upgraded = format === RUN_RECORD_FORMAT ? obj : { ...obj, kind, init: kind === 'basic' ? 'tutorial' : 'keras' };
   return resolveRunSettings(upgraded, {
     nameOf: (key) => `${where}.${key}`,
     complete: { except: old ? ['forgetBias', 'clipNorm'] : [] },
@@ -105,8 +109,8 @@ export function parseRunRecord(value: unknown): RunRecord {
   const where = 'record';
   if (!isObject(value)) throw new Error('not a JSON object');
   const format = string(value, 'format', where);
-  if (format !== RUN_RECORD_FORMAT && format !== FORMAT_0_1)
-    throw new Error(`format "${format}" is not ${RUN_RECORD_FORMAT} (or ${FORMAT_0_1})`);
+  if (format !== RUN_RECORD_FORMAT && format !== FORMAT_0_2 && format !== FORMAT_0_1)
+    throw new Error(`format "${format}" is not ${RUN_RECORD_FORMAT} (or ${FORMAT_0_2}, ${FORMAT_0_1})`);
   const data = object(value, 'data', where);
   const result = object(value, 'result', where);
   const versions = object(value, 'versions', where);

@@ -21,9 +21,10 @@ import type { TrainResult } from '../train';
 /**
  * The `format` every record carries; bumped when the layout changes. @2 (this package 0.2): the
  * model kind `seed` became `basic`, `result.testAccuracy128` became `result.testingAccuracy`,
- * `config` gained `forgetBias` and `clipNorm`. The loader reads @1 records too.
+ * `config` gained `forgetBias` and `clipNorm`. @3 (0.3): `config` gained `init`. The loader reads
+ * @1 and @2 records too.
  */
-export const RUN_RECORD_FORMAT = 'rnn-notebooks/run@2';
+export const RUN_RECORD_FORMAT = 'rnn-notebooks/run@3';
 
 /** A display-step or validation point, with the seconds since training started when it was measured. */
 export interface TimedRecord {

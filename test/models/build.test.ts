@@ -128,10 +128,41 @@ describeOnBackends('the model builder', () => {
   });
 
   describe('against references', () => {
+    test("init tutorial: the fused and stock LSTM models start computing the BasicLSTMCell model's logits of the same seed", () => {
+      const x = input(4, 9);
+      const basic = buildClassifier({ kind: 'basic', units: UNITS, seed: 7 });
+      const expected = basic.predict(x);
+      for (const kind of ['fused', 'layers'] as const) {
+        const model = buildClassifier({ kind, init: 'tutorial', units: UNITS, seed: 7 });
+        const logits = model.predict(x);
+        const diff = maxAbsDiff(logits, expected);
+        assert.ok(diff < 1e-5, `${kind}: logits differ from the BasicLSTMCell model's by ${diff}`);
+        // The output layer is the tutorial's N(0, 1) weights.out and biases.out, not a glorot layer.
+        assert.equal(
+          maxAbsDiff(model.variables[3] as tf.Tensor, basic.variables[2] as tf.Tensor),
+          0,
+          `${kind}: weights.out`,
+        );
+        assert.equal(
+          maxAbsDiff(model.variables[4] as tf.Tensor, basic.variables[3] as tf.Tensor),
+          0,
+          `${kind}: biases.out`,
+        );
+        const keras = buildClassifier({ kind, init: 'keras', units: UNITS, seed: 7 });
+        const kerasLogits = keras.predict(x);
+        assert.ok(maxAbsDiff(kerasLogits, expected) > 1e-2, `${kind}: init keras starts elsewhere`);
+        tf.dispose([logits, kerasLogits]);
+        model.dispose();
+        keras.dispose();
+      }
+      tf.dispose([x, expected]);
+      basic.dispose();
+    });
+
     test('the initial weights and logits of the same settings saved by version 0.1 (a known file)', () => {
       const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { logits: number[] };
       const stored = fixtureWeights();
-      const model = buildClassifier({ kind: 'fused', layers: 2, bidirectional: true, units: 3, seed: 5 });
+      const model = buildClassifier({ kind: 'fused', layers: 2, bidirectional: true, units: 3, seed: 5 }); // init keras, as 0.1's
       // 0.1's layer names, in today's order: forward, backward, per layer, then the dense layer.
       const names = ['lstm', 'lstm_backward', 'lstm_2', 'lstm_2_backward']
         .flatMap((l) => ['kernel', 'recurrent_kernel', 'bias'].map((w) => `${l}/${w}`))

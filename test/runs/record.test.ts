@@ -56,6 +56,7 @@ describe('writing', () => {
     assert.equal(record.createdAt, '2026-11-01T10:00:00.000Z');
     assert.deepEqual(record.config, {
       kind: 'fused',
+      init: 'tutorial',
       cell: 'lstm',
       layers: 1,
       bidirectional: false,
@@ -189,7 +190,7 @@ describe('loading', () => {
     assert.match(warnings[0] ?? '', new RegExp(`^skipped ${path.join(dir, 'cut-short.json')}: not valid JSON`));
     assert.match(
       warnings[1] ?? '',
-      /other-format\.json: not a run record \(format "something\/else" is not rnn-notebooks\/run@2 \(or rnn-notebooks\/run@1\)\)/,
+      /other-format\.json: not a run record \(format "something\/else" is not rnn-notebooks\/run@3 \(or rnn-notebooks\/run@2, rnn-notebooks\/run@1\)\)/,
     );
     assert.match(
       warnings[2] ?? '',
@@ -231,16 +232,35 @@ describe('loading', () => {
     assert.deepEqual(
       [
         record.config.kind,
+        record.config.init,
         record.config.cell,
         record.config.units,
         record.config.seed,
         record.config.clipNorm,
         record.config.forgetBias,
       ],
-      ['basic', 'lstm', 4, 2, 0, 1],
+      ['basic', 'tutorial', 'lstm', 4, 2, 0, 1],
     );
     assert.equal(record.result.testingAccuracy, old.result['testAccuracy128']);
     assert.equal(record.result.testAccuracy, old.result['testAccuracy']);
+  });
+
+  test('reads a 0.2 record (run@2, no init): the basic model started as the tutorial, the others as tf.layers', () => {
+    for (const [kind, init] of [
+      ['fused', 'keras'],
+      ['layers', 'keras'],
+      ['basic', 'tutorial'],
+    ] as const) {
+      const today = fakeRecord({ kind }, 0.5, '2026-11-01T10:00:00Z');
+      const { init: _new, ...config02 } = today.config;
+      const record = parseRunRecord({ ...today, format: 'rnn-notebooks/run@2', config: config02 });
+      assert.equal(record.config.init, init, kind);
+      assert.equal(record.format, 'rnn-notebooks/run@3');
+    }
+    // A record of today's format must say where its weights started.
+    const today = fakeRecord({}, 0.5, '2026-11-01T10:00:00Z');
+    const { init: _dropped, ...withoutInit } = today.config;
+    assert.throws(() => parseRunRecord({ ...today, config: withoutInit }), /record\.config\.init is missing/);
   });
 
   test('parseRunRecord names the first bad field', () => {
