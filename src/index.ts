@@ -153,6 +153,8 @@ export {
   stepProbabilities,
   topClasses,
   traceBasicLstm,
+  trainingView,
+  type TrainingView,
   type PlainRnnParams,
   type ToyTask,
 } from './teach';

@@ -47,3 +47,4 @@ export {
   type ToyTask,
 } from './toy-tasks';
 export { spectralNorm, SPECTRAL_NORM_DEFAULTS, type SpectralNorm, type SpectralNormOptions } from './spectral';
+export { trainingView, type TrainingView, type TrainingViewOptions } from './training-view';
