@@ -374,7 +374,7 @@ function checkStepFits(s: RunSettings, nameOf: NameOf, memory: number): void {
     s.batchSize * s.timeSteps * s.layers * (s.bidirectional ? 2 : 1) * s.units * KEPT_PER_UNIT * BYTES;
   if (weights + activations > memory) {
     throw new UsageError(
-      `${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units} needs about ${gigabytes(weights + activations)} for one training step; this machine has ${gigabytes(memory)}`,
+      `${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units}${s.layers > 1 ? `, ${nameOf('layers')} ${s.layers}` : ''}${s.bidirectional ? `, ${nameOf('bidirectional')}` : ''} needs about ${gigabytes(weights + activations)} for one training step; this machine has ${gigabytes(memory)}`,
     );
   }
 }

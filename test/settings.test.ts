@@ -208,3 +208,17 @@ test("init: the tutorial's for one LSTM layer in one direction, tf.layers' for t
   );
   assert.throws(() => resolveModelSettings({ init: 'he' }), /init must be one of tutorial, keras, got "he"/);
 });
+
+test('a training step too large names every setting that makes it so: batch size, units, layers, direction', () => {
+  const run = resolveRunSettings({
+    batchSize: 1000,
+    trainingIters: 10_000,
+    layers: 1000,
+    bidirectional: true,
+    init: 'keras',
+  });
+  assert.throws(
+    () => checkFits(run, { memoryBytes: 10e9, nameOf: (k) => `--${k}` }),
+    /^UsageError: --batchSize 1000 with --units 128, --layers 1000, --bidirectional needs about \d+(\.\d)? GB for one training step/,
+  );
+});

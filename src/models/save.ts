@@ -72,7 +72,10 @@ async function statOrUndefined(p: string): Promise<import('node:fs').Stats | und
  */
 export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
   const info = await statOrUndefined(dir);
-  if (info === undefined) return 'new';
+  if (info === undefined) {
+    await checkWritable(dir);
+    return 'new';
+  }
   if (!info.isDirectory()) throw new UsageError(`${dir} exists and is not a folder; cannot save a model there`);
   const entries = await readdir(dir);
   if (entries.length === 0) return 'new';
@@ -89,6 +92,26 @@ export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
     );
   }
   return 'replace';
+}
+
+/**
+ * Throws a UsageError unless a folder can be made where `dir` would go: found before the minutes
+ * of training, not after (a read-only disk, no permission, a file where a folder should be). It
+ * makes and removes a folder named like a save's temporary one, in the nearest folder that exists.
+ */
+async function checkWritable(dir: string): Promise<void> {
+  const target = path.resolve(dir);
+  let existing = path.dirname(target);
+  while ((await statOrUndefined(existing)) === undefined && path.dirname(existing) !== existing)
+    existing = path.dirname(existing);
+  try {
+    await rm(await mkdtemp(path.join(existing, `.${path.basename(target)}.tmp-`)), { recursive: true, force: true });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new UsageError(
+      `cannot save a model to ${dir}: ${existing} cannot be written (${typeof code === 'string' ? code : String(err)})`,
+    );
+  }
 }
 
 /**

@@ -18,12 +18,14 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../../src/backend';
 import { loadMnist, type DataSet } from '../../src/data';
 import { buildClassifier, loadModel, saveModel, type Classifier } from '../../src/models';
+import { checkSaveTarget } from '../../src/models/save';
 import type { ModelSettings } from '../../src/settings';
 import { trainStep } from '../../src/train';
 import { testBackends, tensorflowUnavailable } from '../backends';
@@ -398,5 +400,36 @@ describe('failures', () => {
     assert.deepEqual(readdirSync(notes), ['todo.txt']);
     assert.equal(readdirSync(work).filter((n) => n.includes('.tmp-') || n.includes('.old-')).length, 0);
     live.dispose();
+  });
+
+  test('a folder that cannot be written is refused by checkSaveTarget, before any training; a new one leaves nothing', async () => {
+    const file = path.join(work, 'not-a-folder');
+    writeFileSync(file, 'x');
+    await assert.rejects(
+      checkSaveTarget(path.join(file, 'model')),
+      /^UsageError: cannot save a model to .*not-a-folder\/model: .*not-a-folder cannot be written \(ENOTDIR\)$/,
+    );
+    // A place the kernel refuses (sysfs: EPERM even for root), where this machine has one.
+    const refused = await mkdtemp(path.join('/sys', 'rnn-probe-')).then(
+      async (made) => {
+        rmSync(made, { recursive: true, force: true });
+        return false;
+      },
+      () => true,
+    );
+    if (refused)
+      await assert.rejects(checkSaveTarget('/sys/rnn-model'), /\/sys cannot be written \((EPERM|EROFS|EACCES)\)$/);
+    const fresh = path.join(work, 'fresh-parent', 'deeper', 'model');
+    assert.equal(await checkSaveTarget(fresh), 'new');
+    assert.deepEqual(
+      readdirSync(work).filter((n) => n.includes('.tmp-')),
+      [],
+      'the probe folder is removed',
+    );
+    assert.equal(
+      existsSync(path.join(work, 'fresh-parent')),
+      false,
+      'no folder is made for a save that has not happened',
+    );
   });
 });
