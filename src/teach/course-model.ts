@@ -17,7 +17,8 @@ import { countSteps, trainTutorial, type TrainProgress } from '../train';
  * What the model is trained with, under the names every run uses (src/settings.ts); all of it is
  * compared before a saved model is reused. `trainingIters` 51,300 with `batchSize` 128 is 400 steps.
  */
-export type CourseModelSettings = Pick<RunSettings, 'units' | 'learningRate' | 'batchSize' | 'trainingIters' | 'seed'>;
+export type CourseModelSettings = Pick<RunSettings, 'units' | 'learningRate' | 'batchSize' | 'trainingIters' | 'seed'> &
+  Partial<Pick<RunSettings, 'init'>>;
 
 /** Options of `courseModel`. */
 export interface CourseModelOptions extends CourseModelSettings {
@@ -41,8 +42,9 @@ const KEY = 'courseModel';
 
 /** The settings and the data they were trained on, as stored with the model. */
 function describe(settings: CourseModelSettings, data: Datasets): Record<string, unknown> {
-  const { units, learningRate, batchSize, trainingIters, seed } = settings;
+  const { init, units, learningRate, batchSize, trainingIters, seed } = settings;
   return {
+    init,
     units,
     learningRate,
     batchSize,
@@ -54,8 +56,16 @@ function describe(settings: CourseModelSettings, data: Datasets): Record<string,
 
 /** Loads the model saved in `options.dir` when its settings match, else trains one with the tutorial's loop and saves it there. */
 export async function courseModel(data: Datasets, options: CourseModelOptions): Promise<CourseModel> {
-  const { units, learningRate, batchSize, trainingIters, seed } = options;
-  const settings = resolveRunSettings({ kind: 'fused', units, learningRate, batchSize, trainingIters, seed });
+  const { init, units, learningRate, batchSize, trainingIters, seed } = options;
+  const settings = resolveRunSettings({
+    kind: 'fused',
+    ...(init ? { init } : {}),
+    units,
+    learningRate,
+    batchSize,
+    trainingIters,
+    seed,
+  });
   const wanted = describe(settings, data);
   const saved = await access(path.join(options.dir, MODEL_JSON)).then(
     () => true,
