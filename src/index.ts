@@ -100,6 +100,7 @@ export {
   digitRows,
   digitStepsFigure,
   lineChartFigure,
+  lstmCellFigure,
   lstmInsideFigure,
   pcaScatterFigure,
   perClassAccuracyFigure,

@@ -42,10 +42,13 @@ export {
   type ProgressBarOptions,
 } from './live';
 export {
+  LSTM_CELL_FIGURE_DEFAULTS,
+  lstmCellFigure,
   lstmInsideFigure,
   unrolledRnnFigure,
   UNROLLED_RNN_DEFAULTS,
   type InsidePanel,
+  type LstmCellFigureOptions,
   type UnrolledRnnOptions,
 } from './network';
 export {

@@ -34,6 +34,101 @@ export const UNROLLED_RNN_DEFAULTS = {
   inputLabel: (t: number): string => `x<sub>${t}</sub> = row ${t}`,
 } as const;
 
+/** Boxes, arrows, circles and text in data coordinates: what the diagrams below are drawn with. */
+function diagram(): {
+  shapes: Partial<Shape>[];
+  annotations: Partial<Annotations>[];
+  box: (x0: number, x1: number, y0: number, y1: number, text: string, fill?: string) => void;
+  circle: (x: number, y: number, r: number, text: string, fill?: string) => void;
+  arrow: (fromX: number, fromY: number, toX: number, toY: number) => void;
+  line: (points: readonly (readonly [number, number])[]) => void;
+  text: (x: number, y: number, t: string, size?: number, color?: string) => void;
+} {
+  const shapes: Partial<Shape>[] = [];
+  const annotations: Partial<Annotations>[] = [];
+  const text = (x: number, y: number, t: string, size = 12, color = LINE_COLOR): void => {
+    annotations.push({ x, y, xref: 'x', yref: 'y', text: t, showarrow: false, font: { size, color } });
+  };
+  const outline = { color: LINE_COLOR, width: 1.5 };
+  return {
+    shapes,
+    annotations,
+    text,
+    box(x0, x1, y0, y1, label, fill = BOX_COLOR) {
+      shapes.push({
+        type: 'rect',
+        x0,
+        x1,
+        y0,
+        y1,
+        xref: 'x',
+        yref: 'y',
+        line: outline,
+        fillcolor: fill,
+        layer: 'below',
+      });
+      annotations.push({
+        x: (x0 + x1) / 2,
+        y: (y0 + y1) / 2,
+        xref: 'x',
+        yref: 'y',
+        text: label,
+        showarrow: false,
+        font: { size: 12 },
+      });
+    },
+    circle(x, y, r, label, fill = '#ffffff') {
+      shapes.push({
+        type: 'circle',
+        x0: x - r,
+        x1: x + r,
+        y0: y - r,
+        y1: y + r,
+        xref: 'x',
+        yref: 'y',
+        line: outline,
+        fillcolor: fill,
+      });
+      text(x, y, label, 13);
+    },
+    arrow(fromX, fromY, toX, toY) {
+      annotations.push({
+        x: toX,
+        y: toY,
+        ax: fromX,
+        ay: fromY,
+        xref: 'x',
+        yref: 'y',
+        axref: 'x',
+        ayref: 'y',
+        text: '',
+        showarrow: true,
+        arrowhead: 2,
+        arrowsize: 1.2,
+        arrowwidth: 1.5,
+        arrowcolor: LINE_COLOR,
+      });
+    },
+    line(points) {
+      const path = points.map(([x, y], k) => `${k === 0 ? 'M' : 'L'} ${x},${y}`).join(' ');
+      shapes.push({ type: 'path', path, xref: 'x', yref: 'y', line: outline });
+    },
+  };
+}
+
+/** An invisible trace that makes plotly draw axes of this extent (the diagrams have no data). */
+function extent(right: number, top: number): Data {
+  return {
+    type: 'scatter',
+    x: [0, right],
+    y: [0, top],
+    mode: 'markers',
+    marker: { opacity: 0 },
+    hoverinfo: 'skip',
+    showlegend: false,
+  };
+}
+
 /**
  * The tutorial's schematic: on the left a cell with a loop (its state feeds its next step), on the
  * right the same cell unrolled, one box per time step, every box with the same weights, the
@@ -58,52 +153,7 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
     );
   });
 
-  const shapes: Partial<Shape>[] = [];
-  const annotations: Partial<Annotations>[] = [];
-  const box = (x0: number, x1: number, y0: number, y1: number, text: string, fill = BOX_COLOR): void => {
-    shapes.push({
-      type: 'rect',
-      x0,
-      x1,
-      y0,
-      y1,
-      xref: 'x',
-      yref: 'y',
-      line: { color: LINE_COLOR, width: 1.5 },
-      fillcolor: fill,
-      layer: 'below',
-    });
-    annotations.push({
-      x: (x0 + x1) / 2,
-      y: (y0 + y1) / 2,
-      xref: 'x',
-      yref: 'y',
-      text,
-      showarrow: false,
-      font: { size: 12 },
-    });
-  };
-  const arrow = (fromX: number, fromY: number, toX: number, toY: number): void => {
-    annotations.push({
-      x: toX,
-      y: toY,
-      ax: fromX,
-      ay: fromY,
-      xref: 'x',
-      yref: 'y',
-      axref: 'x',
-      ayref: 'y',
-      text: '',
-      showarrow: true,
-      arrowhead: 2,
-      arrowsize: 1.2,
-      arrowwidth: 1.5,
-      arrowcolor: LINE_COLOR,
-    });
-  };
-  const text = (x: number, y: number, t: string, size = 12, color = LINE_COLOR): void => {
-    annotations.push({ x, y, xref: 'x', yref: 'y', text: t, showarrow: false, font: { size, color } });
-  };
+  const { shapes, annotations, box, arrow, line, text } = diagram();
 
   // Folded: the cell, its input below, its output above, its state looping back into it.
   box(0.4, 2.0, 2, 3, `${o.cellLabel}<br><i>${o.weightsLabel}</i>`);
@@ -111,13 +161,12 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
   text(1.2, 0.6, 'x<sub>t</sub>');
   arrow(1.2, 3, 1.2, 4.1);
   text(1.2, 4.35, 'h<sub>t</sub>');
-  shapes.push({
-    type: 'path',
-    path: 'M 2.0,2.75 L 2.55,2.75 L 2.55,2.25 L 2.05,2.25',
-    xref: 'x',
-    yref: 'y',
-    line: { color: LINE_COLOR, width: 1.5 },
-  });
+  line([
+    [2.0, 2.75],
+    [2.55, 2.75],
+    [2.55, 2.25],
+    [2.05, 2.25],
+  ]);
   arrow(2.3, 2.25, 2.02, 2.25);
   text(2.55, 3.05, 'state', 11);
   text(3.05, 2.5, '=', 22);
@@ -163,23 +212,120 @@ export function unrolledRnnFigure(options: UnrolledRnnOptions = {}): Figure {
     '#08519c',
   );
   return {
-    data: [
-      {
-        type: 'scatter',
-        x: [0, right],
-        y: [0, 5],
-        mode: 'markers',
-        marker: { opacity: 0 },
-        hoverinfo: 'skip',
-        showlegend: false,
-      },
-    ],
+    data: [extent(right, 5)],
     layout: {
       title: { text: o.title ?? `unrolled over ${last + 1} steps` },
       height: 340,
       margin: { l: 10, r: 10, t: 50, b: 10 },
       xaxis: { visible: false, range: [-0.1, right + 0.1], fixedrange: true },
       yaxis: { visible: false, range: [-0.3, 5], fixedrange: true },
+      shapes,
+      annotations,
+      plot_bgcolor: '#ffffff',
+    },
+  };
+}
+
+/** Options of `lstmCellFigure`. */
+export interface LstmCellFigureOptions {
+  /** BasicLSTMCell's forget_bias, written beside the forget gate. */
+  readonly forgetBias?: number;
+  readonly title?: string;
+}
+
+export const LSTM_CELL_FIGURE_DEFAULTS = { forgetBias: 1, title: 'One step of the BasicLSTMCell' } as const;
+
+/**
+ * One step of the tutorial's BasicLSTMCell as a gate diagram: the memory c running along the top,
+ * changed only by the forget gate's ⊗ and the ⊕ of what the input gate lets in; below it the four
+ * blocks of [x_t, h_(t−1)]·kernel + bias (i, j, f, o in BasicLSTMCell's order) with their
+ * activations; on the right the output h_t = o′ ⊙ tanh(c_t). The equations are written under it.
+ */
+export function lstmCellFigure(options: LstmCellFigureOptions = {}): Figure {
+  const o = { ...LSTM_CELL_FIGURE_DEFAULTS, ...options };
+  check(Number.isFinite(o.forgetBias), `lstmCellFigure: forgetBias must be a finite number, got ${o.forgetBias}`);
+  const { shapes, annotations, box, circle, arrow, line, text } = diagram();
+  const memoryY = 5;
+  const inputY = 1.3;
+  const gateY0 = 2.1;
+  const gateY1 = 2.8;
+  shapes.push({
+    type: 'rect',
+    x0: 1.2,
+    x1: 9.6,
+    y0: 0.85,
+    y1: 5.6,
+    xref: 'x',
+    yref: 'y',
+    line: { color: '#9ecae1', width: 1, dash: 'dot' },
+    fillcolor: '#f7fbff',
+    layer: 'below',
+  });
+  // The memory: in from the left, out to the right, touched by two operations only.
+  line([
+    [0.1, memoryY],
+    [2.72, memoryY],
+  ]);
+  line([
+    [3.28, memoryY],
+    [5.32, memoryY],
+  ]);
+  arrow(5.88, memoryY, 10.9, memoryY);
+  text(0.45, memoryY + 0.32, 'c<sub>t−1</sub>', 13);
+  text(10.55, memoryY + 0.32, 'c<sub>t</sub>', 13);
+  text(7.3, memoryY + 0.32, 'memory', 11, '#08519c');
+  circle(3, memoryY, 0.28, '×');
+  circle(5.6, memoryY, 0.28, '+');
+  // The input: x_t and h_(t−1) side by side, read by all four gates.
+  line([
+    [0.1, inputY],
+    [7.4, inputY],
+  ]);
+  arrow(1.8, 0.15, 1.8, inputY);
+  text(2.15, 0.3, 'x<sub>t</sub>', 13);
+  text(0.45, inputY + 0.3, 'h<sub>t−1</sub>', 13);
+  text(4.5, 0.95, '[x<sub>t</sub>, h<sub>t−1</sub>] · kernel + bias  →  i, j, f, o', 11, '#08519c');
+  const gates: readonly (readonly [string, number, string])[] = [
+    ['f', 3, 'σ'],
+    ['i', 4.5, 'σ'],
+    ['j', 5.6, 'tanh'],
+    ['o', 7.4, 'σ'],
+  ];
+  for (const [name, x, activation] of gates) {
+    arrow(x, inputY, x, gateY0);
+    box(x - 0.42, x + 0.42, gateY0, gateY1, activation, '#fdd0a2');
+    text(x - 0.62, gateY1 + 0.18, `<b>${name}′</b>`, 12);
+  }
+  text(2.2, gateY1 + 0.75, `forget_bias ${o.forgetBias}<br>added inside σ`, 10, '#08519c');
+  // Forget: f′ scales the old memory.
+  arrow(3, gateY1, 3, memoryY - 0.28);
+  // Write: i′ ⊙ j′ is added to it.
+  circle(5.6, 3.9, 0.28, '×');
+  arrow(4.5, gateY1, 5.38, 3.75);
+  arrow(5.6, gateY1, 5.6, 3.62);
+  arrow(5.6, 4.18, 5.6, memoryY - 0.28);
+  // Output: h_t = o′ ⊙ tanh(c_t).
+  arrow(8.5, memoryY, 8.5, 4.3);
+  box(8.08, 8.92, 3.7, 4.3, 'tanh', '#fdd0a2');
+  circle(8.5, 3.1, 0.28, '×');
+  arrow(8.5, 3.7, 8.5, 3.38);
+  arrow(7.4, gateY1, 8.26, 3.0);
+  arrow(8.78, 3.1, 10.9, 3.1);
+  text(10.55, 3.42, 'h<sub>t</sub>', 13);
+  text(
+    5.5,
+    -0.45,
+    'c<sub>t</sub> = f′ ⊙ c<sub>t−1</sub> + i′ ⊙ j′      h<sub>t</sub> = o′ ⊙ tanh(c<sub>t</sub>)      i′ = σ(i), j′ = tanh(j), f′ = σ(f + forget_bias), o′ = σ(o)',
+    12,
+  );
+  return {
+    data: [extent(11, 5.9)],
+    layout: {
+      title: { text: o.title },
+      height: 430,
+      margin: { l: 10, r: 10, t: 50, b: 10 },
+      xaxis: { visible: false, range: [-0.1, 11.1], fixedrange: true },
+      yaxis: { visible: false, range: [-0.8, 5.9], fixedrange: true },
       shapes,
       annotations,
       plot_bgcolor: '#ffffff',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Annotations, PlotData, Shape } from 'plotly.js';
 import type { Figure } from '../../src/plot';
-import { lstmInsideFigure, unrolledRnnFigure } from '../../src/plot/network';
+import { lstmCellFigure, lstmInsideFigure, unrolledRnnFigure } from '../../src/plot/network';
 import {
   lineChartFigure,
   pcaScatterFigure,
@@ -143,4 +143,32 @@ test('lstmInsideFigure: the input and one heatmap per panel, time across, stacke
     /panel "h" has 3 steps, the input 4/,
   );
   assert.throws(() => lstmInsideFigure(rows, []), /no panels/);
+});
+
+test("lstmCellFigure: BasicLSTMCell's four gates and activations, the memory touched by one × and one +, the equations", () => {
+  const f = lstmCellFigure({ forgetBias: 0.5 });
+  assert.equal(f.data.length, 1, 'no data, only the invisible extent trace');
+  const t = texts(f);
+  // The gate blocks in BasicLSTMCell's names, each with its activation: sigmoid gates, tanh candidate.
+  for (const gate of ['f', 'i', 'j', 'o']) assert.ok(t.includes(`<b>${gate}′</b>`), `gate ${gate}`);
+  assert.equal(t.filter((x) => x === 'σ').length, 3, 'i, f, o are sigmoids');
+  assert.equal(t.filter((x) => x === 'tanh').length, 2, 'the candidate j and tanh(c_t)');
+  assert.ok(
+    t.some((x) => x.startsWith('forget_bias 0.5')),
+    'the forget bias given is written at the forget gate',
+  );
+  assert.ok(
+    t.some((x) => x.includes('c<sub>t</sub> = f′ ⊙ c<sub>t−1</sub> + i′ ⊙ j′')),
+    'the memory update',
+  );
+  assert.ok(
+    t.some((x) => x.includes('h<sub>t</sub> = o′ ⊙ tanh(c<sub>t</sub>)')),
+    'the output',
+  );
+  // On the memory line (y = 5) stand exactly two operations: the forget gate's × and the write's +.
+  const circles = (f.layout.shapes ?? []).filter((s) => s.type === 'circle');
+  const onMemory = circles.filter((c) => ((c.y0 as number) + (c.y1 as number)) / 2 === 5);
+  assert.equal(onMemory.length, 2);
+  assert.equal(circles.length, 4, 'plus i′ × j′ and o′ × tanh(c_t)');
+  assert.throws(() => lstmCellFigure({ forgetBias: Number.NaN }), /forgetBias must be a finite number, got NaN/);
 });

@@ -32,7 +32,7 @@ test('after the last step the chart holds every point and the bar is full', asyn
   view.release();
   const last = out.figures[out.figures.length - 1];
   assert.deepEqual(
-    (last?.data[0] as Data & { x: number[] }).x,
+    (last!.data[0] as Data & { x: number[] }).x,
     [8, 16, 24, 32],
     'the last drawing has all four points',
   );
