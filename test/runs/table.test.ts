@@ -45,6 +45,7 @@ describe('tables', () => {
       'cell',
       'units',
       'layers',
+      'init',
       'learningRate',
       'backend',
       'data',
@@ -54,11 +55,11 @@ describe('tables', () => {
       'Δ acc',
     ]);
     assert.deepEqual(
-      table.rows.map((r) => [r[5], r[11]]),
+      table.rows.map((r) => [r[5], r[6], r[12]]),
       [
-        ['0.001', '-'],
-        ['0.01', '-0.0500'],
-        ['0.001', '+0.0625'],
+        ['tutorial', '0.001', '-'], // one LSTM layer: the tutorial's initialisation by default
+        ['keras', '0.01', '-0.0500'], // two bidirectional layers: tf.layers'
+        ['keras', '0.001', '+0.0625'],
       ],
     );
     assert.deepEqual(compareRunsTable([]).rows, []);
