@@ -75,6 +75,33 @@ function glorotUniform(shape: [number, number], seed: number): tf.Tensor2D {
   return tf.randomUniform(shape, -limit, limit, 'float32', seed) as tf.Tensor2D;
 }
 
+/** The basic model's four variables as plain tensors. */
+export interface BasicWeights {
+  /** `[inputSize + units, 4 * units]`, gates i, j, f, o. */
+  readonly kernel: tf.Tensor2D;
+  /** `[4 * units]`, gates i, j, f, o, without the forget bias. */
+  readonly bias: tf.Tensor1D;
+  /** `[units, numClasses]`. */
+  readonly weightsOut: tf.Tensor2D;
+  /** `[numClasses]`. */
+  readonly biasesOut: tf.Tensor1D;
+}
+
+/**
+ * The tutorial's initial weights for settings `s`: TF1's glorot_uniform kernel over [x, h]
+ * (seed), zero bias, and `weights['out']`, `biases['out']` from N(0, 1) (seeds + 1, + 2). The
+ * caller disposes them.
+ */
+export function tutorialInitialWeights(s: ModelSettings): BasicWeights {
+  const { inputSize, units, numClasses, seed } = s;
+  return {
+    kernel: glorotUniform([inputSize + units, 4 * units], seed),
+    bias: tf.zeros<tf.Rank.R1>([4 * units]),
+    weightsOut: tf.randomNormal<tf.Rank.R2>([units, numClasses], 0, 1, 'float32', seed + 1),
+    biasesOut: tf.randomNormal<tf.Rank.R1>([numClasses], 0, 1, 'float32', seed + 2),
+  };
+}
+
 /** The tutorial's model with TF1 semantics; a `Classifier`, so the tutorial's loop trains it. */
 export class BasicLstmClassifier implements Classifier {
   readonly name = 'TF1 BasicLSTMCell';
@@ -95,18 +122,13 @@ export class BasicLstmClassifier implements Classifier {
       settings.kind === 'basic' ? resolveModelSettings(settings) : resolveModelSettings({ ...settings, kind: 'basic' });
     checkFits(s);
     this.settings = s;
-    const { inputSize, units, numClasses, seed } = s;
-    // tf.tidy frees the initial values once the variables hold them (variables are never tidied).
-    this.kernel = tf.tidy(() =>
-      tf.variable(glorotUniform([inputSize + units, 4 * units], seed), true, undefined, 'float32'),
-    );
-    this.bias = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([4 * units]), true));
-    this.weightsOut = tf.tidy(() =>
-      tf.variable(tf.randomNormal<tf.Rank.R2>([units, numClasses], 0, 1, 'float32', seed + 1), true),
-    );
-    this.biasesOut = tf.tidy(() =>
-      tf.variable(tf.randomNormal<tf.Rank.R1>([numClasses], 0, 1, 'float32', seed + 2), true),
-    );
+    const start = tutorialInitialWeights(s);
+    this.kernel = tf.variable(start.kernel, true, undefined, 'float32');
+    this.bias = tf.variable(start.bias, true);
+    this.weightsOut = tf.variable(start.weightsOut, true);
+    this.biasesOut = tf.variable(start.biasesOut, true);
+    // The variables hold copies of the values; the starting tensors go.
+    tf.dispose([start.kernel, start.bias, start.weightsOut, start.biasesOut]);
   }
 
   get variables(): readonly tf.Variable[] {

@@ -27,7 +27,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkFits, resolveModelSettings, type CellType, type ModelSettings } from '../settings';
-import { BasicLstmClassifier } from './basic-lstm';
+import { BasicLstmClassifier, tutorialInitialWeights } from './basic-lstm';
 import type { Classifier } from './classifier';
 import { fusedLstm } from './fused-lstm';
 import { layersClassifier, withoutOrthogonalWarning } from './layers-classifier';
@@ -131,14 +131,10 @@ function layersModel(s: ModelSettings): tf.LayersModel {
  * tf.layers layout (lstm-mapping.ts), so that both compute the same function from the start.
  */
 function startAsTheTutorial(model: tf.LayersModel, s: ModelSettings): void {
-  const basic = new BasicLstmClassifier({ ...s, kind: 'basic' });
-  try {
-    const weights = basicToLayersWeights(basic);
-    model.setWeights(weights);
-    tf.dispose(weights);
-  } finally {
-    basic.dispose();
-  }
+  const start = tutorialInitialWeights(s);
+  const weights = basicToLayersWeights({ ...start, settings: s });
+  model.setWeights(weights);
+  tf.dispose([...weights, start.kernel, start.bias, start.weightsOut, start.biasesOut]);
 }
 
 /** A short name for logs and records: `fused LSTM`, `tf.layers.gru`, `2 x tf.layers.simpleRNN, bidirectional`, `TF1 BasicLSTMCell`. */

@@ -3,6 +3,7 @@ export {
   basicLstmCellGates,
   basicLstmCellStep,
   BasicLstmClassifier,
+  type BasicWeights,
   type LstmGates,
   type LstmState,
 } from './basic-lstm';
@@ -11,7 +12,6 @@ export {
   basicLstmFromLayers,
   basicToLayersWeights,
   layersToBasicWeights,
-  type BasicWeights,
 } from './lstm-mapping';
 export { buildClassifier, buildLayersModel, modelName } from './build';
 export { isLayersClassifier, layersClassifier, type LayersClassifier } from './layers-classifier';

@@ -11,7 +11,8 @@
  *            no forget_bias term, so the forget bias carries it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BasicLstmClassifier } from './basic-lstm';
+import { BasicLstmClassifier, type BasicWeights } from './basic-lstm';
+import type { ModelSettings } from '../settings';
 import { MODEL_DEFAULTS } from '../settings';
 
 /** Reorders the last axis from BasicLSTMCell's gate order i, j, f, o to tf.layers' i, f, c(=j), o. */
@@ -29,7 +30,9 @@ function ijfoToIfco<T extends tf.Tensor>(t: T, units: number): T {
  * dense kernel [u, classes], dense bias [classes]]`. The forget bias gains `forgetBias`, so
  * sigmoid(f + b_f + forgetBias) is computed by both.
  */
-export function basicToLayersWeights(basic: BasicLstmClassifier): tf.Tensor[] {
+export function basicToLayersWeights(
+  basic: BasicWeights & { readonly settings: Pick<ModelSettings, 'inputSize' | 'units' | 'forgetBias'> },
+): tf.Tensor[] {
   return tf.tidy(() => {
     const { inputSize, units, forgetBias } = basic.settings;
     const [inputKernel, recurrentKernel] = tf.split(basic.kernel, [inputSize, units], 0);
@@ -42,18 +45,6 @@ export function basicToLayersWeights(basic: BasicLstmClassifier): tf.Tensor[] {
       basic.biasesOut.clone(),
     ];
   });
-}
-
-/** The basic model's four variables as plain tensors. */
-export interface BasicWeights {
-  /** `[inputSize + units, 4 * units]`, gates i, j, f, o. */
-  readonly kernel: tf.Tensor2D;
-  /** `[4 * units]`, gates i, j, f, o, without the forget bias. */
-  readonly bias: tf.Tensor1D;
-  /** `[units, numClasses]`. */
-  readonly weightsOut: tf.Tensor2D;
-  /** `[numClasses]`. */
-  readonly biasesOut: tf.Tensor1D;
 }
 
 /** Reorders the last axis from tf.layers' gate order i, f, c, o to BasicLSTMCell's i, j(=c), f, o. */

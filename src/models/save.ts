@@ -68,14 +68,19 @@ async function statOrUndefined(p: string): Promise<import('node:fs').Stats | und
 /**
  * Throws unless `dir` is free to (re)place: missing, an empty folder, or a folder holding a saved
  * model and nothing else (saving replaces the whole folder, so any other file in it would be
- * lost). Returns whether saving there replaces a model.
+ * lost), and, when it does not exist yet, somewhere a folder can be made (before long work: the
+ * save itself would find out too late). Returns whether saving there replaces a model.
  */
 export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
+  const state = await saveTargetState(dir);
+  if ((await statOrUndefined(dir)) === undefined) await checkWritable(dir);
+  return state;
+}
+
+/** `checkSaveTarget` without the write probe: for the save itself, which writes there next. */
+async function saveTargetState(dir: string): Promise<'new' | 'replace'> {
   const info = await statOrUndefined(dir);
-  if (info === undefined) {
-    await checkWritable(dir);
-    return 'new';
-  }
+  if (info === undefined) return 'new';
   if (!info.isDirectory()) throw new UsageError(`${dir} exists and is not a folder; cannot save a model there`);
   const entries = await readdir(dir);
   if (entries.length === 0) return 'new';
@@ -135,7 +140,7 @@ export async function saveLeftovers(target: string): Promise<{ temporary: string
 async function writeFolderAtomically(dir: string, files: Readonly<Record<string, string | Uint8Array>>): Promise<void> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
-  await checkSaveTarget(target);
+  await saveTargetState(target); // saveModel probed the folder a moment ago; the folder may have changed since
   // A save killed earlier left partial copies: they were never the saved model, so they go.
   const leftovers = await saveLeftovers(target);
   for (const temporary of leftovers.temporary) await rm(temporary, { recursive: true, force: true });

@@ -3,7 +3,8 @@
  * that the loop itself reads as the tutorial's: a chart of the minibatch and validation curves
  * redrawn in place, a progress bar, and Jupyter's stop button, which ends the loop before its next
  * step (src/interrupt.ts says why a loop must check). Notebook 4's loop uses it; `trainTutorial`
- * does the same inside.
+ * checks the stop button and yields to the event loop the same way, and leaves drawing to its
+ * callers' hooks.
  */
 import { watchForStop } from '../interrupt';
 import {
