@@ -149,6 +149,7 @@ export {
   plainRnnBackward,
   plainRnnForward,
   predictAll,
+  type Predictions,
   relativeError,
   spectralNorm,
   stepProbabilities,
@@ -159,3 +160,10 @@ export {
   type PlainRnnParams,
   type ToyTask,
 } from './teach';
+
+// In a tslab kernel, queue each socket's Jupyter messages (src/kernel-sends.ts): without it a
+// notebook that prints or draws a lot can meet zeromq's EBUSY, and on wasm lose its kernel.
+import { queueKernelSends } from './kernel-sends';
+
+queueKernelSends();
+export { queueKernelSends };
