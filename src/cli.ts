@@ -95,6 +95,8 @@ export interface CliConfig {
   readonly record: boolean;
   readonly runsDir: string;
   readonly json: boolean;
+  /** How errors name a setting: its flag as typed (`--hidden` or `--units`); default the flag's name. */
+  readonly nameOf?: (key: string) => string;
 }
 
 /**
@@ -181,6 +183,7 @@ export function parseCli(argv: readonly string[]): CliConfig | 'help' {
     record,
     runsDir: text('runs-dir') ?? WRITE_RUN_DEFAULTS.runsDir,
     json: values.json === true,
+    nameOf,
   };
 }
 
@@ -232,6 +235,8 @@ export async function runTutorial(
   const replacing = config.save !== undefined && (await checkSaveTarget(config.save)) === 'replace';
   const backend = await setupBackend({ backend: config.backend });
   err.write(`${describeBackend(backend)}\n`);
+  // Parsing checked against the machine's memory; the wasm backend has less (its heap).
+  checkFits(config.settings, { backend: backend.name, nameOf: config.nameOf ?? flagNamer({}) });
   const data = await loadMnist({
     source: config.data,
     seed: config.settings.seed,

@@ -342,15 +342,41 @@ export function modelSize(s: ModelSettings): { readonly largest: readonly [numbe
 const BYTES = 4;
 /** Copies of every weight while training with Adam: the weights, their gradients, two moments. */
 const TRAINING_COPIES = 4;
-/** Numbers a recurrent layer keeps per example, step and unit for the backward pass (gates, states; the stock layers keep more). */
-const KEPT_PER_UNIT = 16;
+/**
+ * Numbers one training step holds at its peak per example, time step and unit of each layer and
+ * direction (gates, states and their gradients), by cell: tf.profile's peakBytes of a first Adam
+ * step, less the weights' four copies, measured on wasm (fused LSTM 49 in one layer to 60 in two
+ * bidirectional ones, GRU 86, SimpleRNN 22) and rounded up.
+ */
+const KEPT_PER_UNIT: Readonly<Record<CellType, number>> = { lstm: 64, gru: 96, 'simple-rnn': 24 };
+
+/**
+ * The wasm backend's heap, where all its tensors live: 32-bit WebAssembly memory, 4 GiB less one
+ * 64 KiB page (tfjs-backend-wasm 4.22's getHeapMax). Past it an allocation aborts inside wasm
+ * ("memory access out of bounds", "Aborted()") instead of failing cleanly.
+ */
+export const WASM_HEAP_BYTES = 4_294_901_760;
+
+/** What a run may use, and the words that name that limit in an error. */
+function memoryLimit(options: FitOptions): { readonly bytes: number; readonly words: string } {
+  if (options.memoryBytes !== undefined)
+    return { bytes: options.memoryBytes, words: `this machine has ${gigabytes(options.memoryBytes)}` };
+  const machine = totalmem();
+  if (options.backend === 'wasm' && WASM_HEAP_BYTES < machine) {
+    return {
+      bytes: WASM_HEAP_BYTES,
+      words: `the wasm backend holds at most ${gigabytes(WASM_HEAP_BYTES)} (its WebAssembly heap; the tensorflow backend has the machine's ${gigabytes(machine)})`,
+    };
+  }
+  return { bytes: machine, words: `this machine has ${gigabytes(machine)}` };
+}
 
 function gigabytes(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(bytes >= 1e11 ? 0 : 1)} GB` : `${Math.ceil(bytes / 1e6)} MB`;
 }
 
 /** Throws a UsageError naming the setting when the model's weights cannot be held: a tensor too large for Node, or more memory than the machine has. */
-function checkModelFits(s: ModelSettings, nameOf: NameOf, memory: number): void {
+function checkModelFits(s: ModelSettings, nameOf: NameOf, memory: { bytes: number; words: string }): void {
   const { largest, numbers } = modelSize(s);
   const [rows, columns] = largest;
   const who = `${nameOf('units')} ${s.units}${s.layers > 1 ? ` with ${nameOf('layers')} ${s.layers}` : ''}`;
@@ -360,21 +386,27 @@ function checkModelFits(s: ModelSettings, nameOf: NameOf, memory: number): void 
     );
   }
   const bytes = numbers * BYTES * TRAINING_COPIES;
-  if (bytes > memory) {
+  if (bytes > memory.bytes) {
     throw new UsageError(
-      `${who} needs about ${gigabytes(bytes)} for ${numbers.toExponential(1)} weights, their gradients and Adam's moments; this machine has ${gigabytes(memory)}`,
+      `${who} needs about ${gigabytes(bytes)} for ${numbers.toExponential(1)} weights, their gradients and Adam's moments; ${memory.words}`,
     );
   }
 }
 
-/** Throws a UsageError naming the settings when one training step's activations cannot fit in the machine's memory. */
-function checkStepFits(s: RunSettings, nameOf: NameOf, memory: number): void {
+/** The memory one training step of these settings takes at its peak, estimated: the weights' four copies and what the step holds per unit. */
+export function trainingStepBytes(s: RunSettings): number {
   const weights = modelSize(s).numbers * BYTES * TRAINING_COPIES;
   const activations =
-    s.batchSize * s.timeSteps * s.layers * (s.bidirectional ? 2 : 1) * s.units * KEPT_PER_UNIT * BYTES;
-  if (weights + activations > memory) {
+    s.batchSize * s.timeSteps * s.layers * (s.bidirectional ? 2 : 1) * s.units * KEPT_PER_UNIT[s.cell] * BYTES;
+  return weights + activations;
+}
+
+/** Throws a UsageError naming the settings when one training step's activations cannot fit in the machine's memory. */
+function checkStepFits(s: RunSettings, nameOf: NameOf, memory: { bytes: number; words: string }): void {
+  const bytes = trainingStepBytes(s);
+  if (bytes > memory.bytes) {
     throw new UsageError(
-      `${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units}${s.layers > 1 ? `, ${nameOf('layers')} ${s.layers}` : ''}${s.bidirectional ? `, ${nameOf('bidirectional')}` : ''} needs about ${gigabytes(weights + activations)} for one training step; this machine has ${gigabytes(memory)}`,
+      `${nameOf('batchSize')} ${s.batchSize} with ${nameOf('units')} ${s.units}${s.layers > 1 ? `, ${nameOf('layers')} ${s.layers}` : ''}${s.bidirectional ? `, ${nameOf('bidirectional')}` : ''} needs about ${gigabytes(bytes)} for one training step; ${memory.words}`,
     );
   }
 }
@@ -411,19 +443,21 @@ export function resolveRunSettings(
 export interface FitOptions {
   /** How a setting is named in the error (default: the key). */
   readonly nameOf?: NameOf;
-  /** Memory the model and a training step must fit in (default: this machine's, os.totalmem()). */
+  /** Memory the model and a training step must fit in (default: the backend's, below). */
   readonly memoryBytes?: number;
+  /** The backend the work runs on: 'wasm' holds its tensors in a heap of WASM_HEAP_BYTES; the others have the machine's memory (os.totalmem()). */
+  readonly backend?: string;
 }
 
 /**
  * Throws a UsageError naming the settings when the model's weights cannot be held here (a tensor
- * too large for Node, more memory than the machine has) or, for a run's settings, when one
- * training step's activations cannot. Asked before work starts (the CLI, `runExperiment`, the
+ * too large for Node, more memory than the backend has: the machine's, or the wasm heap) or, for a
+ * run's settings, when one training step's activations cannot. Asked before work starts (the CLI, `runExperiment`, the
  * builders), never when a record or a saved model's settings are read.
  */
 export function checkFits(s: ModelSettings | RunSettings, options: FitOptions = {}): void {
   const nameOf = options.nameOf ?? ((k: string): string => k);
-  const memory = options.memoryBytes ?? totalmem();
+  const memory = memoryLimit(options);
   checkModelFits(s, nameOf, memory);
   if ('batchSize' in s) checkStepFits(s, nameOf, memory);
 }

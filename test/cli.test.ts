@@ -558,6 +558,35 @@ for (const [args, message] of [
   });
 }
 
+// Sizes that pass against the machine's memory but not against the wasm heap (each crashed inside
+// wasm before: "memory access out of bounds", "offset is out of bounds", "Aborted()"): refused once
+// the backend is known, before the data loads, naming every flag that contributes and the heap.
+for (const [args, message] of [
+  [
+    ['--hidden', '8000'],
+    /^tutorial: --batch-size 128 with --hidden 8000 needs about \d+(\.\d)? GB for one training step; the wasm backend holds at most 4\.3 GB/,
+  ],
+  [
+    ['--layers', '50'],
+    /^tutorial: --batch-size 128 with --units 128, --layers 50 needs about \d+(\.\d)? GB for one training step; the wasm backend holds at most 4\.3 GB \(its WebAssembly heap; the tensorflow backend has the machine's \d+(\.\d)? GB\)$/,
+  ],
+  [
+    ['--batch-size', '8500', '--training-iters', '17000'],
+    /^tutorial: --batch-size 8500 with --units 128 needs about \d+(\.\d)? GB for one training step; the wasm backend holds at most 4\.3 GB/,
+  ],
+] as const) {
+  test(`too large for the wasm heap: ${args.join(' ')} --backend wasm is one line, before the data loads`, () => {
+    const r = run(['--backend', 'wasm', '--data', 'bundled', ...args]);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines[0] ?? '', /^backend: wasm/);
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[1] ?? '', message);
+    assert.equal(r.stdout, '');
+    assert.equal(r.records.length, 0);
+  });
+}
+
 test('two runs writing to one runs folder at the same time give two intact records', { timeout: 120_000 }, async () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'rnn-cli-two-'));
   try {

@@ -120,7 +120,7 @@ export class BasicLstmClassifier implements Classifier {
   constructor(settings: Partial<ModelSettings> = {}) {
     const s =
       settings.kind === 'basic' ? resolveModelSettings(settings) : resolveModelSettings({ ...settings, kind: 'basic' });
-    checkFits(s);
+    checkFits(s, { backend: tf.getBackend() });
     this.settings = s;
     const start = tutorialInitialWeights(s);
     this.kernel = tf.variable(start.kernel, true, undefined, 'float32');

@@ -87,7 +87,7 @@ export function buildLayersModel(settings: Partial<ModelSettings> = {}): tf.Laye
   const s = resolveModelSettings(settings);
   if (s.kind === 'basic')
     throw new Error('buildLayersModel: kind "basic" is not a tf.layers model; use buildClassifier');
-  checkFits(s);
+  checkFits(s, { backend: tf.getBackend() });
   return layersModel(s);
 }
 
@@ -155,7 +155,7 @@ export function modelName(settings: Partial<ModelSettings> = {}): string {
 /** A fresh, seeded classifier of any kind and cell: `[batch, timeSteps, inputSize]` → logits `[batch, numClasses]`. */
 export function buildClassifier(settings: Partial<ModelSettings> = {}): Classifier {
   const s = resolveModelSettings(settings);
-  checkFits(s);
+  checkFits(s, { backend: tf.getBackend() });
   return classifierFor(s);
 }
 

@@ -7,6 +7,7 @@
  * given to `loadMnist`) fixes the shuffles, so batch order. With both equal and the same backend,
  * two runs log the same losses step for step (test/runs/experiment.test.ts).
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Datasets } from '../data';
 import type { Classifier } from '../models';
 import { classifierFor } from '../models/build';
@@ -45,7 +46,7 @@ export async function runExperiment(
   hooks: ExperimentHooks = {},
 ): Promise<Experiment> {
   const full = resolveRunSettings(config);
-  checkFits(full);
+  checkFits(full, { backend: tf.getBackend() });
   const classifier = classifierFor(full);
   const history: TimedRecord[] = [];
   const validation: TimedRecord[] = [];
