@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { setupBackend } from '../src/backend';
 import { DownloadError } from '../src/data/download';
 import { errorLine, exitCodeOf } from '../src/entry';
 import { UsageError } from '../src/errors';
@@ -60,4 +62,36 @@ test("file-system errors are the user's to fix: exit 2, and a line that says wha
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a backend out of memory is the settings being too large: exit 2, one line that says so and keeps the original', async () => {
+  // A real failure inside the wasm heap (4 GiB): 256 MiB tensors until it is full. (One allocation
+  // past the end can also go unnoticed and overwrite other tensors, which is why settings.ts
+  // refuses sizes that would get there.)
+  await setupBackend({ backend: 'wasm' });
+  let wasmError: unknown;
+  const held: tf.Tensor[] = [];
+  try {
+    for (let k = 0; k < 32 && wasmError === undefined; k++) {
+      const t = tf.fill([64 * 1024 * 1024], 1);
+      held.push(tf.add(t, 1));
+      t.dispose();
+    }
+  } catch (e) {
+    wasmError = e;
+  }
+  tf.dispose(held);
+  assert.ok(wasmError instanceof Error, 'the wasm heap took 8 GB');
+  assert.equal(exitCodeOf(wasmError), 2);
+  assert.match(
+    errorLine('tutorial', wasmError),
+    /^tutorial: the wasm backend ran out of its 4\.3 GB heap; try a smaller --batch-size, --units or --layers, or the tensorflow backend \((memory access out of bounds|Aborted\(\)|offset is out of bounds)/,
+  );
+  // tfjs-node's message for libtensorflow's RESOURCE_EXHAUSTED, as `--hidden 8000` produced it.
+  const exhausted = new Error('Invalid TF_Status: 8\nMessage: OOM when allocating tensor');
+  assert.equal(exitCodeOf(exhausted), 2);
+  assert.equal(
+    errorLine('tutorial', exhausted),
+    'tutorial: libtensorflow ran out of memory (resource exhausted); try a smaller --batch-size, --units or --layers (Invalid TF_Status: 8)',
+  );
 });
