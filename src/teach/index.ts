@@ -38,6 +38,15 @@ export {
   type Predictions,
 } from './predictions';
 export {
+  echoAccuracy,
+  echoLoss,
+  makeEchoTask,
+  trainEchoTruncated,
+  truncatedEchoGradients,
+  type EchoOptions,
+  type EchoTask,
+} from './echo';
+export {
   makeToySequences,
   toyLabel,
   TOY_SEQUENCES_DEFAULTS,
