@@ -453,6 +453,57 @@ test('rejected calls neither hang nor leave tensors behind: evaluate with batchS
   model.dispose();
 });
 
+test('trainStep refuses labels that are not one-hot by value (3s, -1s, rows not summing to 1), keeps soft labels, and leaves the weights alone', () => {
+  const data = toyData();
+  const batch = data.train.nextBatch(8);
+  const model = buildClassifier({ kind: 'fused', units: 4, seed: 0 });
+  const optimizer = tf.train.adam(0.01);
+  trainStep(model, optimizer, batch.xs, batch.ys);
+  const before = tf.memory().numTensors;
+  const weights = model.variables.map((v) => Array.from(v.dataSync()));
+  const hot = batch.ys.arraySync();
+  const cases: [string, number[][], RegExp][] = [
+    ['all 3s', hot.map((r) => r.map(() => 3)), /row 0 is \[3, 3, 3, 3, 3, 3, 3, 3, 3, 3\]$/],
+    ['-1 for "no"', hot.map((r) => r.map((v) => (v === 1 ? 1 : -1))), /row 0 is \[(-1|1), /],
+    [
+      'one row of two 1s',
+      hot.map((r, n) => (n === 5 ? r.map((v, k) => (k === (r.indexOf(1) + 1) % 10 ? 1 : v)) : r)),
+      /row 5 is /,
+    ],
+    [
+      'a 2 and a -1 in one row, summing to 1',
+      hot.map((r, n) => (n === 2 ? [2, -1, 0, 0, 0, 0, 0, 0, 0, 0] : r)),
+      /row 2 is \[2, -1, 0, 0, 0, 0, 0, 0, 0, 0\]$/,
+    ],
+  ];
+  for (const [what, rows, row] of cases) {
+    const ys = tf.tensor2d(rows);
+    assert.throws(
+      () => trainStep(model, optimizer, batch.xs, ys),
+      (e: unknown) =>
+        e instanceof Error &&
+        /^trainStep: labels must be one-hot \(each row 0s and one 1, or probabilities summing to 1\); /.test(
+          e.message,
+        ) &&
+        row.test(e.message),
+      what,
+    );
+    ys.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, 'a rejected call left tensors behind');
+  assert.deepEqual(
+    model.variables.map((v) => Array.from(v.dataSync())),
+    weights,
+    'a rejected call changed the weights',
+  );
+  // Soft labels (label smoothing: 0.91 and 0.01s) are probabilities summing to 1: they train.
+  const soft = tf.tidy(() => tf.add(tf.mul(batch.ys, 0.9), 0.01) as tf.Tensor2D);
+  assert.ok(Number.isFinite(trainStep(model, optimizer, batch.xs, soft)));
+  tf.dispose([soft, batch.xs, batch.ys]);
+  optimizer.dispose();
+  model.dispose();
+});
+
 test('trainStep refuses labels of the wrong shape before recording a gradient, so a retried bad call frees everything', () => {
   const data = toyData();
   const batch = data.train.nextBatch(8);
