@@ -24,6 +24,7 @@ import {
   MODEL_DEFAULTS,
   INIT_KINDS,
   MODEL_KINDS,
+  modelSize,
   resolveRunSettings,
   TRAIN_DEFAULTS,
   type RunSettings,
@@ -232,7 +233,8 @@ export async function runTutorial(
   signal?: AbortSignal,
 ): Promise<TutorialOutcome> {
   // Before the minutes of training: a --save folder that cannot be used, or holds files saving would delete.
-  const replacing = config.save !== undefined && (await checkSaveTarget(config.save)) === 'replace';
+  const weightBytes = modelSize(config.settings).numbers * 4; // float32, the size of weights.bin
+  const replacing = config.save !== undefined && (await checkSaveTarget(config.save, weightBytes)) === 'replace';
   const backend = await setupBackend({ backend: config.backend });
   err.write(`${describeBackend(backend)}\n`);
   // Parsing checked against the machine's memory; the wasm backend has less (its heap).

@@ -17,7 +17,7 @@
  *
  * A folder that cannot be used or read is the user's to fix: those errors are UsageErrors.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
@@ -69,12 +69,35 @@ async function statOrUndefined(p: string): Promise<import('node:fs').Stats | und
  * Throws unless `dir` is free to (re)place: missing, an empty folder, or a folder holding a saved
  * model and nothing else (saving replaces the whole folder, so any other file in it would be
  * lost), and, when it does not exist yet, somewhere a folder can be made (before long work: the
- * save itself would find out too late). Returns whether saving there replaces a model.
+ * save itself would find out too late); given the model's size in `bytes`, that its disk has the
+ * room. Returns whether saving there replaces a model.
  */
-export async function checkSaveTarget(dir: string): Promise<'new' | 'replace'> {
+export async function checkSaveTarget(dir: string, bytes = 0): Promise<'new' | 'replace'> {
   const state = await saveTargetState(dir);
   if ((await statOrUndefined(dir)) === undefined) await checkWritable(dir);
+  if (bytes > 0) await checkFreeSpace(dir, bytes);
   return state;
+}
+
+/**
+ * Throws a UsageError when the disk that would hold `dir` has less room than `bytes` (the
+ * weights about to be saved) and a megabyte: a full disk found before training, not by the save.
+ * The save writes the new model beside the old one before swapping them, so the old one's size is
+ * not counted as free.
+ */
+async function checkFreeSpace(dir: string, bytes: number): Promise<void> {
+  let existing = path.resolve(dir);
+  while ((await statOrUndefined(existing)) === undefined && path.dirname(existing) !== existing)
+    existing = path.dirname(existing);
+  const disk = await statfs(existing).catch(() => undefined);
+  if (disk === undefined) return; // no answer from this file system: the save itself will tell
+  const free = disk.bavail * disk.bsize;
+  if (free < bytes + 1e6) {
+    const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+    throw new UsageError(
+      `cannot save a model to ${dir}: the disk holding ${existing} has ${mb(free)} free, the model needs about ${mb(bytes)}`,
+    );
+  }
 }
 
 /** `checkSaveTarget` without the write probe: for the save itself, which writes there next. */

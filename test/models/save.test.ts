@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend, type BackendName } from '../../src/backend';
@@ -400,6 +401,21 @@ describe('failures', () => {
     assert.deepEqual(readdirSync(notes), ['todo.txt']);
     assert.equal(readdirSync(work).filter((n) => n.includes('.tmp-') || n.includes('.old-')).length, 0);
     live.dispose();
+  });
+
+  test('checkSaveTarget refuses a disk without room for the model before training, by what df says is free', async () => {
+    // The reference: df's count of the bytes available to this user on the disk holding work/.
+    const available = Number(
+      execFileSync('df', ['-B1', '--output=avail', work], { encoding: 'utf8' }).trim().split('\n')[1],
+    );
+    assert.ok(available > 200e6, `df says ${available} bytes free`);
+    const target = path.join(work, 'roomy', 'model');
+    await assert.rejects(
+      checkSaveTarget(target, available + 100e6),
+      /^UsageError: cannot save a model to .*roomy\/model: the disk holding .* has [\d.]+ MB free, the model needs about [\d.]+ MB$/,
+    );
+    assert.equal(await checkSaveTarget(target, available - 100e6), 'new');
+    assert.equal(existsSync(path.join(work, 'roomy')), false, 'nothing made');
   });
 
   test('a folder that cannot be written is refused by checkSaveTarget, before any training; a new one leaves nothing', async () => {
