@@ -223,9 +223,24 @@ function fits(rule: Rule, v: unknown): boolean {
   }
 }
 
+/** True when `a` becomes `b` by one letter dropped, added, changed, or two neighbours swapped. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const [restA, restB] = [a.slice(i + 1), b.slice(i + 1)];
+  return (
+    restA === restB || // changed
+    a.slice(i) === b.slice(i + 1) || // added to a
+    a.slice(i + 1) === b.slice(i) || // dropped from a
+    (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2)) // swapped
+  );
+}
+
 /**
  * Throws on a key that is surely a misspelt setting: one that differs from a setting's name only
- * in case (`learningrate`) or by a plural s (`unit`). Other unknown keys pass: a notebook's config
+ * in case (`learningrate`), by a plural s (`unit`), or, for names of six letters or more, by one
+ * slip of the keyboard (`lerningRate`, `batchSzie`). Other unknown keys pass: a notebook's config
  * object carries its own (`backend`, `data`, `batch`) into the same calls, and they are ignored.
  * Without this, `{ learningrate: 0.01 }` trained at the default 0.001 without a word.
  */
@@ -233,7 +248,14 @@ function checkMisspelt(input: Readonly<Record<string, unknown>>): void {
   const known = [...Object.keys(MODEL_RULES), ...Object.keys(TRAIN_RULES)];
   for (const key of Object.keys(input)) {
     if (known.includes(key)) continue;
-    const meant = known.find((k) => k.toLowerCase() === key.toLowerCase() || k === `${key}s` || `${k}s` === key);
+    const lower = key.toLowerCase();
+    const meant = known.find(
+      (k) =>
+        k.toLowerCase() === lower ||
+        k === `${key}s` ||
+        `${k}s` === key ||
+        (k.length >= 6 && oneEditApart(k.toLowerCase(), lower)),
+    );
     if (meant !== undefined) {
       throw new UsageError(
         `unknown setting "${key}": did you mean "${meant}"? (an unknown key is ignored, which would leave ${meant} at its default)`,
