@@ -100,7 +100,12 @@ async function locate(dir: string, names: (role: Role) => readonly string[]): Pr
 }
 
 async function readIdx(path: string): Promise<Uint8Array> {
-  return maybeGunzip(await readFile(path), path);
+  const bytes = await readFile(path).catch((e: unknown) => {
+    // Node's error for reading a folder (EISDIR) carries no path: say which data file it was.
+    if (e instanceof Error && (e as NodeJS.ErrnoException).path === undefined) Object.assign(e, { path });
+    throw e;
+  });
+  return maybeGunzip(bytes, path);
 }
 
 interface Examples {

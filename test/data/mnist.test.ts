@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { MnistFile } from '../../src/data/download';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx';
 import { defaultCacheDir, loadMnist } from '../../src/data/mnist';
+import { errorLine, exitCodeOf } from '../../src/entry';
 
 const TRAIN = 12;
 const TEST = 5;
@@ -168,6 +169,22 @@ describe('loadMnist from a directory', () => {
     await assert.rejects(
       loadMnist({ source: dir, validationSize: 3 }),
       /t10k-labels-idx1-ubyte\.gz: corrupt gzip data/,
+    );
+  });
+
+  test('a folder where a data file should be is named: EISDIR with the path, one line and exit 2 on a command line', async () => {
+    writeDir(dir, false);
+    rmSync(join(dir, 't10k-labels-idx1-ubyte'));
+    mkdirSync(join(dir, 't10k-labels-idx1-ubyte'));
+    const error = await loadMnist({ source: dir, validationSize: 3 }).then(
+      () => assert.fail('a folder was read as a data file'),
+      (e: unknown) => e,
+    );
+    assert.equal((error as NodeJS.ErrnoException).code, 'EISDIR');
+    assert.equal(exitCodeOf(error), 2);
+    assert.equal(
+      errorLine('tutorial', error),
+      `tutorial: a folder where a file was expected at ${join(dir, 't10k-labels-idx1-ubyte')} (EISDIR: illegal operation on a directory, read)`,
     );
   });
 
