@@ -10,9 +10,10 @@
  * the wasm backend's Emscripten runtime rethrows, and the kernel dies (seen after 8 minutes of
  * notebook 7 on wasm). One cell that draws 600 updates fails every time.
  *
- * `queueKernelSends` queues each socket's sends behind the one in flight, in order, so no send is
- * refused. It patches the zeromq that tslab loaded (found in the module cache) and nothing else:
- * outside a tslab kernel there is none, and it does nothing. The helper module calls it on import.
+ * `queueKernelSends` makes a refused send wait for the one in flight instead, keeping each
+ * socket's messages in order, so no send is lost. It patches the zeromq that tslab loaded (found
+ * in the module cache) and nothing else: outside a tslab kernel there is none, and it does
+ * nothing. The helper module calls it on import.
  */
 
 import { sep } from 'node:path';
@@ -31,25 +32,41 @@ function loadedZeromq(): Record<string, unknown> | undefined {
   return typeof exported === 'object' && exported !== null ? (exported as Record<string, unknown>) : undefined;
 }
 
-/** `send` wrapped so that a socket's sends go out one after another, in the order they were made. */
+/** Writes a failed send to the kernel's stderr (Jupyter's log): tslab never looks at a send's result. */
+function report(e: unknown): void {
+  process.stderr.write(`rnn-notebooks: a Jupyter message could not be sent: ${String(e)}\n`);
+}
+
+/**
+ * `send` that queues instead of throwing EBUSY. A send goes straight to zeromq, as before, unless
+ * zeromq refuses it because one is in flight, or earlier sends are already queued; then it waits
+ * for the one before it, so a socket's messages keep their order. Only the refused sends change
+ * path: queuing every send (deferring each by a microtask) kept the classic Notebook from drawing
+ * any output after the first large one under Node.js 24.
+ */
 function queued(send: Send): Send {
-  const tails = new WeakMap<object, Promise<void>>();
+  const sockets = new WeakMap<object, { last: Promise<void>; waiting: number }>();
   return function queuedSend(this: object, ...args: unknown[]): unknown {
-    const tail = tails.get(this);
-    // Nothing in flight: send now, as zeromq would (a synchronous error still throws to the caller).
-    const result = tail === undefined ? send.apply(this, args) : tail.then(() => send.apply(this, args));
-    // tslab never waits for a send; a failed one is reported on the kernel's stderr (Jupyter's
-    // log), not left as an unhandled rejection. A caller that awaits `result` still sees the error.
-    const settled = Promise.resolve(result).then(
-      () => undefined,
-      (e: unknown) => {
-        process.stderr.write(`rnn-notebooks: a Jupyter message could not be sent: ${String(e)}\n`);
-      },
-    );
-    tails.set(this, settled);
-    void settled.then(() => {
-      if (tails.get(this) === settled) tails.delete(this);
-    });
+    const state = sockets.get(this);
+    if (state === undefined || state.waiting === 0) {
+      try {
+        const result = send.apply(this, args);
+        sockets.set(this, { last: Promise.resolve(result).then(() => undefined, report), waiting: 0 });
+        return result;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'EBUSY' || state === undefined) throw e;
+      }
+    }
+    // Refused, or behind queued ones: wait for the send before it (a caller that awaits the
+    // result still sees its error; tslab does not, so a failure is reported on stderr).
+    const now = state as { last: Promise<void>; waiting: number };
+    now.waiting += 1;
+    const result = now.last.then(() => send.apply(this, args));
+    now.last = result
+      .then(() => undefined, report)
+      .finally(() => {
+        now.waiting -= 1;
+      });
     return result;
   };
 }
