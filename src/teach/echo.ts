@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../random';
-import type { PlainRnnParams } from './plain-rnn';
+import { plainRnnForward, type PlainRnnParams } from './plain-rnn';
 
 /** Options of `makeEchoTask`. */
 export interface EchoOptions {
@@ -62,12 +62,7 @@ export function makeEchoTask(options: EchoOptions): EchoTask {
   };
 }
 
-/** One step of the plain RNN: `h_t = tanh(x_t·Wx + h_(t-1)·Wh + b)`. */
-function step(net: PlainRnnParams, x: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
-  return tf.tanh(tf.add(tf.add(tf.matMul(x, net.wx), tf.matMul(h, net.wh)), net.b)) as tf.Tensor2D;
-}
-
-/** The chunk `[from, to)` from state `h`: the mean cross-entropy of its answers (steps >= delay; 0 if none) and the state after it. */
+/** The chunk `[from, to)` from state `h0`: the mean cross-entropy of its answers (steps >= delay; 0 if none) and the state after it. */
 function runChunk(
   net: PlainRnnParams,
   task: EchoTask,
@@ -75,16 +70,17 @@ function runChunk(
   to: number,
   h0: tf.Tensor2D,
 ): { loss: tf.Scalar; h: tf.Tensor2D } {
-  const rows = tf.unstack(tf.slice(task.xs, [0, from, 0], [-1, to - from, -1]), 1) as tf.Tensor2D[];
-  let h = h0;
+  const { hs } = plainRnnForward(net, tf.slice(task.xs, [0, from, 0], [-1, to - from, -1]), h0);
   const losses: tf.Scalar[] = [];
-  rows.forEach((x, k) => {
-    h = step(net, x, h);
+  hs.forEach((h, k) => {
     if (from + k < task.delay) return;
     const target = tf.squeeze(tf.slice(task.ys, [0, from + k, 0], [-1, 1, -1]), [1]) as tf.Tensor2D;
     losses.push(tf.losses.softmaxCrossEntropy(target, tf.add(tf.matMul(h, net.wy), net.by)) as tf.Scalar);
   });
-  return { loss: losses.length === 0 ? tf.scalar(0) : tf.div(tf.addN(losses), losses.length), h };
+  return {
+    loss: losses.length === 0 ? tf.scalar(0) : tf.div(tf.addN(losses), losses.length),
+    h: hs[hs.length - 1] ?? h0,
+  };
 }
 
 /** The chunks of `window` steps a sequence of `timeSteps` is cut into, as `[from, to)`. */
@@ -140,8 +136,8 @@ export function truncatedEchoGradients(
 
 /**
  * One pass of truncated BPTT over the sequences: for each chunk of `window` steps, one optimiser
- * update on that chunk's loss, the state carried over from the chunk before (computed with the
- * weights as they were). Returns the mean of the chunks' losses.
+ * update on that chunk's loss, then the state the next chunk starts from, computed with the
+ * weights just updated. Returns the mean of the chunks' losses.
  */
 export function trainEchoTruncated(
   net: PlainRnnParams & { readonly variables: readonly tf.Variable[] },
@@ -175,14 +171,9 @@ export function trainEchoTruncated(
 /** Fraction of right answers over all answered steps (`t >= delay`), reading each sequence whole. */
 export function echoAccuracy(net: PlainRnnParams, task: EchoTask): number {
   return tf.tidy(() => {
-    const count = task.xs.shape[0];
-    const rows = tf.unstack(task.xs, 1) as tf.Tensor2D[];
-    let h = tf.zeros([count, net.wh.shape[0]]) as tf.Tensor2D;
-    const answers: tf.Tensor1D[] = [];
-    rows.forEach((x, t) => {
-      h = step(net, x, h);
-      if (t >= task.delay) answers.push(tf.argMax(tf.add(tf.matMul(h, net.wy), net.by), 1));
-    });
+    const answers = plainRnnForward(net, task.xs)
+      .hs.slice(task.delay)
+      .map((h) => tf.argMax(tf.add(tf.matMul(h, net.wy), net.by), 1));
     const wanted = tf.argMax(tf.slice(task.ys, [0, task.delay, 0], [-1, -1, -1]), 2); // [count, answered]
     const given = tf.stack(answers, 1);
     return tf.mean(tf.cast(tf.equal(given, wanted), 'float32')).dataSync()[0] ?? Number.NaN;

@@ -50,13 +50,16 @@ export interface PlainRnnGradients {
   readonly dhs: tf.Tensor2D[];
 }
 
-/** Runs the RNN over `xs [batch, timeSteps, inputSize]`; the caller disposes the result. */
-export function plainRnnForward(p: PlainRnnParams, xs: tf.Tensor3D): PlainRnnForward {
+/**
+ * Runs the RNN over `xs [batch, timeSteps, inputSize]`, from the state `h0` (default zeros; a
+ * truncated-BPTT chunk starts from the state the chunk before left); the caller disposes the result.
+ */
+export function plainRnnForward(p: PlainRnnParams, xs: tf.Tensor3D, h0?: tf.Tensor2D): PlainRnnForward {
   return tf.tidy(() => {
     const [batch, timeSteps] = xs.shape;
     const units = p.wh.shape[0];
     const rows = tf.unstack(xs, 1) as tf.Tensor2D[]; // timeSteps x [batch, inputSize]
-    let h = tf.zeros([batch, units]) as tf.Tensor2D;
+    let h = h0 ?? (tf.zeros([batch, units]) as tf.Tensor2D);
     const hs: tf.Tensor2D[] = [];
     for (let t = 0; t < timeSteps; t++) {
       h = tf.tanh(tf.add(tf.add(tf.matMul(rows[t] as tf.Tensor2D, p.wx), tf.matMul(h, p.wh)), p.b)) as tf.Tensor2D;
