@@ -128,7 +128,7 @@ export class BasicLstmClassifier implements Classifier {
     this.weightsOut = tf.variable(start.weightsOut, true);
     this.biasesOut = tf.variable(start.biasesOut, true);
     // The variables hold copies of the values; the starting tensors go.
-    tf.dispose([start.kernel, start.bias, start.weightsOut, start.biasesOut]);
+    tf.dispose(Object.values(start));
   }
 
   get variables(): readonly tf.Variable[] {

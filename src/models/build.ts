@@ -134,7 +134,7 @@ function startAsTheTutorial(model: tf.LayersModel, s: ModelSettings): void {
   const start = tutorialInitialWeights(s);
   const weights = basicToLayersWeights({ ...start, settings: s });
   model.setWeights(weights);
-  tf.dispose([...weights, start.kernel, start.bias, start.weightsOut, start.biasesOut]);
+  tf.dispose([...weights, ...Object.values(start)]);
 }
 
 /** A short name for logs and records: `fused LSTM`, `tf.layers.gru`, `2 x tf.layers.simpleRNN, bidirectional`, `TF1 BasicLSTMCell`. */

@@ -74,21 +74,28 @@ async function statOrUndefined(p: string): Promise<import('node:fs').Stats | und
  */
 export async function checkSaveTarget(dir: string, bytes = 0): Promise<'new' | 'replace'> {
   const state = await saveTargetState(dir);
-  if ((await statOrUndefined(dir)) === undefined) await checkWritable(dir);
-  if (bytes > 0) await checkFreeSpace(dir, bytes);
+  const existing = await nearestExisting(dir);
+  if (existing !== path.resolve(dir)) await checkWritable(dir, existing);
+  if (bytes > 0) await checkFreeSpace(dir, existing, bytes);
   return state;
 }
 
-/**
- * Throws a UsageError when the disk that would hold `dir` has less room than `bytes` (the
- * weights about to be saved) and a megabyte: a full disk found before training, not by the save.
- * The save writes the new model beside the old one before swapping them, so the old one's size is
- * not counted as free.
- */
-async function checkFreeSpace(dir: string, bytes: number): Promise<void> {
+/** `dir` itself if it exists, else its nearest ancestor that does: where a save would make its folders. */
+async function nearestExisting(dir: string): Promise<string> {
   let existing = path.resolve(dir);
   while ((await statOrUndefined(existing)) === undefined && path.dirname(existing) !== existing)
     existing = path.dirname(existing);
+  return existing;
+}
+
+/**
+ * Throws a UsageError when the disk that would hold `dir` (the one `existing` is on) has less room
+ * than `bytes` (the weights about to be saved) and a megabyte: a full disk found before training,
+ * not by the save.
+ * The save writes the new model beside the old one before swapping them, so the old one's size is
+ * not counted as free.
+ */
+async function checkFreeSpace(dir: string, existing: string, bytes: number): Promise<void> {
   const disk = await statfs(existing).catch(() => undefined);
   if (disk === undefined) return; // no answer from this file system: the save itself will tell
   const free = disk.bavail * disk.bsize;
@@ -125,15 +132,15 @@ async function saveTargetState(dir: string): Promise<'new' | 'replace'> {
 /**
  * Throws a UsageError unless a folder can be made where `dir` would go: found before the minutes
  * of training, not after (a read-only disk, no permission, a file where a folder should be). It
- * makes and removes a folder named like a save's temporary one, in the nearest folder that exists.
+ * makes and removes a folder named like a save's temporary one in `existing`, the nearest folder
+ * that exists.
  */
-async function checkWritable(dir: string): Promise<void> {
-  const target = path.resolve(dir);
-  let existing = path.dirname(target);
-  while ((await statOrUndefined(existing)) === undefined && path.dirname(existing) !== existing)
-    existing = path.dirname(existing);
+async function checkWritable(dir: string, existing: string): Promise<void> {
   try {
-    await rm(await mkdtemp(path.join(existing, `.${path.basename(target)}.tmp-`)), { recursive: true, force: true });
+    await rm(await mkdtemp(path.join(existing, `.${path.basename(path.resolve(dir))}.tmp-`)), {
+      recursive: true,
+      force: true,
+    });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw new UsageError(
