@@ -159,6 +159,7 @@ export {
   topClasses,
   traceBasicLstm,
   trainEchoTruncated,
+  trainingStepMs,
   trainingView,
   truncatedEchoGradients,
   type EchoTask,

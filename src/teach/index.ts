@@ -55,5 +55,6 @@ export {
   type ToySequencesOptions,
   type ToyTask,
 } from './toy-tasks';
+export { trainingStepMs, type StepTimeOptions } from './step-time';
 export { spectralNorm, SPECTRAL_NORM_DEFAULTS, type SpectralNorm, type SpectralNormOptions } from './spectral';
 export { trainingView, type TrainingView, type TrainingViewOptions } from './training-view';
