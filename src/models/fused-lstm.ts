@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LSTMLayerArgs } from '@tensorflow/tfjs';
 import { fusedLstmSequence } from '../kernels/lstm-sequence';
+import { addonLstmSequence, lstmAddonInUse } from '../kernels/native/lstm-addon';
 import { nativeLstmAvailable, nativeLstmSequence } from '../kernels/native/lstm-sequence';
 
 /** A tfjs initializer object (what `tf.initializers.*()` return). */
@@ -239,8 +240,13 @@ export class FusedLstm extends tf.layers.Layer {
       if (this.kernel === undefined || this.recurrentKernel === undefined || this.bias === undefined) {
         throw new Error('fusedLstm: call() before build()');
       }
-      // On tfjs-node, libtensorflow's fused LSTM kernels compute the same function faster.
-      const sequence = nativeLstmAvailable() ? nativeLstmSequence : fusedLstmSequence;
+      // On tfjs-node, this project's LSTM addon (when `npm run native` built it) or else
+      // libtensorflow's fused LSTM kernels compute the same function faster.
+      const sequence = lstmAddonInUse()
+        ? addonLstmSequence
+        : nativeLstmAvailable()
+          ? nativeLstmSequence
+          : fusedLstmSequence;
       return sequence(
         (this.goBackwards ? tf.reverse(x, 1) : x) as tf.Tensor3D,
         this.kernel.read() as tf.Tensor2D,

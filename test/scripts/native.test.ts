@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path, { join, resolve } from 'node:path';
-import { findNodeHeaders, parseNativeArgs, SetupError, wheelPlatform } from '../../scripts/native';
+import { findNodeHeaders, LSTM_ADDON, parseNativeArgs, SetupError, wheelPlatform } from '../../scripts/native';
 import { tensorflowUnavailable } from '../backends';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -71,10 +71,19 @@ test('only linux-x64 has a wheel to build from; elsewhere the error says what to
   assert.throws(() => wheelPlatform('linux', 'arm64'), /linux-arm64/);
 });
 
-test('where tfjs-node loads, running it again changes nothing', { skip: skipUnlessLoads }, () => {
+test('where tfjs-node loads and the LSTM kernel is built, running it again changes nothing', {
+  skip: skipUnlessLoads,
+}, () => {
+  const addon = statSync(LSTM_ADDON, { throwIfNoEntry: false });
   const r = native([]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^native: tfjs-node already loads here \(libtensorflow \d+\.\d+\.\d+\); nothing to do/);
+  assert.match(r.stdout, /^native: tfjs-node already loads here \(libtensorflow \d+\.\d+\.\d+\); left as it is/m);
+  if (addon !== undefined) {
+    assert.match(r.stdout, /^native: the LSTM kernel is up to date/m);
+    assert.equal(statSync(LSTM_ADDON).mtimeMs, addon.mtimeMs, 'the addon was not rebuilt');
+  } else {
+    assert.match(r.stdout, /^native: built the LSTM kernel \((avx512|avx2|baseline) on this CPU\)/m);
+  }
   stillLoads();
 });
 

@@ -1,0 +1,467 @@
+// The project's LSTM kernel as a Node-API addon: the whole sequence forward and backward in one
+// call each, split over threads by batch rows (rows of a batch never meet inside an LSTM, so the
+// threads share nothing until the weight gradients). Built by `npm run native`; used by
+// src/kernels/native/cpu-lstm.ts on the tensorflow backend.
+//
+// JavaScript sees (Float32Arrays throughout):
+//   forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, sequence) -> [h, state | undefined]
+//   backward(state, dhLast | null, dhSeq | null) -> [dw, dbias]
+//   inputGradient(state) -> dx
+//   release(state), setThreads(n), threads(), liveStates(), isa
+// A state holds what the backward pass needs (13 MB for the tutorial's model); release() keeps
+// its memory for the next forward pass. Results are new arrays on memory kept for reuse.
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernel.h"
+
+namespace {
+
+using lstm::Kernels;
+using lstm::Saved;
+using lstm::Shape;
+
+const Kernels& pickKernels() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) return lstm::avx512::kernels;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return lstm::avx2::kernels;
+  return lstm::baseline::kernels;
+}
+const Kernels& K = pickKernels();
+
+// Threads that wait for work; the calling thread always does part 0 itself. Created on first use
+// from the calling thread, so they inherit its signal mask (src/signal-guard.ts blocks the
+// signals libtensorflow's threads must not take; these do not take them either). Never
+// destroyed: they sleep on a condition variable between calls.
+class Workers {
+ public:
+  void run(int parts, const std::function<void(int)>& job) {
+    if (parts <= 1) return job(0);
+    std::lock_guard<std::mutex> one(calls_);  // one call at a time (Node workers share the addon)
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      while (static_cast<int>(threads_) < parts - 1) {
+        std::thread([this, id = threads_] { loop(id + 1); }).detach();
+        threads_++;
+      }
+      job_ = &job;
+      parts_ = parts;
+      remaining_ = parts - 1;
+      generation_++;
+    }
+    wake_.notify_all();
+    job(0);
+    std::unique_lock<std::mutex> lock(m_);
+    done_.wait(lock, [this] { return remaining_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void loop(int part) {
+    pthread_setname_np(pthread_self(), "rnn-lstm");  // what /proc/<pid>/task/*/comm and top show
+    unsigned seen = 0;
+    std::unique_lock<std::mutex> lock(m_);
+    for (;;) {
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (part >= parts_) continue;
+      const std::function<void(int)>* job = job_;
+      lock.unlock();
+      (*job)(part);
+      lock.lock();
+      if (--remaining_ == 0) done_.notify_one();
+    }
+  }
+  std::mutex calls_, m_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* job_ = nullptr;
+  unsigned generation_ = 0, threads_ = 0;
+  int parts_ = 0, remaining_ = 0;
+};
+Workers& workers = *new Workers();  // never destroyed: detached threads use it until exit
+
+int cpuCount() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+int threadLimit = cpuCount();
+
+// Memory for states, scratch and results, kept by size after use: a training step asks for the
+// same sizes every time, and fresh memory costs a page fault per 4 KB (measured ~15 us each on
+// a 2-core VM, 300-400 a step: a third of the step) where reused memory costs nothing.
+class Spares {
+ public:
+  float* take(size_t floats) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      for (auto it = free_.begin(); it != free_.end(); ++it) {
+        if (it->first == floats) {
+          float* p = it->second;
+          bytes_ -= floats * sizeof(float);
+          free_.erase(it);
+          return p;
+        }
+      }
+    }
+    void* p = std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<float*>(p);
+  }
+  void give(size_t floats, float* p) {
+    std::lock_guard<std::mutex> lock(m_);
+    free_.emplace_back(floats, p);
+    bytes_ += floats * sizeof(float);
+    while (bytes_ > kKeepBytes && !free_.empty()) {  // the oldest go first
+      bytes_ -= free_.front().first * sizeof(float);
+      std::free(free_.front().second);
+      free_.erase(free_.begin());
+    }
+  }
+
+ private:
+  static constexpr size_t kKeepBytes = 256u << 20;
+  std::mutex m_;
+  std::vector<std::pair<size_t, float*>> free_;
+  size_t bytes_ = 0;
+};
+Spares& spares = *new Spares();  // never destroyed: results may be finalized during exit
+
+// Memory from `spares` for the length of a call.
+struct Borrowed {
+  explicit Borrowed(size_t floats) : n(floats), p(spares.take(floats)) {}
+  ~Borrowed() { spares.give(n, p); }
+  Borrowed(const Borrowed&) = delete;
+  Borrowed& operator=(const Borrowed&) = delete;
+  const size_t n;
+  float* const p;
+};
+
+struct State {
+  Shape shape;
+  std::vector<std::pair<int, int>> rows;  // each thread's batch rows: the layout of `saved` (kernel.h)
+  size_t floats = 0;
+  float* memory = nullptr;  // one block: saved, then w, whT, scratch, partial sums; null once released
+  Saved saved{};
+  float *w = nullptr, *whT = nullptr, *scratch = nullptr, *partial = nullptr;
+};
+
+// Splits [0, n) into at most `parts` ranges whose starts are multiples of `unit`.
+std::vector<std::pair<int, int>> split(int n, int unit, int parts) {
+  const int blocks = (n + unit - 1) / unit;
+  parts = std::max(1, std::min(parts, blocks));
+  std::vector<std::pair<int, int>> out;
+  for (int p = 0; p < parts; p++) {
+    const int a = std::min(n, blocks * p / parts * unit), b = std::min(n, blocks * (p + 1) / parts * unit);
+    if (b > a) out.emplace_back(a, b);
+  }
+  return out;
+}
+
+using Ranges = std::vector<std::pair<int, int>>;
+
+void inParallel(const Ranges& ranges, const std::function<void(int, int)>& body) {
+  workers.run(static_cast<int>(ranges.size()), [&](int p) { body(ranges[p].first, ranges[p].second); });
+}
+
+// --- Node-API glue ---
+
+struct Failure {
+  std::string message;
+};
+
+void check(napi_env env, napi_status status) {
+  if (status == napi_ok) return;
+  const napi_extended_error_info* info = nullptr;
+  napi_get_last_error_info(env, &info);
+  throw Failure{std::string("lstm addon: ") + (info && info->error_message ? info->error_message : "Node-API call failed")};
+}
+
+// A Float32Array argument's data and length; null for null/undefined when `optional`.
+float* floats(napi_env env, napi_value v, size_t* length, const char* what, bool optional = false) {
+  napi_valuetype type;
+  check(env, napi_typeof(env, v, &type));
+  if (optional && (type == napi_null || type == napi_undefined)) return nullptr;
+  bool isTyped = false;
+  check(env, napi_is_typedarray(env, v, &isTyped));
+  napi_typedarray_type kind;
+  void* data = nullptr;
+  if (isTyped) check(env, napi_get_typedarray_info(env, v, &kind, length, &data, nullptr, nullptr));
+  if (!isTyped || kind != napi_float32_array) throw Failure{std::string("lstm addon: ") + what + " must be a Float32Array"};
+  return static_cast<float*>(data);
+}
+
+// A new Float32Array of n floats for a result, on 64-byte aligned memory from `spares`, given
+// back when JavaScript collects it. Never an array the caller passes in to be filled again:
+// tfjs-node wraps a typed array's memory in the libtensorflow tensor made from it (no copy), so
+// a reused array would change tensors made from it earlier.
+napi_value newFloats(napi_env env, size_t n, float** data) {
+  float* p = spares.take(n);
+  napi_value buffer, array;
+  const napi_status made = napi_create_external_arraybuffer(
+      env, p, n * sizeof(float),
+      [](napi_env, void* memory, void* hint) { spares.give(reinterpret_cast<size_t>(hint), static_cast<float*>(memory)); },
+      reinterpret_cast<void*>(n), &buffer);
+  if (made != napi_ok) {  // a runtime without external buffers: V8's own memory
+    spares.give(n, p);
+    void* raw = nullptr;
+    check(env, napi_create_arraybuffer(env, n * sizeof(float), &raw, &buffer));
+    p = static_cast<float*>(raw);
+  }
+  check(env, napi_create_typedarray(env, napi_float32_array, n, buffer, 0, &array));
+  *data = p;
+  return array;
+}
+
+napi_value tuple(napi_env env, std::initializer_list<napi_value> items) {
+  napi_value array;
+  check(env, napi_create_array_with_length(env, items.size(), &array));
+  uint32_t i = 0;
+  for (napi_value v : items) check(env, napi_set_element(env, array, i++, v));
+  return array;
+}
+
+std::atomic<int> liveStates{0};  // states handed to JavaScript and not yet released
+
+void releaseState(napi_env env, State* s) {
+  if (s->memory == nullptr) return;
+  liveStates--;
+  spares.give(s->floats, s->memory);
+  int64_t ignored;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(s->floats * sizeof(float)), &ignored);
+  s->memory = nullptr;
+}
+
+void finalize(napi_env env, void* data, void*) {
+  State* s = static_cast<State*>(data);
+  releaseState(env, s);
+  delete s;
+}
+
+State* stateOf(napi_env env, napi_value v) {
+  napi_valuetype type;
+  check(env, napi_typeof(env, v, &type));
+  void* data = nullptr;
+  if (type != napi_external || napi_get_value_external(env, v, &data) != napi_ok || data == nullptr) {
+    throw Failure{"lstm addon: expected a state from forward()"};
+  }
+  State* s = static_cast<State*>(data);
+  if (s->memory == nullptr) throw Failure{"lstm addon: this forward pass's state was already released"};
+  return s;
+}
+
+template <size_t N> void args(napi_env env, napi_callback_info info, napi_value (&out)[N]) {
+  size_t n = N;
+  check(env, napi_get_cb_info(env, info, &n, out, nullptr, nullptr));
+  if (n < N) throw Failure{"lstm addon: expected " + std::to_string(N) + " arguments"};
+}
+
+template <class F> napi_value guarded(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const Failure& e) {
+    napi_throw_error(env, nullptr, e.message.c_str());
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "lstm addon: out of memory");
+  }
+  return nullptr;
+}
+
+// forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, sequence) -> [h, state | undefined];
+// h is [B][U] (the last step) or [B][T][U] (every step, if `sequence`).
+napi_value Forward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value a[7];
+    args(env, info, a);
+    int32_t dims[4];
+    for (uint32_t i = 0; i < 4; i++) {
+      napi_value d;
+      check(env, napi_get_element(env, a[4], i, &d));
+      check(env, napi_get_value_int32(env, d, &dims[i]));
+      if (dims[i] < 1) throw Failure{"lstm addon: every dimension must be at least 1"};
+    }
+    bool keep = false, sequence = false;
+    check(env, napi_get_value_bool(env, a[5], &keep));
+    check(env, napi_get_value_bool(env, a[6], &sequence));
+    const Shape s{dims[0], dims[1], dims[2], dims[3]};
+    const size_t B = s.B, T = s.T, D = s.D, U = s.U, G = 4 * U, Kw = s.K();
+    size_t nx, nk, nr, nb;
+    const float* x = floats(env, a[0], &nx, "x");
+    const float* kernel = floats(env, a[1], &nk, "kernel");
+    const float* recurrent = floats(env, a[2], &nr, "recurrentKernel");
+    const float* bias = floats(env, a[3], &nb, "bias");
+    if (nx != B * T * D || nk != D * G || nr != U * G || nb != G) {
+      throw Failure{"lstm addon: x, kernel, recurrentKernel or bias does not have the size [B, T, D, U] says"};
+    }
+    auto state = std::make_unique<State>();
+    state->shape = s;
+    state->rows = split(s.B, K.rowBlock, threadLimit);
+    const size_t steps = keep ? T : std::min<size_t>(2, T), parts = state->rows.size();
+    const size_t savedFloats = steps * B * (Kw + G + 2 * U);
+    const size_t backwardFloats = keep ? G * U + 3 * B * U + (parts - 1) * (Kw + 1) * G : 0;
+    state->floats = savedFloats + Kw * G + backwardFloats;
+    state->memory = spares.take(state->floats);
+    float* m = state->memory;
+    state->saved = Saved{m, m + steps * B * Kw, m + steps * B * (Kw + G), m + steps * B * (Kw + G + U),
+                         static_cast<int>(steps)};
+    state->w = m + savedFloats;  // [kernel; recurrentKernel]: one product per step for [x_t, h_{t-1}]
+    std::memcpy(state->w, kernel, sizeof(float) * D * G);
+    std::memcpy(state->w + D * G, recurrent, sizeof(float) * U * G);
+    state->whT = state->w + Kw * G;
+    state->scratch = state->whT + G * U;
+    state->partial = state->scratch + 3 * B * U;
+    float* h = nullptr;
+    napi_value hOut = newFloats(env, B * U * (sequence ? T : 1), &h);
+    inParallel(state->rows, [&](int r0, int r1) {
+      K.forward(s, x, state->w, bias, state->saved, sequence ? h : nullptr, sequence ? nullptr : h, r0, r1);
+    });
+    napi_value handle;
+    if (!keep) {
+      spares.give(state->floats, state->memory);  // never counted as external memory
+      check(env, napi_get_undefined(env, &handle));
+      return tuple(env, {hOut, handle});
+    }
+    int64_t ignored;
+    napi_adjust_external_memory(env, static_cast<int64_t>(state->floats * sizeof(float)), &ignored);
+    State* owned = state.release();
+    liveStates++;
+    if (napi_create_external(env, owned, finalize, nullptr, &handle) != napi_ok) {
+      finalize(env, owned, nullptr);
+      throw Failure{"lstm addon: could not hand the state to JavaScript"};
+    }
+    return tuple(env, {hOut, handle});
+  });
+}
+
+// backward(state, dhLast | null, dhSeq | null) -> [dw [D+U][4U], dbias [4U]]
+napi_value Backward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value a[3];
+    args(env, info, a);
+    State* st = stateOf(env, a[0]);
+    const Shape s = st->shape;
+    const size_t B = s.B, T = s.T, U = s.U, G = 4 * U, Kw = s.K();
+    size_t nl = 0, ns = 0;
+    const float* dhLast = floats(env, a[1], &nl, "dhLast", true);
+    const float* dhSeq = floats(env, a[2], &ns, "dhSeq", true);
+    if ((dhLast && nl != B * U) || (dhSeq && ns != B * T * U)) {
+      throw Failure{"lstm addon: the upstream gradient does not have the output's size"};
+    }
+    const float* recurrent = st->w + s.D * G;
+    for (size_t u = 0; u < U; u++)
+      for (size_t g = 0; g < G; g++) st->whT[g * U + u] = recurrent[u * G + g];
+    float *dw = nullptr, *dbias = nullptr;
+    napi_value dwOut = newFloats(env, Kw * G, &dw), dbOut = newFloats(env, G, &dbias);
+    // Each thread goes back through time for its rows and then sums its rows' part of the weight
+    // gradients, with no wait between; part 0 writes straight into the result.
+    workers.run(static_cast<int>(st->rows.size()), [&](int p) {
+      const auto [r0, r1] = st->rows[p];
+      K.backward(s, st->whT, st->saved, dhLast, dhSeq, st->scratch + 3 * static_cast<size_t>(r0) * U, r0, r1);
+      float* into = p == 0 ? dw : st->partial + (p - 1) * (Kw + 1) * G;
+      K.weightGrads(s, st->saved, into, p == 0 ? dbias : into + Kw * G, r0, r1);
+    });
+    for (size_t p = 1; p < st->rows.size(); p++) {
+      const float* from = st->partial + (p - 1) * (Kw + 1) * G;
+      for (size_t i = 0; i < Kw * G; i++) dw[i] += from[i];
+      for (size_t i = 0; i < G; i++) dbias[i] += from[Kw * G + i];
+    }
+    return tuple(env, {dwOut, dbOut});
+  });
+}
+
+// inputGradient(state) -> dx [B][T][D], after backward
+napi_value InputGradient(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value a[1];
+    args(env, info, a);
+    State* st = stateOf(env, a[0]);
+    const Shape s = st->shape;
+    const size_t G = 4 * static_cast<size_t>(s.U), D = s.D;
+    const Borrowed wxT(G * D);
+    float* t = wxT.p;  // the input kernel transposed: [4U][D]
+    for (size_t d = 0; d < D; d++)
+      for (size_t g = 0; g < G; g++) t[g * D + d] = st->w[d * G + g];
+    float* dx = nullptr;
+    napi_value out = newFloats(env, static_cast<size_t>(s.B) * s.T * D, &dx);
+    inParallel(st->rows, [&](int r0, int r1) { K.inputGrads(s, st->saved, t, dx, r0, r1); });
+    return out;
+  });
+}
+
+napi_value Release(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value a[1];
+    args(env, info, a);
+    void* data = nullptr;
+    if (napi_get_value_external(env, a[0], &data) == napi_ok && data != nullptr) {
+      releaseState(env, static_cast<State*>(data));
+    }
+    return nullptr;
+  });
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value a[1];
+    args(env, info, a);
+    int32_t n;
+    check(env, napi_get_value_int32(env, a[0], &n));
+    threadLimit = n >= 1 ? n : cpuCount();
+    napi_value out;
+    check(env, napi_create_int32(env, threadLimit, &out));
+    return out;
+  });
+}
+
+napi_value LiveStates(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value out;
+    check(env, napi_create_int32(env, liveStates.load(), &out));
+    return out;
+  });
+}
+
+napi_value Threads(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value out;
+    check(env, napi_create_int32(env, threadLimit, &out));
+    return out;
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  return guarded(env, [&]() -> napi_value {
+    const std::pair<const char*, napi_callback> fns[] = {
+        {"forward", Forward}, {"backward", Backward}, {"inputGradient", InputGradient},
+        {"release", Release}, {"setThreads", SetThreads}, {"threads", Threads},
+        {"liveStates", LiveStates},
+    };
+    for (const auto& [name, fn] : fns) {
+      napi_value f;
+      check(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f));
+      check(env, napi_set_named_property(env, exports, name, f));
+    }
+    napi_value isa;
+    check(env, napi_create_string_utf8(env, K.name, NAPI_AUTO_LENGTH, &isa));
+    check(env, napi_set_named_property(env, exports, "isa", isa));
+    return exports;
+  });
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
