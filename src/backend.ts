@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
 import { guardSignals, type SignalGuard } from './signal-guard';
-import { libtensorflowVersion } from './kernels/native/ops';
+import { patchTensorflowMatMul } from './kernels/native/matmul';
+import { libtensorflowVersion, tensorflowBackend } from './kernels/native/ops';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './kernels/wasm';
 
 /** A backend this project can run on; `auto` picks the fastest one that loads. */
@@ -218,6 +219,10 @@ async function activate(name: BackendName, wasmKernelFixes: boolean): Promise<vo
   if (!ok) throw new Error(`backend "${name}" failed to initialise`);
   await tf.ready();
   if (name === 'cpu') silenceCpuBanner();
+  if (name === 'tensorflow') {
+    const backend = tensorflowBackend();
+    if (backend !== undefined) patchTensorflowMatMul(backend);
+  }
   if (name === 'wasm' && wasmKernelFixes) patchWasmKernels();
   if (name === 'wasm' && !wasmKernelFixes && wasmKernelsPatched()) unpatchWasmKernels();
 }
