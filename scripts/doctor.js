@@ -134,12 +134,13 @@ if (!fs.existsSync(path.join(distDir, 'index.js'))) {
 // --- Backends, through dist/'s own setupBackend -------------------------------------------------
 // In a child process: a native module that fails to load can take its process down with it.
 const BACKEND_PROBE = `
-const { libtensorflowSettings, onednnState, setupBackend } = require(${JSON.stringify(path.join(distDir, 'backend.js'))});
+const { libtensorflowSettings, lstmNote, onednnState, setupBackend } = require(${JSON.stringify(path.join(distDir, 'backend.js'))});
 (async () => {
   const out = {};
   try { out.auto = await setupBackend({}); } catch (e) { out.autoError = e.message; }
   for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     try { out[backend] = await setupBackend({ backend }); } catch (e) { out[backend] = { error: e.message }; }
+    if (backend === 'tensorflow' && out.tensorflow.error === undefined) out.lstm = lstmNote();
   }
   if (out.tensorflow.error === undefined) out.libtensorflow = { onednn: onednnState(), ...libtensorflowSettings() };
   process.stdout.write(JSON.stringify(out));
@@ -179,6 +180,8 @@ if (distUsable) {
           false,
         );
       else ok(`libtensorflow: ${onednn} (${settings})`);
+      if (/project.s kernel/.test(out.lstm)) ok(`fused ${out.lstm}`);
+      else problem(`fused ${out.lstm}`, 'npm run native (a C++ compiler builds it in seconds; docs/backends.md)', false);
     } else if (tfjsNode === undefined)
       problem(
         `backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`,

@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
 import { guardSignals, type SignalGuard } from './signal-guard';
+import { LSTM_KERNEL_ENV_VAR, lstmAddonInUse, lstmKernelInUse } from './kernels/native/lstm-addon';
 import { patchTensorflowMatMul } from './kernels/native/matmul';
 import { libtensorflowVersion, tensorflowBackend } from './kernels/native/ops';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './kernels/wasm';
@@ -228,6 +229,16 @@ async function activate(name: BackendName, wasmKernelFixes: boolean): Promise<vo
 }
 
 /**
+ * On tensorflow, which kernels run the fused LSTM and, where it is not the project's addon, why:
+ * e.g. `LSTM on the project's kernel (avx512, 2 threads)`.
+ */
+export function lstmNote(env: NodeJS.ProcessEnv = process.env): string {
+  if (lstmAddonInUse()) return `LSTM on the project's kernel (${lstmKernelInUse().replace(/^addon \((.*)\)$/, '$1')})`;
+  if (env[LSTM_KERNEL_ENV_VAR] === '0') return `LSTM on libtensorflow's ops (${LSTM_KERNEL_ENV_VAR}=0)`;
+  return "LSTM on libtensorflow's ops (`npm run native` builds the project's faster kernel)";
+}
+
+/**
  * Sets the tfjs backend and returns which one is active and why.
  * Calling it again with the same choice is cheap (notebooks re-run their set-up cell).
  */
@@ -254,7 +265,7 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
       const why = choice === 'tensorflow' ? tensorflowProblem(err) : err instanceof Error ? err.message : String(err);
       throw new UsageError(`backend "${choice}" (${source}) is not available: ${why}`);
     }
-    return { name: choice, reason: choice === 'tensorflow' ? `${source}; ${onednnNote ?? ''}` : source };
+    return { name: choice, reason: choice === 'tensorflow' ? `${source}; ${onednnNote ?? ''}; ${lstmNote()}` : source };
   }
 
   let tensorflowWhy: string;
@@ -262,7 +273,7 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
     await activate('tensorflow', fixes);
     return {
       name: 'tensorflow',
-      reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}; ${onednnNote ?? ''}`,
+      reason: `the fastest that loads here: tfjs-node, native libtensorflow ${libtensorflowVersion() ?? '(version unknown)'}; ${onednnNote ?? ''}; ${lstmNote()}`,
     };
   } catch (err) {
     tensorflowWhy = tensorflowProblem(err);

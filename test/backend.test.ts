@@ -8,6 +8,7 @@ import { libtensorflowVersion } from '../src/kernels/native/ops';
 import {
   describeBackend,
   isBackendChoice,
+  lstmNote,
   onednnState,
   profilerActive,
   restoreRemovedUtil,
@@ -32,7 +33,7 @@ test('auto picks tfjs-node where it loads, else wasm, and says why', async () =>
     assert.match(version ?? '', /^\d+\.\d+\.\d+/, 'the binding reports its libtensorflow version');
     assert.equal(
       info.reason,
-      `the fastest that loads here: tfjs-node, native libtensorflow ${version}; ${onednnState()}`,
+      `the fastest that loads here: tfjs-node, native libtensorflow ${version}; ${onednnState()}; ${lstmNote()}`,
     );
     assert.match(onednnState() ?? '', /^(oneDNN at full speed|oneDNN capped at AVX|ONEDNN_MAX_CPU_ISA=\S+ as set), /);
   } else {

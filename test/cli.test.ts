@@ -217,7 +217,7 @@ test('on tensorflow: the same log format, summary and record say tensorflow, and
     assert.equal(summary.model, 'fused LSTM');
     assert.match(
       r.stderr,
-      /^backend: tensorflow \(requested; (oneDNN at full speed, signals kept off its threads|oneDNN capped at AVX, .+)\)$/m,
+      /^backend: tensorflow \(requested; (oneDNN at full speed, signals kept off its threads|oneDNN capped at AVX, .+); LSTM on (the project's kernel \(\w+, \d+ threads?\)|libtensorflow's ops \(.+\))\)$/m,
     );
     const files = readdirSync(runsDir);
     const record = parseRunRecord(JSON.parse(readFileSync(path.join(runsDir, files[0]!), 'utf8')));

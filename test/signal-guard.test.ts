@@ -12,6 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR } from '../src/backend';
+import { LSTM_KERNEL_ENV_VAR, lstmAddon } from '../src/kernels/native/lstm-addon';
 import { GUARDED_SIGNALS, SIGNAL_GUARD_ENV_VAR } from '../src/signal-guard';
 import { tensorflowUnavailable } from './backends';
 
@@ -29,19 +30,27 @@ interface Report {
   readonly steps: number;
   readonly handled: Record<string, number>;
   readonly onednn: string;
+  readonly lstmKernel: 'addon' | 'libtensorflow';
   readonly pid: number;
   readonly threads: readonly { tid: number; name: string; blocked: string; early: boolean }[];
   readonly children: { readonly sh: string; readonly python: string };
 }
 
-/** Runs the fixture counting `signal`, sends it `count` times `everyMs` apart once training runs, then ends its stdin. */
+/**
+ * Runs the fixture counting `signal`, sends it `count` times `everyMs` apart once training runs, then ends its stdin.
+ * `lstm` says which kernels compute the LSTM: the project's addon (the default where built) or
+ * libtensorflow's (`RNN_LSTM_KERNEL=0`), whose matmuls are oneDNN's: the code the guard protects.
+ */
 async function storm(
   signal: NodeJS.Signals,
   count: number,
+  lstm: 'default' | 'libtensorflow',
   everyMs = 10,
 ): Promise<{ code: number | null; died: NodeJS.Signals | null; stderr: string; report?: Report }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, SIGNAL_GUARD_ENV_VAR]) delete env[name];
+  for (const name of [INTRA_OP_THREADS_ENV_VAR, ONEDNN_ISA_ENV_VAR, SIGNAL_GUARD_ENV_VAR, LSTM_KERNEL_ENV_VAR])
+    delete env[name];
+  if (lstm === 'libtensorflow') env[LSTM_KERNEL_ENV_VAR] = '0';
   if (process.env['RNN_STORM_UNGUARDED'] === '1')
     Object.assign(env, { [SIGNAL_GUARD_ENV_VAR]: '0', [ONEDNN_ISA_ENV_VAR]: 'ALL' });
   const child = spawn(process.execPath, ['--import', 'tsx', fixture, signal], {
@@ -144,20 +153,20 @@ test('the guard is off, and oneDNN capped, where asked (RNN_SIGNAL_GUARD=0) or p
   const on = run({});
   assert.ok(masks(on.mask, 'SIGINT') && masks(on.mask, 'SIGTERM'), on.mask);
   assert.equal(on.isa, null, 'no cap with the guard');
-  assert.match(on.reason, /oneDNN at full speed, signals kept off its threads$/);
+  assert.match(on.reason, /oneDNN at full speed, signals kept off its threads; LSTM on [^;]+$/);
   const off = run({ [SIGNAL_GUARD_ENV_VAR]: '0' });
   assert.ok(!masks(off.mask, 'SIGINT'), off.mask);
   assert.equal(off.isa, process.arch === 'x64' ? 'AVX' : null);
   if (process.arch === 'x64')
     assert.match(
       off.reason,
-      /oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0$/,
+      /oneDNN capped at AVX, about 1\.7x slower per step, because the signal guard is off: turned off by RNN_SIGNAL_GUARD=0; LSTM on [^;]+$/,
     );
   const profiled = run({}, ['--cpu-prof', `--cpu-prof-dir=${join(root, 'node_modules', '.cache', 'cpu-prof-test')}`]);
   assert.equal(profiled.isa, process.arch === 'x64' ? 'AVX' : null);
   const mine = run({ [ONEDNN_ISA_ENV_VAR]: 'AVX2' });
   assert.equal(mine.isa, 'AVX2', "the user's own cap wins");
-  assert.match(mine.reason, /ONEDNN_MAX_CPU_ISA=AVX2 as set, signals kept off its threads$/);
+  assert.match(mine.reason, /ONEDNN_MAX_CPU_ISA=AVX2 as set, signals kept off its threads; LSTM on [^;]+$/);
 });
 
 test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) at its default settings; its threads block the guarded signals and its children do not', {
@@ -165,13 +174,20 @@ test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) 
   timeout: 180_000,
 }, async (t) => {
   const count = 400;
-  const report = assertSurvived(await storm('SIGINT', count), 'SIGINT', count);
+  const report = assertSurvived(await storm('SIGINT', count, 'default'), 'SIGINT', count);
   t.diagnostic(
     `trained ${report.steps} steps, handled ${report.handled['SIGINT']} of ${count} SIGINTs; ${report.onednn}`,
   );
   assert.match(report.onednn, /^oneDNN at full speed, signals kept off its threads$/);
+  if (lstmAddon() !== undefined) {
+    assert.equal(report.lstmKernel, 'addon', 'the LSTM ran on the addon, its default where built');
+    assert.ok(
+      report.threads.some((th) => !th.early && th.name === 'rnn-lstm'),
+      'the addon started its worker thread after the guard',
+    );
+  }
   const late = report.threads.filter((th) => !th.early);
-  assert.ok(late.length > 0, 'libtensorflow started threads of its own');
+  assert.ok(late.length > 0, 'libtensorflow (and the LSTM addon, where built) started threads of their own');
   const main = report.threads.find((th) => th.tid === report.pid);
   assert.ok(main, 'the main thread is listed');
   for (const th of [main, ...late]) {
@@ -188,13 +204,13 @@ test('training on tensorflow survives a storm of SIGINTs (the interrupt signal) 
   }
 });
 
-for (const signal of ['SIGTERM', 'SIGWINCH'] as const) {
-  test(`training on tensorflow survives a storm of ${signal}s at its default settings`, {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGWINCH'] as const) {
+  test(`training on tensorflow with libtensorflow's LSTM kernels (oneDNN's matmuls) survives a storm of ${signal}s`, {
     skip: noTensorflow || (!linux && 'Linux only'),
     timeout: 180_000,
   }, async (t) => {
     const count = 400;
-    const report = assertSurvived(await storm(signal, count), signal, count);
+    const report = assertSurvived(await storm(signal, count, 'libtensorflow'), signal, count);
     t.diagnostic(`trained ${report.steps} steps, handled ${report.handled[signal]} of ${count} ${signal}s`);
   });
 }
