@@ -34,11 +34,13 @@ import { pythonCandidates } from './jupyter-env';
 import { buildLayersModel } from '../src/models/build';
 import { softmaxCrossEntropy } from '../src/models/classifier';
 import { patchWasmKernels, unpatchWasmKernels } from '../src/kernels/wasm';
+import { LSTM_KERNEL_ENV_VAR, lstmKernelInUse } from '../src/kernels/native/lstm-addon';
 
 const USAGE = `usage: npm run bench -- [flags]
   --backends a,b     backends to try, of tensorflow, wasm, cpu (default all three; missing ones are reported)
   --variants a,b     of stock, kernels, fast (default all; kernels runs on wasm only)
-  --steps N          timed steps per variant and round (default 20; cpu 3, its stock step takes ~5 s)
+  --steps N          timed steps per variant and round (default: tensorflow and the peers 100, wasm 20,
+                     cpu 3, its stock step takes ~5 s)
   --rounds N         measure every variant and peer N times, interleaved, and report the median (default 3)
   --peers            also time the model in PyTorch and TensorFlow (Python from $RNN_PEERS_PYTHON, else
                      $RNN_PYTHON, .venv/bin/python, python3: the first that imports torch or tensorflow)
@@ -46,6 +48,8 @@ const USAGE = `usage: npm run bench -- [flags]
                      e.g. 1,2; default: as the project runs it (1 on a machine of at most 2 cores, else libtensorflow's own)
   --tf-isa a,b       time the tensorflow rows once per oneDNN instruction-set cap (ONEDNN_MAX_CPU_ISA), e.g. AVX,ALL;
                      default: as the project runs it (every ISA where the signal guard is on, else AVX on x86-64)
+  --lstm-kernel a,b  time the tensorflow rows once per LSTM kernel: addon (the project's, built by npm run native),
+                     libtensorflow (its own LSTM ops, RNN_LSTM_KERNEL=0); default: as the project runs it
   --skip-tutorial    do not time the full tutorial run
   --tutorial-args s  extra flags for the tutorial runs, e.g. --tutorial-args="--training-iters 1280"
   --json             one JSON object per row instead of a table`;
@@ -80,6 +84,8 @@ interface Row {
   readonly load1: readonly [number, number];
   /** tensorflow only: libtensorflow's intra-op threads (`default`: one per core) and oneDNN's ISA cap in this run. */
   readonly libtensorflow?: { readonly intraOpThreads: string; readonly onednnMaxIsa: string };
+  /** The fast variant only: which kernels computed its LSTM (src/kernels/native/lstm-addon.ts). */
+  readonly lstmKernel?: string;
   /** Each round's median training step (ms), when rows from several rounds were combined. */
   readonly roundMedians?: readonly number[];
 }
@@ -128,6 +134,18 @@ function combineRounds(rounds: readonly Output[]): Output {
     load1: [(first as Row).load1[0], last.load1[1]],
   };
 }
+
+/**
+ * Timed steps per round. A step of ~10 ms (tensorflow, PyTorch, Keras) gets 100: a process's
+ * first few dozen steps run while its memory still grows (fresh pages fault, ~15 us each on the
+ * 2-core VMs here, ~200 a step), and later the pages V8 releases after a collection fault again
+ * for a stretch; 20 steps land in one such stretch or another (medians 8-11 ms in one process),
+ * 100 sample both, as the tutorial's 781 steps do. wasm (~80 ms) and cpu (seconds) get fewer.
+ */
+function defaultSteps(backend: BackendName): number {
+  return backend === 'cpu' ? 3 : backend === 'wasm' ? 20 : 100;
+}
+const PEER_STEPS = 100;
 
 function timeIt(run: () => void, warmUp: number, steps: number): number[] {
   for (let i = 0; i < warmUp; i++) run();
@@ -201,6 +219,7 @@ async function measure(backend: BackendName, variant: Variant, steps: number): P
     tensorGrowth,
     load1: [loadBefore, loadavg()[0] ?? 0],
     ...(backend === 'tensorflow' ? { libtensorflow: libtensorflowSettings() } : {}),
+    ...(variant === 'fast' ? { lstmKernel: lstmKernelInUse() } : {}),
   };
 }
 
@@ -277,7 +296,11 @@ function field(o: Output, key: string): unknown {
 interface TfSettings {
   readonly threads?: string;
   readonly isa?: string;
+  /** `libtensorflow` sets RNN_LSTM_KERNEL=0: the fused LSTM on libtensorflow's kernels, not the project's addon. */
+  readonly lstm?: LstmKernel;
 }
+const LSTM_KERNELS = ['addon', 'libtensorflow'] as const;
+type LstmKernel = (typeof LSTM_KERNELS)[number];
 
 async function benchVariant(
   backend: BackendName,
@@ -288,6 +311,8 @@ async function benchVariant(
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (tfSettings.threads !== undefined) env[INTRA_OP_THREADS_ENV_VAR] = tfSettings.threads;
   if (tfSettings.isa !== undefined) env[ONEDNN_ISA_ENV_VAR] = tfSettings.isa;
+  if (tfSettings.lstm === 'libtensorflow') env[LSTM_KERNEL_ENV_VAR] = '0';
+  if (tfSettings.lstm === 'addon') delete env[LSTM_KERNEL_ENV_VAR];
   const result = await runChild(
     process.execPath,
     [...process.execArgv, __filename, '--child', `${backend}:${variant}:${steps}`],
@@ -385,12 +410,13 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
   };
 }
 
-/** The variant, and for tensorflow how libtensorflow ran it, e.g. `fast, 1 thread, oneDNN AVX`. */
+/** The variant, and for tensorflow how libtensorflow and the LSTM ran, e.g. `fast, 1 thread, oneDNN ALL, LSTM addon (avx512, 2 threads)`. */
 function rowLabel(o: Row): string {
-  if (o.libtensorflow === undefined) return o.variant;
+  const lstm = o.lstmKernel === undefined ? '' : `, LSTM ${o.lstmKernel}`;
+  if (o.libtensorflow === undefined) return `${o.variant}${lstm}`;
   const { intraOpThreads, onednnMaxIsa } = o.libtensorflow;
   // oneDNN's own default (no cap) is every instruction set the CPU has.
-  return `${o.variant}, ${intraOpThreads} thread${intraOpThreads === '1' ? '' : 's'}, oneDNN ${onednnMaxIsa === 'default' ? 'ALL' : onednnMaxIsa}`;
+  return `${o.variant}, ${intraOpThreads} thread${intraOpThreads === '1' ? '' : 's'}, oneDNN ${onednnMaxIsa === 'default' ? 'ALL' : onednnMaxIsa}${lstm}`;
 }
 
 /** True when two rows ran libtensorflow the same way (or neither ran it). */
@@ -503,6 +529,7 @@ async function main(): Promise<void> {
       'skip-tutorial': { type: 'boolean' },
       'tf-threads': { type: 'string' },
       'tf-isa': { type: 'string' },
+      'lstm-kernel': { type: 'string' },
       rounds: { type: 'string' },
       'tutorial-args': { type: 'string' },
       child: { type: 'string' },
@@ -541,7 +568,11 @@ async function main(): Promise<void> {
     if (t !== undefined && !/^[A-Z0-9_]+$/.test(t))
       throw new Error(`--tf-isa: "${t}" is not a oneDNN ISA name (e.g. AVX, AVX2, AVX512_CORE, ALL)`);
   }
-  const tfSettings: TfSettings[] = tfThreads.flatMap((threads) => tfIsas.map((isa) => ({ threads, isa })));
+  const lstmKernels: (LstmKernel | undefined)[] =
+    values['lstm-kernel'] === undefined ? [undefined] : list(values['lstm-kernel'], LSTM_KERNELS, 'lstm-kernel');
+  const tfSettings: TfSettings[] = tfThreads.flatMap((threads) =>
+    tfIsas.flatMap((isa) => lstmKernels.map((lstm) => ({ threads, isa, lstm }))),
+  );
   const outputs: Output[] = [];
   const emit = (o: Output): void => {
     outputs.push(o);
@@ -576,11 +607,11 @@ async function main(): Promise<void> {
       // kernels is a wasm variant; a failure of a backend's first variant means it did not load.
       const backendVariants = variants.filter((v) => v !== 'kernels' || backend === 'wasm');
       for (const variant of backendVariants) {
-        const stepsHere = steps ?? (backend === 'cpu' ? 3 : 20);
+        const stepsHere = steps ?? defaultSteps(backend);
         for (const settings of backend === 'tensorflow' ? tfSettings : [{}]) {
           const row = await benchVariant(backend, variant, stepsHere, settings);
           progress(round, row);
-          const key = `${backend}|${variant}|${settings.threads ?? ''}|${settings.isa ?? ''}`;
+          const key = `${backend}|${variant}|${settings.threads ?? ''}|${settings.isa ?? ''}|${settings.lstm ?? ''}`;
           byKey.set(key, [...(byKey.get(key) ?? []), row]);
           if (!isRow(row) && variant === backendVariants[0]) failedBackends.add(backend);
         }
@@ -588,7 +619,7 @@ async function main(): Promise<void> {
       }
     }
     if (values.peers) {
-      for (const peer of await benchPeers(steps ?? 20)) {
+      for (const peer of await benchPeers(steps ?? PEER_STEPS)) {
         progress(round, peer);
         const key = `peer|${String(field(peer, 'framework'))}`;
         byKey.set(key, [...(byKey.get(key) ?? []), peer]);
