@@ -3,13 +3,13 @@
 // threads share nothing until the weight gradients). Built by `npm run native`; used by
 // src/kernels/native/cpu-lstm.ts on the tensorflow backend.
 //
-// JavaScript sees (Float32Arrays throughout):
-//   forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, sequence) -> [h, state | undefined]
-//   backward(state, dhLast | null, dhSeq | null) -> [dw, dbias]
-//   inputGradient(state) -> dx
+// JavaScript sees (Float32Arrays throughout; results go into arrays the caller passes in):
+//   forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, h) -> state | undefined
+//   backward(state, dhLast | null, dhSeq | null, dw, dbias)
+//   inputGradient(state, dx)
 //   release(state), setThreads(n), threads(), liveStates(), isa
 // A state holds what the backward pass needs (13 MB for the tutorial's model); release() keeps
-// its memory for the next forward pass. Results are new arrays on memory kept for reuse.
+// its memory for the next forward pass.
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pthread.h>
@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -46,7 +47,14 @@ const Kernels& K = pickKernels();
 // Threads that wait for work; the calling thread always does part 0 itself. Created on first use
 // from the calling thread, so they inherit its signal mask (src/signal-guard.ts blocks the
 // signals libtensorflow's threads must not take; these do not take them either). Never
-// destroyed: they sleep on a condition variable between calls.
+// destroyed.
+//
+// Waking a sleeping thread took 0.05-3 ms on the 2-core VMs here (its virtual CPU halts when
+// idle), against ~2 ms of work per part. So a worker that finishes keeps polling for the next
+// call for kSpin before it sleeps on the condition variable: a training step's calls come about
+// 1-2 ms apart (forward, then the loss and the dense layer; backward, then Adam), and a worker
+// that polls yields its core to any other runnable thread (sched_yield). The caller, whose part
+// ends about when the workers' do, polls for them the same way.
 class Workers {
  public:
   void run(int parts, const std::function<void(int)>& job) {
@@ -60,37 +68,64 @@ class Workers {
       }
       job_ = &job;
       parts_ = parts;
-      remaining_ = parts - 1;
-      generation_++;
+      remaining_.store(parts - 1);
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     job(0);
-    std::unique_lock<std::mutex> lock(m_);
-    done_.wait(lock, [this] { return remaining_ == 0; });
+    if (!pollUntil([this] { return remaining_.load() == 0; })) {
+      std::unique_lock<std::mutex> lock(m_);
+      done_.wait(lock, [this] { return remaining_.load() == 0; });
+    }
     job_ = nullptr;
   }
 
  private:
+  static constexpr auto kSpin = std::chrono::milliseconds(5);
+
+  // Polls `ready` for up to kSpin; true once it holds.
+  template <class F> static bool pollUntil(F&& ready) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (unsigned i = 0;; i++) {
+      if (ready()) return true;
+      if ((i & 63) == 63) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        sched_yield();
+      }
+    }
+  }
+
   void loop(int part) {
     pthread_setname_np(pthread_self(), "rnn-lstm");  // what /proc/<pid>/task/*/comm and top show
     unsigned seen = 0;
-    std::unique_lock<std::mutex> lock(m_);
     for (;;) {
-      wake_.wait(lock, [&] { return generation_ != seen; });
-      seen = generation_;
-      if (part >= parts_) continue;
-      const std::function<void(int)>* job = job_;
-      lock.unlock();
+      if (!pollUntil([&] { return generation_.load() != seen; })) {
+        std::unique_lock<std::mutex> lock(m_);
+        wake_.wait(lock, [&] { return generation_.load() != seen; });
+      }
+      const std::function<void(int)>* job;
+      int parts;
+      {
+        std::lock_guard<std::mutex> lock(m_);  // job_ and parts_ are set under it with the generation
+        seen = generation_.load();
+        job = job_;
+        parts = parts_;
+      }
+      if (part >= parts) continue;
       (*job)(part);
-      lock.lock();
-      if (--remaining_ == 0) done_.notify_one();
+      if (remaining_.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> lock(m_);
+        done_.notify_one();
+      }
     }
   }
   std::mutex calls_, m_;
   std::condition_variable wake_, done_;
   const std::function<void(int)>* job_ = nullptr;
-  unsigned generation_ = 0, threads_ = 0;
-  int parts_ = 0, remaining_ = 0;
+  std::atomic<unsigned> generation_{0};
+  unsigned threads_ = 0;
+  int parts_ = 0;
+  std::atomic<int> remaining_{0};
 };
 Workers& workers = *new Workers();  // never destroyed: detached threads use it until exit
 
@@ -205,34 +240,14 @@ float* floats(napi_env env, napi_value v, size_t* length, const char* what, bool
   return static_cast<float*>(data);
 }
 
-// A new Float32Array of n floats for a result, on 64-byte aligned memory from `spares`, given
-// back when JavaScript collects it. Never an array the caller passes in to be filled again:
-// tfjs-node wraps a typed array's memory in the libtensorflow tensor made from it (no copy), so
-// a reused array would change tensors made from it earlier.
-napi_value newFloats(napi_env env, size_t n, float** data) {
-  float* p = spares.take(n);
-  napi_value buffer, array;
-  const napi_status made = napi_create_external_arraybuffer(
-      env, p, n * sizeof(float),
-      [](napi_env, void* memory, void* hint) { spares.give(reinterpret_cast<size_t>(hint), static_cast<float*>(memory)); },
-      reinterpret_cast<void*>(n), &buffer);
-  if (made != napi_ok) {  // a runtime without external buffers: V8's own memory
-    spares.give(n, p);
-    void* raw = nullptr;
-    check(env, napi_create_arraybuffer(env, n * sizeof(float), &raw, &buffer));
-    p = static_cast<float*>(raw);
-  }
-  check(env, napi_create_typedarray(env, napi_float32_array, n, buffer, 0, &array));
-  *data = p;
-  return array;
-}
-
-napi_value tuple(napi_env env, std::initializer_list<napi_value> items) {
-  napi_value array;
-  check(env, napi_create_array_with_length(env, items.size(), &array));
-  uint32_t i = 0;
-  for (napi_value v : items) check(env, napi_set_element(env, array, i++, v));
-  return array;
+// A Float32Array the caller passes in for a result: exactly n floats. The caller owns it and
+// may fill it again on the next call (src/kernels/native/lstm-addon.ts copies each result into
+// a tensor first), so a training step allocates no result memory.
+float* output(napi_env env, napi_value v, size_t n, const char* what) {
+  size_t length = 0;
+  float* p = floats(env, v, &length, what);
+  if (length != n) throw Failure{std::string("lstm addon: ") + what + " must hold " + std::to_string(n) + " floats"};
+  return p;
 }
 
 std::atomic<int> liveStates{0};  // states handed to JavaScript and not yet released
@@ -281,8 +296,8 @@ template <class F> napi_value guarded(napi_env env, F&& f) {
   return nullptr;
 }
 
-// forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, sequence) -> [h, state | undefined];
-// h is [B][U] (the last step) or [B][T][U] (every step, if `sequence`).
+// forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, h) -> state | undefined; h is
+// [B][U] (the last step) or [B][T][U] (every step), as its length says.
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     napi_value a[7];
@@ -294,9 +309,8 @@ napi_value Forward(napi_env env, napi_callback_info info) {
       check(env, napi_get_value_int32(env, d, &dims[i]));
       if (dims[i] < 1) throw Failure{"lstm addon: every dimension must be at least 1"};
     }
-    bool keep = false, sequence = false;
+    bool keep = false;
     check(env, napi_get_value_bool(env, a[5], &keep));
-    check(env, napi_get_value_bool(env, a[6], &sequence));
     const Shape s{dims[0], dims[1], dims[2], dims[3]};
     const size_t B = s.B, T = s.T, D = s.D, U = s.U, G = 4 * U, Kw = s.K();
     size_t nx, nk, nr, nb;
@@ -324,8 +338,10 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     state->whT = state->w + Kw * G;
     state->scratch = state->whT + G * U;
     state->partial = state->scratch + 3 * B * U;
-    float* h = nullptr;
-    napi_value hOut = newFloats(env, B * U * (sequence ? T : 1), &h);
+    size_t nh = 0;
+    float* h = floats(env, a[6], &nh, "h");
+    const bool sequence = nh == B * T * U;
+    if (!sequence && nh != B * U) throw Failure{"lstm addon: h must hold B*U or B*T*U floats"};
     inParallel(state->rows, [&](int r0, int r1) {
       K.forward(s, x, state->w, bias, state->saved, sequence ? h : nullptr, sequence ? nullptr : h, r0, r1);
     });
@@ -333,7 +349,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     if (!keep) {
       spares.give(state->floats, state->memory);  // never counted as external memory
       check(env, napi_get_undefined(env, &handle));
-      return tuple(env, {hOut, handle});
+      return handle;
     }
     int64_t ignored;
     napi_adjust_external_memory(env, static_cast<int64_t>(state->floats * sizeof(float)), &ignored);
@@ -343,14 +359,14 @@ napi_value Forward(napi_env env, napi_callback_info info) {
       finalize(env, owned, nullptr);
       throw Failure{"lstm addon: could not hand the state to JavaScript"};
     }
-    return tuple(env, {hOut, handle});
+    return handle;
   });
 }
 
-// backward(state, dhLast | null, dhSeq | null) -> [dw [D+U][4U], dbias [4U]]
+// backward(state, dhLast | null, dhSeq | null, dw [D+U][4U], dbias [4U])
 napi_value Backward(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
-    napi_value a[3];
+    napi_value a[5];
     args(env, info, a);
     State* st = stateOf(env, a[0]);
     const Shape s = st->shape;
@@ -364,8 +380,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     const float* recurrent = st->w + s.D * G;
     for (size_t u = 0; u < U; u++)
       for (size_t g = 0; g < G; g++) st->whT[g * U + u] = recurrent[u * G + g];
-    float *dw = nullptr, *dbias = nullptr;
-    napi_value dwOut = newFloats(env, Kw * G, &dw), dbOut = newFloats(env, G, &dbias);
+    float* dw = output(env, a[3], Kw * G, "dw");
+    float* dbias = output(env, a[4], G, "dbias");
     // Each thread goes back through time for its rows and then sums its rows' part of the weight
     // gradients, with no wait between; part 0 writes straight into the result.
     workers.run(static_cast<int>(st->rows.size()), [&](int p) {
@@ -379,14 +395,14 @@ napi_value Backward(napi_env env, napi_callback_info info) {
       for (size_t i = 0; i < Kw * G; i++) dw[i] += from[i];
       for (size_t i = 0; i < G; i++) dbias[i] += from[Kw * G + i];
     }
-    return tuple(env, {dwOut, dbOut});
+    return nullptr;
   });
 }
 
-// inputGradient(state) -> dx [B][T][D], after backward
+// inputGradient(state, dx [B][T][D]), after backward
 napi_value InputGradient(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
-    napi_value a[1];
+    napi_value a[2];
     args(env, info, a);
     State* st = stateOf(env, a[0]);
     const Shape s = st->shape;
@@ -395,10 +411,9 @@ napi_value InputGradient(napi_env env, napi_callback_info info) {
     float* t = wxT.p;  // the input kernel transposed: [4U][D]
     for (size_t d = 0; d < D; d++)
       for (size_t g = 0; g < G; g++) t[g * D + d] = st->w[d * G + g];
-    float* dx = nullptr;
-    napi_value out = newFloats(env, static_cast<size_t>(s.B) * s.T * D, &dx);
+    float* dx = output(env, a[1], static_cast<size_t>(s.B) * s.T * D, "dx");
     inParallel(st->rows, [&](int r0, int r1) { K.inputGrads(s, st->saved, t, dx, r0, r1); });
-    return out;
+    return nullptr;
   });
 }
 

@@ -157,18 +157,26 @@ describeOnBackends('the native pieces', () => {
     test('a released state and arrays of the wrong size or type are refused, naming what was wrong', () => {
       const dims = [2, 3, 4, 5] as const;
       const f = (n: number): Float32Array => new Float32Array(n);
-      const [, state] = addon.forward(f(24), f(80), f(100), f(20), dims, true, false);
+      const state = addon.forward(f(24), f(80), f(100), f(20), dims, true, f(10));
       assert.ok(state !== undefined);
-      assert.throws(() => addon.backward(state, f(11), null), /upstream gradient does not have the output's size/);
-      addon.backward(state, f(10), null);
-      addon.release(state);
-      assert.throws(() => addon.backward(state, f(10), null), /state was already released/);
-      assert.throws(() => addon.forward(f(24), f(80), f(100), f(19), dims, false, false), /does not have the size/);
       assert.throws(
-        () => addon.forward(f(24), f(80), new Int32Array(100) as never, f(20), dims, false, false),
+        () => addon.backward(state, f(11), null, f(180), f(20)),
+        /upstream gradient does not have the output's size/,
+      );
+      assert.throws(() => addon.backward(state, f(10), null, f(10), f(20)), /dw must hold 180 floats/);
+      addon.backward(state, f(10), null, f(180), f(20));
+      addon.release(state);
+      assert.throws(() => addon.backward(state, f(10), null, f(180), f(20)), /state was already released/);
+      assert.throws(() => addon.forward(f(24), f(80), f(100), f(19), dims, false, f(10)), /does not have the size/);
+      assert.throws(
+        () => addon.forward(f(24), f(80), f(100), f(20), dims, false, f(11)),
+        /h must hold B\*U or B\*T\*U/,
+      );
+      assert.throws(
+        () => addon.forward(f(24), f(80), new Int32Array(100) as never, f(20), dims, false, f(10)),
         /recurrentKernel must be a Float32Array/,
       );
-      assert.throws(() => addon.inputGradient({} as never), /expected a state from forward/);
+      assert.throws(() => addon.inputGradient({} as never, f(24)), /expected a state from forward/);
     });
   }
 

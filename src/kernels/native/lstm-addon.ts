@@ -20,14 +20,15 @@ import * as tf from '@tensorflow/tfjs';
 import { linkInput, tokenGradient } from '../input-link';
 import { lstmShapes } from '../lstm-sequence';
 import { nativeLstmAvailable } from './lstm-sequence';
+import { floatType, runOp, tensorflowBackend } from './ops';
 
 /** What the forward pass leaves for the backward pass, owned by the addon. */
 type AddonState = { readonly __lstmState: unique symbol };
 
 interface LstmAddon {
   /**
-   * x [B,T,D], kernel [D, 4U], recurrentKernel [U, 4U], bias [4U] -> h ([B,U], or [B,T,U] if
-   * `sequence`) and, if `keep`, the state the backward pass needs.
+   * x [B,T,D], kernel [D, 4U], recurrentKernel [U, 4U], bias [4U]; writes h ([B,U], or [B,T,U]
+   * when h has that length) and returns the state the backward pass needs if `keep`.
    */
   forward(
     x: Float32Array,
@@ -36,12 +37,18 @@ interface LstmAddon {
     bias: Float32Array,
     dims: readonly [number, number, number, number],
     keep: boolean,
-    sequence: boolean,
-  ): [Float32Array, AddonState | undefined];
-  /** dL/dw [D+U, 4U] and dL/dbias [4U] from dL/dh (last step [B,U], or every step [B,T,U]). */
-  backward(state: AddonState, dhLast: Float32Array | null, dhSeq: Float32Array | null): [Float32Array, Float32Array];
-  /** dL/dx [B,T,D], after backward. */
-  inputGradient(state: AddonState): Float32Array;
+    h: Float32Array,
+  ): AddonState | undefined;
+  /** Writes dL/dw [D+U, 4U] and dL/dbias [4U] from dL/dh (last step [B,U], or every step [B,T,U]). */
+  backward(
+    state: AddonState,
+    dhLast: Float32Array | null,
+    dhSeq: Float32Array | null,
+    dw: Float32Array,
+    dbias: Float32Array,
+  ): void;
+  /** Writes dL/dx [B,T,D], after backward. */
+  inputGradient(state: AddonState, dx: Float32Array): void;
   /** Returns the state's memory to the addon; later use of the state throws. */
   release(state: AddonState): void;
   /** Caps the threads (n < 1: one per available core); returns the cap. */
@@ -109,9 +116,51 @@ export function lstmKernelInUse(): string {
  */
 const backpropagated = new Set<AddonState>();
 
+/**
+ * The values of each tensor read so far, by its data: tfjs data never changes once made (a
+ * variable's assign gives it new data), and reading data that lives in libtensorflow copies it
+ * into a new array each time (700 KB a training step; fresh memory faults, docs/NOTES.md). So the
+ * same input batch or unchanged weights, read again (inference, evaluation, a benchmark's fixed
+ * batch), are read once. Entries go when their data is collected.
+ */
+const readValues = new WeakMap<object, Float32Array>();
+
 function float32(t: tf.Tensor): Float32Array {
+  const cached = readValues.get(t.dataId);
+  if (cached !== undefined) return cached;
   const data = t.dataSync();
-  return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  readValues.set(t.dataId, values);
+  return values;
+}
+
+/** One array per result and size, filled again by every call (see `resultTensor`). */
+const resultArrays = new Map<string, Float32Array>();
+function resultArray(role: string, length: number): Float32Array {
+  const key = `${role} ${length}`;
+  let a = resultArrays.get(key);
+  if (a === undefined) {
+    a = new Float32Array(length);
+    resultArrays.set(key, a);
+  }
+  return a;
+}
+
+/**
+ * A tensor holding a copy of `values`, so the array can be filled again. tfjs-node's tensors
+ * keep (wrap, not copy) the array they are made from, and new arrays each step cost page faults
+ * (docs/NOTES.md): on tensorflow libtensorflow's DeepCopy makes the copy in its own memory, and
+ * the wrapping tensor is freed at once; other backends get a copy of the array.
+ */
+function resultTensor(values: Float32Array, shape: number[]): tf.Tensor {
+  const backend = tensorflowBackend();
+  if (backend === undefined) return tf.tensor(values.slice(), shape);
+  const wrapped = tf.tensor(values, shape);
+  try {
+    return runOp(backend, 'DeepCopy', [floatType(backend.binding)], [wrapped], 1)[0] as tf.Tensor;
+  } finally {
+    wrapped.dispose();
+  }
 }
 
 /**
@@ -142,28 +191,31 @@ export function addonLstmSequence(
     // Only a pass that tfjs may differentiate keeps its state (tf.grads, fit, minimize set gradientDepth).
     const keep = tf.engine().state.gradientDepth > 0;
     const dims = [batch, steps, inputDim, units] as const;
-    const [h, state] = addon.forward(float32(x), float32(kIn), float32(rIn), float32(bIn), dims, keep, returnSequences);
-    // A new array each call: tfjs-node's tensor keeps (does not copy) the array it is made from.
-    const value = tf.tensor(h, returnSequences ? [batch, steps, units] : [batch, units]);
+    const h = resultArray('h', batch * units * (returnSequences ? steps : 1));
+    const state = addon.forward(float32(x), float32(kIn), float32(rIn), float32(bIn), dims, keep, h);
+    const value = resultTensor(h, returnSequences ? [batch, steps, units] : [batch, units]);
 
     const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
       const dOut = Array.isArray(dy) ? dy[0] : dy;
       if (dOut === undefined) throw new Error('addonLstmSequence: no upstream gradient');
       if (state === undefined) throw new Error('addonLstmSequence: a gradient of a forward pass made outside tf.grads');
       const d = float32(dOut);
-      const [dw, dbias] = addon.backward(state, returnSequences ? null : d, returnSequences ? d : null);
+      const dw = resultArray('dw', (inputDim + units) * gates);
+      const dbias = resultArray('dbias', gates);
+      addon.backward(state, returnSequences ? null : d, returnSequences ? d : null, dw, dbias);
       backpropagated.add(state);
       input.provide(() => {
-        const dx = addon.inputGradient(state);
+        const dx = resultArray('dx', batch * steps * inputDim);
+        addon.inputGradient(state, dx);
         addon.release(state);
         backpropagated.delete(state);
-        return tf.tensor(dx, [batch, steps, inputDim]);
+        return resultTensor(dx, [batch, steps, inputDim]);
       });
       return [
         tokenGradient(),
-        tf.tensor(dw.subarray(0, inputDim * gates), [inputDim, gates]),
-        tf.tensor(dw.subarray(inputDim * gates), [units, gates]),
-        tf.tensor(dbias, [gates]),
+        resultTensor(dw.subarray(0, inputDim * gates), [inputDim, gates]),
+        resultTensor(dw.subarray(inputDim * gates), [units, gates]),
+        resultTensor(dbias, [gates]),
       ];
     };
     return { value, gradFunc };
