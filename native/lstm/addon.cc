@@ -1,7 +1,7 @@
 // The project's LSTM kernel as a Node-API addon: the whole sequence forward and backward in one
 // call each, split over threads by batch rows (rows of a batch never meet inside an LSTM, so the
 // threads share nothing until the weight gradients). Built by `npm run native`; used by
-// src/kernels/native/cpu-lstm.ts on the tensorflow backend.
+// src/kernels/native/lstm-addon.ts on the tensorflow backend.
 //
 // JavaScript sees (Float32Arrays throughout; results go into arrays the caller passes in):
 //   forward(x, kernel, recurrentKernel, bias, [B, T, D, U], keep, h) -> state | undefined
@@ -136,9 +136,10 @@ int cpuCount() {
 }
 int threadLimit = cpuCount();
 
-// Memory for states, scratch and results, kept by size after use: a training step asks for the
-// same sizes every time, and fresh memory costs a page fault per 4 KB (measured ~15 us each on
-// a 2-core VM, 300-400 a step: a third of the step) where reused memory costs nothing.
+// Memory for states and scratch, kept by size after use: a training step asks for the same sizes
+// every time, and fresh memory costs a page fault per 4 KB (measured ~15 us each on a 2-core VM,
+// 300-400 a step: a third of the step) where reused memory costs nothing. Up to 64 MB is kept,
+// and always the last block given back, however large.
 class Spares {
  public:
   float* take(size_t floats) {
@@ -161,7 +162,7 @@ class Spares {
     std::lock_guard<std::mutex> lock(m_);
     free_.emplace_back(floats, p);
     bytes_ += floats * sizeof(float);
-    while (bytes_ > kKeepBytes && !free_.empty()) {  // the oldest go first
+    while (bytes_ > kKeepBytes && free_.size() > 1) {  // the oldest go first
       bytes_ -= free_.front().first * sizeof(float);
       std::free(free_.front().second);
       free_.erase(free_.begin());
@@ -169,12 +170,12 @@ class Spares {
   }
 
  private:
-  static constexpr size_t kKeepBytes = 256u << 20;
+  static constexpr size_t kKeepBytes = 64u << 20;
   std::mutex m_;
   std::vector<std::pair<size_t, float*>> free_;
   size_t bytes_ = 0;
 };
-Spares& spares = *new Spares();  // never destroyed: results may be finalized during exit
+Spares& spares = *new Spares();  // never destroyed: states may be finalized during exit
 
 // Memory from `spares` for the length of a call.
 struct Borrowed {
