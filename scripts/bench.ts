@@ -410,9 +410,9 @@ async function benchTutorial(backend: BackendName, extraArgs: readonly string[])
   };
 }
 
-/** The variant, and for tensorflow how libtensorflow and the LSTM ran, e.g. `fast, 1 thread, oneDNN ALL, LSTM addon (avx512, 2 threads)`. */
+/** The variant, and for tensorflow how libtensorflow and the LSTM ran, e.g. `fast, 1 thread, oneDNN ALL, LSTM on addon (avx512, 2 threads)`. */
 function rowLabel(o: Row): string {
-  const lstm = o.lstmKernel === undefined ? '' : `, LSTM ${o.lstmKernel}`;
+  const lstm = o.lstmKernel === undefined ? '' : `, LSTM on ${o.lstmKernel}`;
   if (o.libtensorflow === undefined) return `${o.variant}${lstm}`;
   const { intraOpThreads, onednnMaxIsa } = o.libtensorflow;
   // oneDNN's own default (no cap) is every instruction set the CPU has.

@@ -181,7 +181,8 @@ if (distUsable) {
         );
       else ok(`libtensorflow: ${onednn} (${settings})`);
       if (/project.s kernel/.test(out.lstm)) ok(`fused ${out.lstm}`);
-      else problem(`fused ${out.lstm}`, 'npm run native (a C++ compiler builds it in seconds; docs/backends.md)', false);
+      else
+        problem(`fused ${out.lstm}`, 'npm run native (a C++ compiler builds it in seconds; docs/backends.md)', false);
     } else if (tfjsNode === undefined)
       problem(
         `backend tensorflow: @tensorflow/tfjs-node is not installed (optional; its install downloads libtensorflow and was skipped or failed)`,

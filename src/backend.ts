@@ -78,8 +78,9 @@ export interface TensorflowMachine {
  *    measured on more cores, so left at libtensorflow's default there.
  *  - `ONEDNN_MAX_CPU_ISA=AVX` on x86-64 where signals are not guarded or a profiler runs: oneDNN's
  *    AVX2 and AVX-512 matmuls corrupt the heap when a signal is handled on their thread (oneDNN
- *    issue #4845; src/signal-guard.ts). Capped at AVX they are safe but about 1.7x slower per
- *    training step; with the guard, oneDNN keeps its default (every instruction set).
+ *    issue #4845; src/signal-guard.ts). Capped at AVX they are safe but about 2x slower: a training
+ *    step took 2.2x as long on libtensorflow's LSTM ops, 1.06x on the LSTM addon (whose own
+ *    kernels the cap does not touch); with the guard, oneDNN keeps its default (every set).
  */
 export function tensorflowEnvironment(
   env: Readonly<Record<string, string | undefined>>,
@@ -167,7 +168,7 @@ export function restoreRemovedUtil(
 function describeOnednn(capped: boolean, guard: SignalGuard, profiling: boolean): string {
   if (capped) {
     const why = profiling ? 'a CPU profiler is running' : `the signal guard is off: ${guard.active ? 'on' : guard.why}`;
-    return `oneDNN capped at AVX, about 1.7x slower per step, because ${why}`;
+    return `oneDNN capped at AVX, its matmuls about 2x slower, because ${why}`;
   }
   const signals = guard.active ? 'signals kept off its threads' : `signals not guarded (${guard.why})`;
   const isa = process.env[ONEDNN_ISA_ENV_VAR];

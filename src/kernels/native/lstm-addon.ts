@@ -101,12 +101,12 @@ export function lstmAddonInUse(): boolean {
 
 /**
  * Which kernels compute the fused LSTM on the active backend, for backend lines and the bench:
- * `addon (avx512, 2 threads)`, `libtensorflow's LSTM ops`, or `tfjs ops`.
+ * `addon (avx512, 2 threads)`, `libtensorflow's ops`, or `tfjs ops`.
  */
 export function lstmKernelInUse(): string {
   const addon = lstmAddonInUse() ? lstmAddon() : undefined;
   if (addon !== undefined) return `addon (${addon.isa}, ${addon.threads()} thread${addon.threads() === 1 ? '' : 's'})`;
-  return nativeLstmAvailable() ? "libtensorflow's LSTM ops" : 'tfjs ops';
+  return nativeLstmAvailable() ? "libtensorflow's ops" : 'tfjs ops';
 }
 
 /**
