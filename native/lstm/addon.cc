@@ -196,6 +196,12 @@ struct State {
   float *w = nullptr, *whT = nullptr, *scratch = nullptr, *partial = nullptr;
 };
 
+// out [cols][rows] = in [rows][cols] transposed.
+void transpose(const float* in, size_t rows, size_t cols, float* out) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < cols; c++) out[c * rows + r] = in[r * cols + c];
+}
+
 // Splits [0, n) into at most `parts` ranges whose starts are multiples of `unit`.
 std::vector<std::pair<int, int>> split(int n, int unit, int parts) {
   const int blocks = (n + unit - 1) / unit;
@@ -378,9 +384,7 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     if ((dhLast && nl != B * U) || (dhSeq && ns != B * T * U)) {
       throw Failure{"lstm addon: the upstream gradient does not have the output's size"};
     }
-    const float* recurrent = st->w + s.D * G;
-    for (size_t u = 0; u < U; u++)
-      for (size_t g = 0; g < G; g++) st->whT[g * U + u] = recurrent[u * G + g];
+    transpose(st->w + s.D * G, U, G, st->whT);  // the recurrent kernel's rows of w
     float* dw = output(env, a[3], Kw * G, "dw");
     float* dbias = output(env, a[4], G, "dbias");
     // Each thread goes back through time for its rows and then sums its rows' part of the weight
@@ -410,8 +414,7 @@ napi_value InputGradient(napi_env env, napi_callback_info info) {
     const size_t G = 4 * static_cast<size_t>(s.U), D = s.D;
     const Borrowed wxT(G * D);
     float* t = wxT.p;  // the input kernel transposed: [4U][D]
-    for (size_t d = 0; d < D; d++)
-      for (size_t g = 0; g < G; g++) t[g * D + d] = st->w[d * G + g];
+    transpose(st->w, D, G, t);
     float* dx = output(env, a[1], static_cast<size_t>(s.B) * s.T * D, "dx");
     inParallel(st->rows, [&](int r0, int r1) { K.inputGrads(s, st->saved, t, dx, r0, r1); });
     return nullptr;
