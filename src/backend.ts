@@ -10,11 +10,18 @@
  *  - `wasm`: `@tensorflow/tfjs-backend-wasm`, portable and always installed.
  *  - `cpu`: tfjs's pure-JavaScript kernels, the slowest, the reference for tests.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
 import { guardSignals, type SignalGuard } from './signal-guard';
-import { LSTM_KERNEL_ENV_VAR, lstmAddonInUse, lstmKernelInUse } from './kernels/native/lstm-addon';
+import {
+  LSTM_ADDON_PATH,
+  LSTM_KERNEL_ENV_VAR,
+  lstmAddonInUse,
+  lstmAddonProblem,
+  lstmAddonSettings,
+} from './kernels/native/lstm-addon';
 import { patchTensorflowMatMul } from './kernels/native/matmul';
 import { libtensorflowVersion, tensorflowBackend } from './kernels/native/ops';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './kernels/wasm';
@@ -233,9 +240,11 @@ async function activate(name: BackendName, wasmKernelFixes: boolean): Promise<vo
  * On tensorflow, which kernels run the fused LSTM and, where it is not the project's addon, why:
  * e.g. `LSTM on the project's kernel (avx512, 2 threads)`.
  */
-export function lstmNote(env: NodeJS.ProcessEnv = process.env): string {
-  if (lstmAddonInUse()) return `LSTM on the project's kernel (${lstmKernelInUse().replace(/^addon \((.*)\)$/, '$1')})`;
-  if (env[LSTM_KERNEL_ENV_VAR] === '0') return `LSTM on libtensorflow's ops (${LSTM_KERNEL_ENV_VAR}=0)`;
+export function lstmNote(): string {
+  if (lstmAddonInUse()) return `LSTM on the project's kernel (${lstmAddonSettings()})`;
+  if (process.env[LSTM_KERNEL_ENV_VAR] === '0') return `LSTM on libtensorflow's ops (${LSTM_KERNEL_ENV_VAR}=0)`;
+  if (existsSync(LSTM_ADDON_PATH))
+    return `LSTM on libtensorflow's ops (the project's kernel is built but does not load: ${lstmAddonProblem()})`;
   return "LSTM on libtensorflow's ops (`npm run native` builds the project's faster kernel)";
 }
 

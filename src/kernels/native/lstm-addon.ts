@@ -3,7 +3,7 @@
  * `npm run native` builds beside tfjs-node): the same function, weights and contract as
  * `fusedLstmSequence`, with the forward pass one call and the backward pass another.
  *
- * Why its own kernel: libtensorflow runs the sequence as ~90 eager ops on one thread (more
+ * Why its own kernel: libtensorflow runs the sequence as dozens of eager ops on one thread (more
  * threads cost more in hand-overs than they gave, docs/NOTES.md), and its per-step matmuls run
  * below the core's peak. Rows of a batch never meet inside an LSTM, so the addon splits the batch
  * over the cores and each thread runs the whole sequence for its rows with no hand-over per step;
@@ -104,9 +104,16 @@ export function lstmAddonInUse(): boolean {
  * `addon (avx512, 2 threads)`, `libtensorflow's ops`, or `tfjs ops`.
  */
 export function lstmKernelInUse(): string {
-  const addon = lstmAddonInUse() ? lstmAddon() : undefined;
-  if (addon !== undefined) return `addon (${addon.isa}, ${addon.threads()} thread${addon.threads() === 1 ? '' : 's'})`;
+  if (lstmAddonInUse()) return `addon (${lstmAddonSettings()})`;
   return nativeLstmAvailable() ? "libtensorflow's ops" : 'tfjs ops';
+}
+
+/** How the addon runs here, e.g. `avx512, 2 threads`; undefined where it does not load. */
+export function lstmAddonSettings(): string | undefined {
+  const addon = lstmAddon();
+  if (addon === undefined) return undefined;
+  const threads = addon.threads();
+  return `${addon.isa}, ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
 /**
