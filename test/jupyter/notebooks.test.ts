@@ -124,10 +124,16 @@ for (const [backend, name] of runs) {
 
       const allOutput = report.cells.flatMap((c) => c.outputs).join('\n');
       if (backend !== 'auto') {
-        // On tensorflow the line goes on to say how oneDNN runs (src/backend.ts).
+        // On tensorflow the line goes on to say how oneDNN runs and which kernels run the LSTM
+        // (src/backend.ts).
+        const tensorflow =
+          "; oneDNN [^;]+; LSTM on (the project's kernel \\(\\w+, \\d+ threads?\\)|libtensorflow's ops \\(.+\\))";
         assert.match(
           allOutput,
-          new RegExp(`^backend: ${backend} \\(set by RNN_BACKEND(; oneDNN [^)]+)?\\)$`, 'm'),
+          new RegExp(
+            `^backend: ${backend} \\(set by RNN_BACKEND(${backend === 'tensorflow' ? tensorflow : ''})\\)$`,
+            'm',
+          ),
           `${name} did not run on ${backend}`,
         );
       }
