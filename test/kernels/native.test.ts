@@ -15,6 +15,7 @@ import {
   lstmAddon,
   lstmAddonInUse,
   lstmAddonProblem,
+  resultTensor,
 } from '../../src/kernels/native/lstm-addon';
 import {
   patchTensorflowMatMul,
@@ -91,6 +92,29 @@ describeOnBackends('the native pieces', () => {
           addonLstmSequence(tf.mul(a.x, i + 2) as tf.Tensor3D, a.kernel, a.recurrent, a.bias, false);
         assert.equal(relativeDifference(first, copy), 0);
       });
+    });
+
+    test('a result tensor is a copy: filling its array again leaves it alone, where a plain tensor changes', () => {
+      // libtensorflow wraps a 64-byte aligned array without copying it; 16 views one float apart
+      // in one buffer include an aligned one, whatever the buffer's own alignment.
+      const n = 256;
+      const buffer = new Float32Array(n + 16);
+      let wrappedChanged = 0;
+      for (let offset = 0; offset < 16; offset++) {
+        const view = buffer.subarray(offset, offset + n);
+        view.fill(1);
+        const result = resultTensor(view, [n]);
+        const plain = tf.tensor(view, [n]);
+        tensorflowBackend()?.getInputTensorIds([plain]); // hands the array to libtensorflow now
+        view.fill(7);
+        assert.deepEqual([...new Set(result.dataSync())], [1], `result at offset ${offset}`);
+        if (plain.dataSync()[0] === 7) wrappedChanged++;
+        tf.dispose([result, plain]);
+      }
+      assert.ok(
+        wrappedChanged >= 1,
+        'a plain tensor made from an aligned array follows the array (the reason for the copy)',
+      );
     });
 
     test('one thread, the default, and more threads than cores give the same output and gradients', () => {

@@ -159,7 +159,7 @@ function resultArray(role: string, length: number): Float32Array {
  * (docs/NOTES.md): on tensorflow libtensorflow's DeepCopy makes the copy in its own memory, and
  * the wrapping tensor is freed at once; other backends get a copy of the array.
  */
-function resultTensor(values: Float32Array, shape: number[]): tf.Tensor {
+export function resultTensor(values: Float32Array, shape: number[]): tf.Tensor {
   const backend = tensorflowBackend();
   if (backend === undefined) return tf.tensor(values.slice(), shape);
   const wrapped = tf.tensor(values, shape);
